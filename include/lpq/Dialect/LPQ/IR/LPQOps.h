@@ -1,0 +1,21 @@
+//===- LPQOps.h - lpq operations --------------------------------*- C++ -*-===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LPQ_DIALECT_LPQ_IR_LPQOPS_H
+#define LPQ_DIALECT_LPQ_IR_LPQOPS_H
+
+#include "lpq/Dialect/LPQ/IR/LPQAttrs.h"
+#include "lpq/Dialect/LPQ/IR/LPQDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "lpq/Dialect/LPQ/IR/LPQOps.h.inc"
+
+#endif // LPQ_DIALECT_LPQ_IR_LPQOPS_H

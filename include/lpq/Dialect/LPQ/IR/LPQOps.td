@@ -1,0 +1,137 @@
+//===- LPQOps.td - lpq operations ----------------------------*- tablegen -*-===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LPQ_DIALECT_LPQ_IR_LPQOPS_TD
+#define LPQ_DIALECT_LPQ_IR_LPQOPS_TD
+
+include "lpq/Dialect/LPQ/IR/LPQAttrs.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+defvar LPQ_F32Tensor = RankedTensorOf<[F32]>;
+defvar LPQ_ScaleTensor = RankedTensorOf<[I32]>;
+
+def LPQ_QuantizeOp : LPQ_Op<"quantize",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Round a float32 tensor onto a number format";
+  let description = [{
+    Rounds every element of `input` onto `format` with a deterministic
+    `rounding` mode (default `nearest_even`); the result is a float32 tensor
+    of the same type whose values all lie in the format. Block and MX formats
+    compute their block exponents from `input` unless `scales` supplies them
+    (as `lpq.block_scale` computes them), which lets a pass compute the
+    exponents where the data is produced. Row formats (`#lpq.binary`,
+    `#lpq.ternary`) take no rounding mode.
+
+    NaN stays NaN; overflow and +-Inf follow the format's saturation rule;
+    zero results keep the sign of their input.
+
+    Example:
+    ```mlir
+    %q = lpq.quantize %x : tensor<16xf32> to #lpq.float<4, 3, fn>
+        rounding nearest_away
+    %w = lpq.quantize %x scales %e : tensor<4x8xf32>, tensor<4x1xi32>
+        to #lpq.block<8, axis = [0]>
+    ```
+  }];
+  let arguments = (ins LPQ_F32Tensor:$input,
+                       LPQ_FormatAttrInterface:$format,
+                       DefaultValuedAttr<LPQ_Rounding,
+                                         "::mlir::lpq::Rounding::NearestEven">:$rounding,
+                       Optional<LPQ_ScaleTensor>:$scales);
+  let results = (outs LPQ_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input (`scales` $scales^)? `:` type($input) (`,` type($scales)^)?
+    `to` custom<Format>($format) (`rounding` $rounding^)? attr-dict
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def LPQ_StochasticRoundOp : LPQ_Op<"stochastic_round",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Stochastically round a float32 tensor onto a number format";
+  let description = [{
+    Rounds every element x of `input` onto `format` stochastically: with δ
+    the format's grid step at x (after dividing by the block scale where the
+    format has one), lo = floor(x/δ)·δ and frac = x/δ - floor(x/δ), the
+    result is lo + δ when R < floor(frac · 2^32) and lo otherwise, followed by
+    the format's saturation. R is the element's 32-bit word of
+    Philox4x32-10 with key `seed` and counter (i/4 low, i/4 high, `stream`,
+    `step`), i the element's row-major index: results do not depend on
+    tiling, threads or device. Distinct ops need distinct `stream` ids
+    (`lpq-assign-streams` makes them so); `step` is the training iteration.
+
+    Example:
+    ```mlir
+    %q = lpq.stochastic_round %x, %seed, %step : tensor<4x8xf32>
+        to #lpq.block<8, axis = [0]> stream 3
+    ```
+  }];
+  let arguments = (ins LPQ_F32Tensor:$input, I64:$seed, I32:$step,
+                       LPQ_FormatAttrInterface:$format,
+                       I32Attr:$stream,
+                       Optional<LPQ_ScaleTensor>:$scales);
+  let results = (outs LPQ_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $seed `,` $step (`scales` $scales^)? `:` type($input)
+    (`,` type($scales)^)? `to` custom<Format>($format) `stream` $stream
+    attr-dict
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def LPQ_BlockScaleOp : LPQ_Op<"block_scale",
+    [Pure, InferTypeOpAdaptor]> {
+  let summary = "Per-block exponents of a block or MX format";
+  let description = [{
+    Computes the exponent of every block of `input` under a block floating
+    point format (E_b = floor(log2 max|x|) over the block's finite elements,
+    clamped; the low end of the range for an all-zero block) or an MX format
+    (the scale exponent s). The result has the input's rank: extent 1 along
+    axes the blocks reduce over, ceil(d/N) along a tiled axis, d along kept
+    axes. `lpq.quantize` and `lpq.stochastic_round` accept it as `scales`.
+
+    Example:
+    ```mlir
+    %e = lpq.block_scale %x : tensor<4x8xf32> for #lpq.block<8, axis = [0]>
+    // %e : tensor<4x1xi32>
+    ```
+  }];
+  let arguments = (ins LPQ_F32Tensor:$input, LPQ_FormatAttrInterface:$format);
+  let results = (outs LPQ_ScaleTensor:$scales);
+  let assemblyFormat = [{
+    $input `:` type($input) `for` custom<Format>($format) attr-dict
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def LPQ_AverageOp : LPQ_Op<"average",
+    [Pure, AllTypesMatch<["average", "value", "result"]>]> {
+  let summary = "Stochastic weight averaging: one step of a running mean";
+  let description = [{
+    Returns average + (value - average) / (count + 1), elementwise in float32
+    (a subtraction, a division by float32(count + 1) and an addition, each
+    rounded to nearest even): the mean of `count + 1` models when `average`
+    is the mean of the first `count`.
+
+    Example:
+    ```mlir
+    %avg1 = lpq.average %avg, %w, %n : tensor<10x784xf32>
+    ```
+  }];
+  let arguments = (ins LPQ_F32Tensor:$average, LPQ_F32Tensor:$value,
+                       I32:$count);
+  let results = (outs LPQ_F32Tensor:$result);
+  let assemblyFormat = [{
+    $average `,` $value `,` $count attr-dict `:` type($result)
+  }];
+  let hasFolder = 1;
+}
+
+#endif // LPQ_DIALECT_LPQ_IR_LPQOPS_TD

@@ -1,0 +1,23 @@
+//===- Passes.h - lpq dialect passes ----------------------------*- C++ -*-===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_H
+#define LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::lpq {
+
+#define GEN_PASS_DECL
+#include "lpq/Dialect/LPQ/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "lpq/Dialect/LPQ/Transforms/Passes.h.inc"
+
+} // namespace mlir::lpq
+
+#endif // LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_H

@@ -1,0 +1,29 @@
+//===- lpq-opt.cpp - The lpq optimizer driver -----------------------------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// mlir-opt with the lpq dialect, its passes and its pipelines registered
+// beside every upstream dialect and pass.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Dialect/LPQ/IR/LPQDialect.h"
+#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<mlir::lpq::LPQDialect>();
+  mlir::registerAllPasses();
+  mlir::lpq::registerLPQPasses();
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "lpq optimizer driver: low-precision training\n", registry));
+}
