@@ -65,7 +65,7 @@ double roundToStep(double v, int stepExp, RoundSpec spec) {
   double s = std::ldexp(v, -stepExp);
   double lo = std::floor(s);
   double frac = s - lo;
-  double k;
+  double k = lo;
   if (spec.stochastic) {
     double threshold = std::floor(frac * kTwoTo32);
     k = static_cast<double>(spec.bits) < threshold ? lo + 1 : lo;
@@ -227,9 +227,13 @@ std::vector<float> blockMaxima(const std::vector<float> &x,
   return amax;
 }
 
-int blockExpLow(const BlockFloat &f) { return -(1 << (f.expBits - 1)); }
-int blockExpHigh(const BlockFloat &f) { return (1 << (f.expBits - 1)) - 1; }
-constexpr int kScaleExpLow = -127, kScaleExpHigh = 127;
+/// The range block exponents are clamped to: the signed exp_bits range for
+/// block floating point, E8M0's [-127, 127] for MX scales.
+std::pair<int32_t, int32_t> scaleRange(const Format &format) {
+  if (auto *b = std::get_if<BlockFloat>(&format))
+    return {-(1 << (b->expBits - 1)), (1 << (b->expBits - 1)) - 1};
+  return {-127, 127};
+}
 
 float roundBlockElement(float x, const BlockFloat &f, int32_t e,
                         RoundSpec spec) {
@@ -357,16 +361,29 @@ std::optional<Grid> gridOf(const Format &f) {
   return std::nullopt;
 }
 
+/// True when every inner value of magnitude in [2^minStepExp, top] lies on
+/// the outer grid, checked binade by binade.
+bool magnitudesContained(const Grid &outer, const Grid &inner, double top) {
+  for (int e = inner.minStepExp; e <= std::ilogb(top); ++e) {
+    int si = inner.stepExp(*inner.format, e);
+    int so = outer.stepExp(*outer.format, e);
+    if (so <= si)
+      continue;
+    // A coarser outer step is fine only where 2^e is the binade's sole
+    // inner value (the top of an asymmetric fixed-point range).
+    if (pow2(e) + pow2(si) <= top || e < so)
+      return false;
+  }
+  return true;
+}
+
 bool gridContains(const Grid &outer, const Grid &inner) {
   if (inner.maxPos > outer.maxPos || inner.maxNegAbs > outer.maxNegAbs)
     return false;
   if (inner.producesInf && !outer.producesInf)
     return false;
-  int top = std::ilogb(std::max(inner.maxPos, inner.maxNegAbs));
-  for (int e = inner.minStepExp; e <= top; ++e)
-    if (outer.stepExp(*outer.format, e) > inner.stepExp(*inner.format, e))
-      return false;
-  return true;
+  return magnitudesContained(outer, inner, inner.maxPos) &&
+         magnitudesContained(outer, inner, inner.maxNegAbs);
 }
 
 bool sameBlocking(const Blocking &a, const Blocking &b) {
@@ -421,14 +438,17 @@ std::vector<float> roundTensor(const std::vector<float> &x, const Shape &shape,
   auto eachBlocked = [&](const Blocking &blocking, auto &&roundOne) {
     BlockMap map(blocking, shape);
     std::vector<int64_t> blockOf = map.blockOfEach();
-    std::vector<int32_t> computed;
-    if (!scales) {
-      computed = blockScales(x, shape, format);
-      scales = &computed;
+    std::vector<int32_t> used;
+    if (scales) {
+      assert(static_cast<int64_t>(scales->size()) == map.numBlocks());
+      auto [lo, hi] = scaleRange(format);
+      for (int32_t e : *scales)
+        used.push_back(std::min(std::max(e, lo), hi));
+    } else {
+      used = blockScales(x, shape, format);
     }
-    assert(static_cast<int64_t>(scales->size()) == map.numBlocks());
     for (size_t i = 0; i < x.size(); ++i)
-      out[i] = roundOne(x[i], (*scales)[blockOf[i]], specAt(i));
+      out[i] = roundOne(x[i], used[blockOf[i]], specAt(i));
   };
   std::visit(
       Overloaded{
@@ -675,11 +695,10 @@ float stochasticRound(float x, const Minifloat &f, uint32_t r) {
 std::vector<int32_t> blockScales(const std::vector<float> &x,
                                  const Shape &shape, const Format &format) {
   const Blocking *blocking = nullptr;
-  int lo = kScaleExpLow, hi = kScaleExpHigh, offset = 0;
+  auto [lo, hi] = scaleRange(format);
+  int offset = 0;
   if (auto *b = std::get_if<BlockFloat>(&format)) {
     blocking = &b->blocking;
-    lo = blockExpLow(*b);
-    hi = blockExpHigh(*b);
   } else if (auto *s = std::get_if<ScaledFloat>(&format)) {
     blocking = &s->blocking;
     offset = maxExponent(s->element);
@@ -689,7 +708,7 @@ std::vector<int32_t> blockScales(const std::vector<float> &x,
   std::vector<float> amax = blockMaxima(x, map.blockOfEach(), map.numBlocks());
   std::vector<int32_t> out(amax.size());
   for (size_t b = 0; b < amax.size(); ++b) {
-    int e = amax[b] > 0 ? std::ilogb(amax[b]) - offset : lo;
+    int32_t e = amax[b] > 0 ? std::ilogb(amax[b]) - offset : lo;
     out[b] = std::min(std::max(e, lo), hi);
   }
   return out;
