@@ -640,7 +640,7 @@ Shape blockScaleShape(const Blocking &blocking, const Shape &shape) {
   if (blocking.kind == Blocking::Kind::Tiles) {
     out = shape;
     int64_t a = blocking.axes[0];
-    out[a] = (shape[a] + blocking.tileSize - 1) / blocking.tileSize;
+    out[a] = shape[a] / blocking.tileSize + (shape[a] % blocking.tileSize != 0);
   }
   return out;
 }

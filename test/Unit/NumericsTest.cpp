@@ -414,6 +414,49 @@ TEST(Specials, EveryFormat) {
   }
 }
 
+/// Block, MX and row formats on the same special values: the block scale comes
+/// from the finite elements, Inf saturates, NaN stays, signed zeros stay, and
+/// a block of only tiny values clamps its exponent and flushes to signed zero.
+TEST(Specials, BlockMXAndRows) {
+  float sub = std::numeric_limits<float>::denorm_min();
+  float fmax = std::numeric_limits<float>::max();
+  float minN = std::numeric_limits<float>::min();
+  std::vector<float> x{0.0f, -0.0f, kNaN, kInf, -kInf, sub, fmax, minN};
+  Shape shape{8};
+  float blockMax = 127 * std::ldexp(1.0f, 121); // E = 127, step 2^121
+  std::vector<float> expectBlock{0.0f,      -0.0f,    kNaN, blockMax,
+                                 -blockMax, 0.0f,     blockMax, 0.0f};
+  for (Rounding mode : {Rounding::NearestEven, Rounding::NearestAway}) {
+    std::vector<float> q = quantize(x, shape, BlockFloat{8, 8, {}}, mode);
+    for (size_t i = 0; i < x.size(); ++i)
+      EXPECT_TRUE(sameFloat(expectBlock[i], q[i])) << i;
+  }
+  float mxMax = 448 * std::ldexp(1.0f, 119); // s = 127 - 8
+  std::vector<float> expectMX{0.0f, -0.0f, kNaN, mxMax, -mxMax, 0.0f, mxMax,
+                              0.0f};
+  ScaledFloat mx{Minifloat{4, 3, Specials::FN}, {}};
+  std::vector<float> q = quantize(x, shape, mx, Rounding::NearestEven);
+  for (size_t i = 0; i < x.size(); ++i)
+    EXPECT_TRUE(sameFloat(expectMX[i], q[i])) << i;
+
+  std::vector<float> tiny{sub, -3 * sub};
+  EXPECT_EQ(blockScales(tiny, {2}, BlockFloat{8, 8, {}}),
+            (std::vector<int32_t>{-128}));
+  EXPECT_EQ(blockScales(tiny, {2}, mx), (std::vector<int32_t>{-127}));
+  std::vector<float> qt = quantize(tiny, {2}, BlockFloat{8, 8, {}},
+                                   Rounding::NearestEven);
+  EXPECT_TRUE(sameFloat(0.0f, qt[0]));
+  EXPECT_TRUE(sameFloat(-0.0f, qt[1]));
+
+  // A NaN in a row makes the row's scale NaN; other rows are unaffected.
+  std::vector<float> rows{kNaN, 1.0f, -2.0f, 4.0f};
+  std::vector<float> b = quantize(rows, {2, 2}, RowBinary{0},
+                                  Rounding::NearestEven);
+  EXPECT_TRUE(std::isnan(b[0]) && std::isnan(b[1]));
+  EXPECT_EQ(b[2], -3.0f);
+  EXPECT_EQ(b[3], 3.0f);
+}
+
 /// IEEE overflow rounds toward the largest finite value in the directions
 /// that never move away from zero.
 TEST(Specials, DirectedOverflow) {

@@ -75,13 +75,14 @@ func.func @stochastic_and_scales(%x: tensor<4x8xf32>, %seed: i64, %step: i32) ->
 /// Block exponents keep the input's rank: reduced axes have extent 1, tiled
 /// axes ceil(d / N), kept axes d (dynamic where the input is).
 // CHECK-LABEL: func @block_scale_types
-func.func @block_scale_types(%x: tensor<?x10x3xf32>, %s: tensor<f32>) -> (tensor<1x1x1xi32>, tensor<?x1x1xi32>, tensor<?x3x3xi32>, tensor<i32>) {
+func.func @block_scale_types(%x: tensor<?x10x3xf32>, %s: tensor<f32>) -> (tensor<1x1x1xi32>, tensor<?x1x1xi32>, tensor<?x3x3xi32>, tensor<i32>, tensor<?x1x3xi32>) {
   %0 = lpq.block_scale %x : tensor<?x10x3xf32> for #lpq.block<8>
   %1 = lpq.block_scale %x : tensor<?x10x3xf32> for #lpq.block<8, axis = [0]>
   %2 = lpq.block_scale %x : tensor<?x10x3xf32> for #lpq.block<8, tile = 4, axis = [1]>
   %3 = lpq.block_scale %s : tensor<f32> for #lpq.block<8>
-  // CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x1x1xi32>, tensor<?x1x1xi32>, tensor<?x3x3xi32>, tensor<i32>
-  return %0, %1, %2, %3 : tensor<1x1x1xi32>, tensor<?x1x1xi32>, tensor<?x3x3xi32>, tensor<i32>
+  %4 = lpq.block_scale %x : tensor<?x10x3xf32> for #lpq.block<8, tile = 9223372036854775807, axis = [1]>
+  // CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x1x1xi32>, tensor<?x1x1xi32>, tensor<?x3x3xi32>, tensor<i32>, tensor<?x1x3xi32>
+  return %0, %1, %2, %3, %4 : tensor<1x1x1xi32>, tensor<?x1x1xi32>, tensor<?x3x3xi32>, tensor<i32>, tensor<?x1x3xi32>
 }
 
 // CHECK-LABEL: func @average

@@ -91,7 +91,7 @@ RankedTensorType scaleTypeOf(RankedTensorType input,
     shape[axis] = dim;
     if (blocking.kind == numerics::Blocking::Kind::Tiles &&
         blocking.axes[0] == int64_t(axis) && !ShapedType::isDynamic(dim))
-      shape[axis] = (dim + blocking.tileSize - 1) / blocking.tileSize;
+      shape[axis] = dim / blocking.tileSize + (dim % blocking.tileSize != 0);
   }
   return RankedTensorType::get(shape,
                                IntegerType::get(input.getContext(), 32));
