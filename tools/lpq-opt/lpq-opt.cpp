@@ -9,12 +9,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lpq/Conversion/Passes.h"
 #include "lpq/Dialect/LPQ/IR/LPQDialect.h"
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
+#include "lpq/Pipelines/Pipelines.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
@@ -22,8 +23,7 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registry.insert<mlir::lpq::LPQDialect>();
-  mlir::registerAllPasses();
-  mlir::lpq::registerLPQPasses();
+  mlir::lpq::registerLPQPipelines();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "lpq optimizer driver: low-precision training\n", registry));
 }

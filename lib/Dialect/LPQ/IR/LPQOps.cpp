@@ -78,10 +78,10 @@ const numerics::Blocking *blockingOf(const numerics::Format &format) {
   return nullptr;
 }
 
-/// The type of the per-block exponents of `input` under a block format;
-/// dynamic extents stay dynamic where the block structure keeps them.
-RankedTensorType scaleTypeOf(RankedTensorType input,
-                             const numerics::Blocking &blocking) {
+} // namespace
+
+RankedTensorType mlir::lpq::blockScaleType(RankedTensorType input,
+                                           const numerics::Blocking &blocking) {
   SmallVector<int64_t> shape(input.getRank(), 1);
   for (auto [axis, dim] : llvm::enumerate(input.getShape())) {
     bool kept = blocking.kind == numerics::Blocking::Kind::Tiles ||
@@ -97,6 +97,8 @@ RankedTensorType scaleTypeOf(RankedTensorType input,
                                IntegerType::get(input.getContext(), 32));
 }
 
+namespace {
+
 /// Checks that `format` applies to tensors of `type`, and `scales` if given.
 LogicalResult verifyFormatUse(Operation *op, FormatAttrInterface format,
                               RankedTensorType type, Value scales) {
@@ -110,7 +112,7 @@ LogicalResult verifyFormatUse(Operation *op, FormatAttrInterface format,
   if (!blocking)
     return op->emitOpError()
            << "'scales' needs a block or MX format, got " << format;
-  RankedTensorType expected = scaleTypeOf(type, *blocking);
+  RankedTensorType expected = blockScaleType(type, *blocking);
   if (scales.getType() != expected)
     return op->emitOpError() << "'scales' must have type " << expected
                              << " for format " << format << ", got "
@@ -258,7 +260,7 @@ LogicalResult BlockScaleOp::inferReturnTypes(
   if (auto err = numerics::checkShape(f, shapeOf(input)))
     return emitOptionalError(location, "'lpq.block_scale' op ", *err,
                              " (format ", format, " on ", input, ")");
-  inferredReturnTypes.push_back(scaleTypeOf(input, *blocking));
+  inferredReturnTypes.push_back(blockScaleType(input, *blocking));
   return success();
 }
 

@@ -18,4 +18,15 @@
 #define GET_OP_CLASSES
 #include "lpq/Dialect/LPQ/IR/LPQOps.h.inc"
 
+namespace mlir::lpq {
+
+/// The type of the per-block exponents of a tensor of type `input` (the
+/// result type of lpq.block_scale): the input's rank, extent 1 along reduced
+/// axes, ceil(d/N) along a tiled axis, d along kept axes (dynamic where the
+/// input's extent is).
+RankedTensorType blockScaleType(RankedTensorType input,
+                                const numerics::Blocking &blocking);
+
+} // namespace mlir::lpq
+
 #endif // LPQ_DIALECT_LPQ_IR_LPQOPS_H

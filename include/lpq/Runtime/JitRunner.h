@@ -1,0 +1,83 @@
+//===- JitRunner.h - JIT-compile and run lpq modules ------------*- C++ -*-===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LPQ_RUNTIME_JITRUNNER_H
+#define LPQ_RUNTIME_JITRUNNER_H
+
+#include "lpq/Runtime/Npy.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <memory>
+#include <optional>
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
+
+namespace mlir::lpq::runtime {
+
+/// One argument of an entry function: an array for a tensor parameter, a
+/// number for a scalar one.
+struct Argument {
+  std::optional<Array> array;
+  double number = 0;
+
+  static Argument of(Array a) { return Argument{std::move(a), 0}; }
+  static Argument of(double v) { return Argument{std::nullopt, v}; }
+};
+
+/// How to compile.
+struct JitOptions {
+  /// Parallelize with OpenMP (lpq-cpu-pipeline's `threads`).
+  bool threads = true;
+  /// Let LLVM vectorize loops (loop and SLP vectorizers).
+  bool vectorize = true;
+};
+
+/// A module lowered by lpq-cpu-pipeline and compiled by MLIR's
+/// ExecutionEngine. Entry functions take tensors and scalars and return
+/// tensors; tensors are passed as dense row-major arrays.
+class JitModule {
+public:
+  ~JitModule();
+
+  /// Lowers `module` in place and compiles it. Returns null and sets
+  /// `error` on failure.
+  static std::unique_ptr<JitModule> compile(ModuleOp module,
+                                            const JitOptions &options,
+                                            std::string &error);
+
+  /// Names of the functions that can be run.
+  std::vector<std::string> entryNames() const;
+
+  /// The signature of entry `name` as written, before lowering.
+  std::optional<FunctionType> signature(llvm::StringRef name) const;
+
+  /// Runs entry `name`. Checks arity, dtypes and shapes; the shape of a
+  /// dynamically shaped result is taken from the first argument of the
+  /// same tensor type.
+  std::optional<std::vector<Array>> run(llvm::StringRef name,
+                                        llvm::ArrayRef<Argument> args,
+                                        std::string &error);
+
+private:
+  JitModule() = default;
+  std::unique_ptr<ExecutionEngine> engine;
+  llvm::StringMap<FunctionType> signatures;
+};
+
+/// Sets the number of OpenMP threads kernels use (0: the runtime default).
+void setNumThreads(int threads);
+
+/// The element type of an array for a tensor element type, if supported.
+std::optional<DType> dtypeOf(Type elementType);
+
+} // namespace mlir::lpq::runtime
+
+#endif // LPQ_RUNTIME_JITRUNNER_H

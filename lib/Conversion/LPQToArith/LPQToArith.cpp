@@ -1,0 +1,511 @@
+//===- LPQToArith.cpp - lpq ops to linalg.generic + arith -----------------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Every lpq op becomes linalg.generic ops on tensors whose bodies are arith
+// and math, so upstream fusion, bufferization, tiling and vectorization
+// apply unchanged:
+//   - block exponents: a max-reduction of |x| over each block, then an
+//     elementwise exponent extraction;
+//   - rounding: one elementwise generic reading x (and the block exponents
+//     through a broadcasting indexing map), Philox computed from the
+//     element's linear index for stochastic rounding;
+//   - row formats: float64 sum reductions in row-major order, then an
+//     elementwise select;
+//   - averaging: elementwise float32 arithmetic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ElementRounding.h"
+
+#include "lpq/Conversion/Passes.h"
+#include "lpq/Dialect/LPQ/IR/LPQOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::lpq {
+#define GEN_PASS_DEF_CONVERTLPQTOARITHPASS
+#include "lpq/Conversion/Passes.h.inc"
+} // namespace mlir::lpq
+
+using namespace mlir;
+using namespace mlir::lpq;
+using namespace mlir::lpq::detail;
+using utils::IteratorType;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Shapes and indexing
+//===----------------------------------------------------------------------===//
+
+/// The sizes of every dimension of `v` as index values.
+SmallVector<Value> dimSizes(ImplicitLocOpBuilder &b, Value v) {
+  SmallVector<Value> sizes;
+  auto type = cast<RankedTensorType>(v.getType());
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(tensor::DimOp::create(b, v, d));
+  return sizes;
+}
+
+/// The dynamic sizes of a tensor type whose dims equal `sizes` where dynamic.
+SmallVector<Value> dynamicOnly(RankedTensorType type, ArrayRef<Value> sizes) {
+  SmallVector<Value> out;
+  for (auto [d, size] : llvm::enumerate(type.getShape()))
+    if (ShapedType::isDynamic(size))
+      out.push_back(sizes[d]);
+  return out;
+}
+
+Value emptyLike(ImplicitLocOpBuilder &b, RankedTensorType type,
+                ArrayRef<Value> sizes, Type elementType) {
+  return tensor::EmptyOp::create(b, type.getShape(), elementType,
+                                 dynamicOnly(type, sizes));
+}
+
+/// Row-major linear index (i64) of the current element of a linalg.generic
+/// over a domain with these sizes.
+Value linearIndex(ImplicitLocOpBuilder &b, ArrayRef<Value> sizes) {
+  Value index = arith::ConstantIndexOp::create(b, 0);
+  for (auto [d, size] : llvm::enumerate(sizes)) {
+    Value i = linalg::IndexOp::create(b, d);
+    index = arith::AddIOp::create(b, arith::MulIOp::create(b, index, size), i);
+  }
+  return arith::IndexCastOp::create(b, b.getI64Type(), index);
+}
+
+/// Indexing of the block-exponent tensor from the element domain: kept axes
+/// map through, reduced axes to 0, a tiled axis to d floordiv N.
+AffineMap blockMap(MLIRContext *ctx, int64_t rank,
+                   const numerics::Blocking &blocking) {
+  SmallVector<AffineExpr> results;
+  for (int64_t d = 0; d < rank; ++d) {
+    AffineExpr dim = getAffineDimExpr(d, ctx);
+    if (blocking.kind == numerics::Blocking::Kind::Tiles)
+      results.push_back(d == blocking.axes[0] ? dim.floorDiv(blocking.tileSize)
+                                              : dim);
+    else if (llvm::is_contained(blocking.axes, d))
+      results.push_back(dim);
+    else
+      results.push_back(getAffineConstantExpr(0, ctx));
+  }
+  return AffineMap::get(rank, 0, results, ctx);
+}
+
+const numerics::Blocking &blockingOf(const numerics::Format &f) {
+  if (auto *b = std::get_if<numerics::BlockFloat>(&f))
+    return b->blocking;
+  return std::get<numerics::ScaledFloat>(f).blocking;
+}
+
+/// A generic over the domain of `x` (all parallel) producing one tensor of
+/// `resultType` from `inputs` read through `maps`.
+Value elementwise(ImplicitLocOpBuilder &b, RankedTensorType resultType,
+                  ArrayRef<Value> sizes, ValueRange inputs,
+                  ArrayRef<AffineMap> inputMaps,
+                  function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = emptyLike(b, resultType, sizes, resultType.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, TypeRange{resultType}, inputs, ValueRange{init}, maps,
+      SmallVector<IteratorType>(rank, IteratorType::parallel),
+      [&](OpBuilder &nested, Location loc, ValueRange args) {
+        ImplicitLocOpBuilder nb(loc, nested);
+        linalg::YieldOp::create(nb, body(nb, args));
+      });
+  return generic.getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Block exponents
+//===----------------------------------------------------------------------===//
+
+/// Per-block exponents (i32, lpq.block_scale's result type) of `x`.
+Value buildBlockScales(ImplicitLocOpBuilder &b, Value x,
+                       const numerics::Format &format) {
+  auto type = cast<RankedTensorType>(x.getType());
+  const numerics::Blocking &blocking = blockingOf(format);
+  RankedTensorType scaleType = blockScaleType(type, blocking);
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+
+  SmallVector<Value> sizes = dimSizes(b, x);
+  SmallVector<Value> scaleSizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool tiled = blocking.kind == numerics::Blocking::Kind::Tiles;
+    bool kept = tiled || llvm::is_contained(blocking.axes, d);
+    if (tiled && d == blocking.axes[0])
+      scaleSizes.push_back(arith::CeilDivSIOp::create(
+          b, sizes[d], arith::ConstantIndexOp::create(b, blocking.tileSize)));
+    else
+      scaleSizes.push_back(kept ? sizes[d]
+                                : arith::ConstantIndexOp::create(b, 1));
+  }
+
+  auto amaxType = RankedTensorType::get(scaleType.getShape(), b.getF32Type());
+  Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0));
+  Value init = linalg::FillOp::create(
+                   b, zero, emptyLike(b, amaxType, scaleSizes, b.getF32Type()))
+                   .getResult(0);
+  SmallVector<IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool kept = blocking.kind == numerics::Blocking::Kind::Axes &&
+                llvm::is_contained(blocking.axes, d);
+    bool keptBeside = blocking.kind == numerics::Blocking::Kind::Tiles &&
+                      d != blocking.axes[0];
+    iterators.push_back(kept || keptBeside ? IteratorType::parallel
+                                           : IteratorType::reduction);
+  }
+  AffineMap scaleMap = blockMap(ctx, rank, blocking);
+  auto reduce = linalg::GenericOp::create(
+      b, TypeRange{amaxType}, ValueRange{x}, ValueRange{init},
+      SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank), scaleMap},
+      iterators, [&](OpBuilder &nested, Location loc, ValueRange args) {
+        ImplicitLocOpBuilder nb(loc, nested);
+        Value mag = math::AbsFOp::create(nb, args[0]);
+        Value inf = arith::ConstantOp::create(
+            nb, nb.getF32FloatAttr(std::numeric_limits<float>::infinity()));
+        Value finite =
+            arith::CmpFOp::create(nb, arith::CmpFPredicate::OLT, mag, inf);
+        Value z = arith::ConstantOp::create(nb, nb.getF32FloatAttr(0));
+        Value v = arith::SelectOp::create(nb, finite, mag, z);
+        linalg::YieldOp::create(nb,
+                                Value(arith::MaxNumFOp::create(nb, v, args[1])));
+      });
+  Value amax = reduce.getResult(0);
+  return elementwise(b, scaleType, scaleSizes, ValueRange{amax},
+                     {b.getMultiDimIdentityMap(rank)},
+                     [&](ImplicitLocOpBuilder &nb, ValueRange args) {
+                       return emitBlockExponent(nb, args[0], format);
+                     });
+}
+
+//===----------------------------------------------------------------------===//
+// Rounding
+//===----------------------------------------------------------------------===//
+
+struct StochasticOperands {
+  Value seed, step;
+  uint32_t stream;
+};
+
+/// Rounds `x` onto an elementwise, block or MX format.
+Value buildRounding(ImplicitLocOpBuilder &b, Value x,
+                    const numerics::Format &format, numerics::Rounding mode,
+                    Value scales, const StochasticOperands *random) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<Value> sizes = dimSizes(b, x);
+  SmallVector<Value> inputs{x};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank)};
+  if (numerics::hasBlockScales(format)) {
+    if (!scales)
+      scales = buildBlockScales(b, x, format);
+    inputs.push_back(scales);
+    maps.push_back(blockMap(b.getContext(), rank, blockingOf(format)));
+  }
+  return elementwise(
+      b, type, sizes, inputs, maps,
+      [&](ImplicitLocOpBuilder &nb, ValueRange args) {
+        RoundSpec spec;
+        spec.mode = mode;
+        if (random) {
+          spec.stochastic = true;
+          spec.bits = emitRandomBits(nb, random->seed, random->stream,
+                                     random->step, linearIndex(nb, sizes));
+        }
+        return emitRoundElement(nb, args[0], format, spec,
+                                args.size() > 2 ? args[1] : Value());
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Row formats
+//===----------------------------------------------------------------------===//
+
+/// A float64 reduction of `x` into one value per index of `keptAxis`
+/// (or a rank-0 result when keptAxis < 0), in row-major element order.
+Value reduceF64(ImplicitLocOpBuilder &b, Value x, int64_t keptAxis,
+                ValueRange extraInputs,
+                function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> term) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dyn;
+  SmallVector<AffineExpr> outExprs;
+  if (keptAxis >= 0) {
+    shape.push_back(type.getDimSize(keptAxis));
+    if (type.isDynamicDim(keptAxis))
+      dyn.push_back(tensor::DimOp::create(b, x, keptAxis));
+    outExprs.push_back(getAffineDimExpr(keptAxis, ctx));
+  }
+  auto resultType = RankedTensorType::get(shape, b.getF64Type());
+  Value zero = arith::ConstantOp::create(b, b.getF64FloatAttr(0));
+  Value init =
+      linalg::FillOp::create(
+          b, zero,
+          Value(tensor::EmptyOp::create(b, shape, b.getF64Type(), dyn)))
+          .getResult(0);
+  SmallVector<IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d)
+    iterators.push_back(d == keptAxis ? IteratorType::parallel
+                                      : IteratorType::reduction);
+  SmallVector<Value> inputs{x};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank)};
+  for (Value v : extraInputs) {
+    inputs.push_back(v);
+    maps.push_back(AffineMap::get(rank, 0, {}, ctx));
+  }
+  maps.push_back(AffineMap::get(rank, 0, outExprs, ctx));
+  auto generic = linalg::GenericOp::create(
+      b, TypeRange{resultType}, inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nested, Location loc, ValueRange args) {
+        ImplicitLocOpBuilder nb(loc, nested);
+        Value t = term(nb, args.drop_back());
+        linalg::YieldOp::create(nb,
+                                Value(arith::AddFOp::create(nb, args.back(), t)));
+      });
+  return generic.getResult(0);
+}
+
+Value absF64(ImplicitLocOpBuilder &b, Value x) {
+  return math::AbsFOp::create(b, arith::ExtFOp::create(b, b.getF64Type(), x));
+}
+
+/// Number of elements of `x` per index of `axis` (all of them if axis < 0),
+/// as f64.
+Value countPer(ImplicitLocOpBuilder &b, Value x, int64_t axis) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Value n = arith::ConstantIndexOp::create(b, 1);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (d != axis)
+      n = arith::MulIOp::create(b, n, tensor::DimOp::create(b, x, d));
+  Value n64 = arith::IndexCastOp::create(b, b.getI64Type(), n);
+  return arith::SIToFPOp::create(b, b.getF64Type(), n64);
+}
+
+Value buildBinary(ImplicitLocOpBuilder &b, Value x,
+                  const numerics::RowBinary &f) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  Value sums = reduceF64(b, x, f.axis, {},
+                         [](ImplicitLocOpBuilder &nb, ValueRange args) {
+                           return absF64(nb, args[0]);
+                         });
+  Value count = countPer(b, x, f.axis);
+  AffineMap rowMap =
+      AffineMap::get(rank, 0, getAffineDimExpr(f.axis, b.getContext()));
+  return elementwise(
+      b, type, dimSizes(b, x), ValueRange{x, sums},
+      {b.getMultiDimIdentityMap(rank), rowMap},
+      [&](ImplicitLocOpBuilder &nb, ValueRange args) {
+        Value alpha = arith::TruncFOp::create(
+            nb, nb.getF32Type(), arith::DivFOp::create(nb, args[1], count));
+        Value zero = arith::ConstantOp::create(nb, nb.getF32FloatAttr(0));
+        Value negative = arith::CmpFOp::create(nb, arith::CmpFPredicate::OLT,
+                                               args[0], zero);
+        Value r = arith::SelectOp::create(
+            nb, negative, arith::NegFOp::create(nb, alpha), alpha);
+        Value isNaN = arith::CmpFOp::create(nb, arith::CmpFPredicate::UNO,
+                                            args[0], args[0]);
+        return Value(arith::SelectOp::create(nb, isNaN, args[0], r));
+      });
+}
+
+Value buildTernary(ImplicitLocOpBuilder &b, Value x,
+                   const numerics::RowTernary &f) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  Value n = countPer(b, x, -1);
+  Value zero64 = arith::ConstantOp::create(b, b.getF64FloatAttr(0));
+  Value nonEmpty =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, n, zero64);
+  auto scalarOf = [&](Value rank0) {
+    return tensor::ExtractOp::create(b, rank0, ValueRange{});
+  };
+  auto meanOf = [&](Value sum) {
+    return arith::SelectOp::create(
+        b, nonEmpty, arith::DivFOp::create(b, scalarOf(sum), n), zero64);
+  };
+  Value mean = meanOf(reduceF64(b, x, -1, {},
+                                [](ImplicitLocOpBuilder &nb, ValueRange a) {
+                                  return Value(arith::ExtFOp::create(
+                                      nb, nb.getF64Type(), a[0]));
+                                }));
+  Value meanT = tensor::FromElementsOp::create(
+      b, RankedTensorType::get({}, b.getF64Type()), ValueRange{mean});
+  Value dev = meanOf(reduceF64(
+      b, x, -1, ValueRange{meanT}, [](ImplicitLocOpBuilder &nb, ValueRange a) {
+        Value v = arith::ExtFOp::create(nb, nb.getF64Type(), a[0]);
+        return Value(
+            math::AbsFOp::create(nb, arith::SubFOp::create(nb, v, a[1])));
+      }));
+  Value delta = arith::MulFOp::create(
+      b, arith::ConstantOp::create(b, b.getF64FloatAttr(f.thresholdFactor)),
+      dev);
+  Value deltaT = tensor::FromElementsOp::create(
+      b, RankedTensorType::get({}, b.getF64Type()), ValueRange{delta});
+  auto above = [](ImplicitLocOpBuilder &nb, Value v, Value d) {
+    return arith::CmpFOp::create(nb, arith::CmpFPredicate::OGT, absF64(nb, v),
+                                 d);
+  };
+  Value sums = reduceF64(b, x, f.axis, ValueRange{deltaT},
+                         [&](ImplicitLocOpBuilder &nb, ValueRange a) {
+                           Value z = arith::ConstantOp::create(
+                               nb, nb.getF64FloatAttr(0));
+                           return Value(arith::SelectOp::create(
+                               nb, above(nb, a[0], a[1]), absF64(nb, a[0]), z));
+                         });
+  Value counts = reduceF64(b, x, f.axis, ValueRange{deltaT},
+                           [&](ImplicitLocOpBuilder &nb, ValueRange a) {
+                             Value z = arith::ConstantOp::create(
+                                 nb, nb.getF64FloatAttr(0));
+                             Value one = arith::ConstantOp::create(
+                                 nb, nb.getF64FloatAttr(1));
+                             return Value(arith::SelectOp::create(
+                                 nb, above(nb, a[0], a[1]), one, z));
+                           });
+  MLIRContext *ctx = b.getContext();
+  AffineMap rowMap = AffineMap::get(rank, 0, getAffineDimExpr(f.axis, ctx));
+  return elementwise(
+      b, type, dimSizes(b, x), ValueRange{x, sums, counts, deltaT},
+      {b.getMultiDimIdentityMap(rank), rowMap, rowMap,
+       AffineMap::get(rank, 0, {}, ctx)},
+      [&](ImplicitLocOpBuilder &nb, ValueRange a) {
+        Value z64 = arith::ConstantOp::create(nb, nb.getF64FloatAttr(0));
+        Value z32 = arith::ConstantOp::create(nb, nb.getF32FloatAttr(0));
+        Value hasAny =
+            arith::CmpFOp::create(nb, arith::CmpFPredicate::OGT, a[2], z64);
+        Value alpha = arith::SelectOp::create(
+            nb, hasAny,
+            arith::TruncFOp::create(nb, nb.getF32Type(),
+                                    arith::DivFOp::create(nb, a[1], a[2])),
+            z32);
+        Value v = arith::ExtFOp::create(nb, nb.getF64Type(), a[0]);
+        Value pos = arith::CmpFOp::create(nb, arith::CmpFPredicate::OGT, v,
+                                          a[3]);
+        Value neg = arith::CmpFOp::create(
+            nb, arith::CmpFPredicate::OLT, v,
+            arith::NegFOp::create(nb, a[3]));
+        Value r = math::CopySignOp::create(nb, z32, a[0]);
+        r = arith::SelectOp::create(nb, neg, arith::NegFOp::create(nb, alpha),
+                                    r);
+        r = arith::SelectOp::create(nb, pos, alpha, r);
+        Value isNaN = arith::CmpFOp::create(nb, arith::CmpFPredicate::UNO,
+                                            a[0], a[0]);
+        return Value(arith::SelectOp::create(nb, isNaN, a[0], r));
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+struct QuantizeOpLowering : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    numerics::Format format = op.getFormat().getNumericsFormat();
+    Value result;
+    if (auto *f = std::get_if<numerics::RowBinary>(&format))
+      result = buildBinary(b, op.getInput(), *f);
+    else if (auto *f = std::get_if<numerics::RowTernary>(&format))
+      result = buildTernary(b, op.getInput(), *f);
+    else
+      result = buildRounding(b, op.getInput(), format,
+                             toNumerics(op.getRounding()), op.getScales(),
+                             nullptr);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct StochasticRoundOpLowering : OpRewritePattern<StochasticRoundOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(StochasticRoundOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    StochasticOperands random{op.getSeed(), op.getStep(), op.getStream()};
+    rewriter.replaceOp(op, buildRounding(b, op.getInput(),
+                                         op.getFormat().getNumericsFormat(),
+                                         numerics::Rounding::NearestEven,
+                                         op.getScales(), &random));
+    return success();
+  }
+};
+
+struct BlockScaleOpLowering : OpRewritePattern<BlockScaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BlockScaleOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    rewriter.replaceOp(op, buildBlockScales(b, op.getInput(),
+                                            op.getFormat().getNumericsFormat()));
+    return success();
+  }
+};
+
+struct AverageOpLowering : OpRewritePattern<AverageOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AverageOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    auto type = op.getType();
+    int64_t rank = type.getRank();
+    Value n = arith::ExtSIOp::create(b, b.getI64Type(), op.getCount());
+    n = arith::AddIOp::create(
+        b, n, arith::ConstantOp::create(b, b.getI64IntegerAttr(1)));
+    Value divisor = arith::SIToFPOp::create(b, b.getF32Type(), n);
+    Value result = elementwise(
+        b, type, dimSizes(b, op.getAverage()),
+        ValueRange{op.getAverage(), op.getValue()},
+        {b.getMultiDimIdentityMap(rank), b.getMultiDimIdentityMap(rank)},
+        [&](ImplicitLocOpBuilder &nb, ValueRange a) {
+          Value delta = arith::SubFOp::create(nb, a[1], a[0]);
+          Value step = arith::DivFOp::create(nb, delta, divisor);
+          return Value(arith::AddFOp::create(nb, a[0], step));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ConvertLPQToArithPass
+    : mlir::lpq::impl::ConvertLPQToArithPassBase<ConvertLPQToArithPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateLPQToArithPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    WalkResult left = getOperation()->walk([](Operation *op) {
+      if (isa<LPQDialect>(op->getDialect())) {
+        op->emitOpError("could not be converted to arith");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::lpq::populateLPQToArithPatterns(RewritePatternSet &patterns) {
+  patterns.add<QuantizeOpLowering, StochasticRoundOpLowering,
+               BlockScaleOpLowering, AverageOpLowering>(
+      patterns.getContext());
+}

@@ -1,0 +1,68 @@
+//===- Pipelines.cpp - lpq pass pipelines ---------------------------------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Pipelines/Pipelines.h"
+
+#include "lpq/Conversion/Passes.h"
+#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace {
+void registerUpstreamPasses() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerAllPasses();
+    lpq::registerLPQPasses();
+    lpq::registerLPQConversionPasses();
+  });
+}
+} // namespace
+
+std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
+  std::string p =
+      "convert-lpq-to-arith,canonicalize,cse,linalg-fuse-elementwise-ops,"
+      "one-shot-bufferize{bufferize-function-boundaries "
+      "function-boundary-type-conversion=identity-layout-map},"
+      "buffer-results-to-out-params{modify-public-functions "
+      "hoist-static-allocs},"
+      "buffer-deallocation-pipeline,canonicalize,"
+      "func.func(convert-linalg-to-affine-loops),";
+  // Only the outermost parallel loop is parallelized: reductions stay
+  // sequential, in row-major order, which the float64 sums of the row
+  // formats rely on for bit-exact results.
+  if (options.threads)
+    p += "func.func(affine-parallelize{max-nested=1}),";
+  p += "lower-affine,canonicalize,";
+  if (options.threads)
+    p += "convert-scf-to-openmp,";
+  p += "expand-strided-metadata,finalize-memref-to-llvm,convert-scf-to-cf,"
+       "convert-to-llvm,reconcile-unrealized-casts";
+  return p;
+}
+
+LogicalResult lpq::buildCPUPipeline(OpPassManager &pm,
+                                    const CPUPipelineOptions &options) {
+  registerUpstreamPasses();
+  return parsePassPipeline(cpuPipelineText(options), pm, llvm::errs());
+}
+
+void lpq::registerLPQPipelines() {
+  registerUpstreamPasses();
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "lpq-cpu-pipeline",
+      "Lower lpq ops and the tensor program around them to the LLVM dialect "
+      "for CPUs: expansion, fusion, bufferization, OpenMP, vectorizable loops",
+      [](OpPassManager &pm, const CPUPipelineOptions &options) {
+        if (failed(buildCPUPipeline(pm, options)))
+          llvm::report_fatal_error("lpq-cpu-pipeline failed to build");
+      });
+}

@@ -1,0 +1,312 @@
+//===- JitRunner.cpp - JIT-compile and run lpq modules --------------------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Runtime/JitRunner.h"
+
+#include "lpq/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <deque>
+
+// From the OpenMP runtime (libomp) the kernels run on.
+extern "C" void omp_set_num_threads(int);
+
+using namespace mlir;
+using namespace mlir::lpq::runtime;
+
+JitModule::~JitModule() = default;
+
+std::optional<DType> mlir::lpq::runtime::dtypeOf(Type t) {
+  if (t.isF32())
+    return DType::F32;
+  if (t.isInteger(32))
+    return DType::I32;
+  if (t.isInteger(64))
+    return DType::I64;
+  return std::nullopt;
+}
+
+void mlir::lpq::runtime::setNumThreads(int threads) {
+  if (threads > 0)
+    omp_set_num_threads(threads);
+}
+
+namespace {
+
+std::string describe(const Array &a) {
+  std::string s = a.dtype == DType::F32   ? "float32"
+                  : a.dtype == DType::I32 ? "int32"
+                                          : "int64";
+  s += " array of shape ";
+  for (size_t i = 0; i < a.shape.size(); ++i)
+    s += (i ? "x" : "") + std::to_string(a.shape[i]);
+  if (a.shape.empty())
+    s += "()";
+  return s;
+}
+
+std::string str(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+/// LLVM's O3 pipeline for the host, with the vectorizers on or off.
+std::function<llvm::Error(llvm::Module *)>
+makeTransformer(bool vectorize, llvm::TargetMachine *tm) {
+  return [vectorize, tm](llvm::Module *m) -> llvm::Error {
+    llvm::PipelineTuningOptions tuning;
+    tuning.LoopVectorization = vectorize;
+    tuning.SLPVectorization = vectorize;
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(tm, tuning);
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager mpm =
+        pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+    mpm.run(*m, mam);
+    return llvm::Error::success();
+  };
+}
+
+} // namespace
+
+std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
+                                              const JitOptions &options,
+                                              std::string &error) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+
+  std::unique_ptr<JitModule> jit(new JitModule());
+  for (auto f : module.getOps<func::FuncOp>())
+    if (!f.isExternal() && f.isPublic())
+      jit->signatures[f.getSymName()] = f.getFunctionType();
+
+  MLIRContext *ctx = module.getContext();
+  PassManager pm(ctx);
+  CPUPipelineOptions pipelineOptions;
+  pipelineOptions.threads = options.threads;
+  std::string pipelineErrors;
+  llvm::raw_string_ostream errs(pipelineErrors);
+  if (failed(buildCPUPipeline(pm, pipelineOptions))) {
+    error = "cannot build lpq-cpu-pipeline";
+    return nullptr;
+  }
+  {
+    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
+      errs << d.getLocation() << ": " << d.str() << "\n";
+      return success();
+    });
+    if (failed(pm.run(module))) {
+      error = "lowering with lpq-cpu-pipeline failed:\n" + pipelineErrors;
+      return nullptr;
+    }
+  }
+
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
+  ctx->appendDialectRegistry(registry);
+
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder) {
+    error = llvm::toString(tmBuilder.takeError());
+    return nullptr;
+  }
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm) {
+    error = llvm::toString(tm.takeError());
+    return nullptr;
+  }
+  ExecutionEngineOptions engineOptions;
+  // The options hold a function_ref: the transformer must outlive create().
+  std::function<llvm::Error(llvm::Module *)> transformer =
+      makeTransformer(options.vectorize, tm->get());
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  static const std::string runnerUtils =
+      "/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so";
+  SmallVector<StringRef> libs{runnerUtils};
+  engineOptions.sharedLibPaths = libs;
+  auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));
+  if (!engine) {
+    error = "JIT compilation failed: " + llvm::toString(engine.takeError());
+    return nullptr;
+  }
+  jit->engine = std::move(*engine);
+  return jit;
+}
+
+std::vector<std::string> JitModule::entryNames() const {
+  std::vector<std::string> names;
+  for (const auto &e : signatures)
+    names.push_back(e.getKey().str());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::optional<FunctionType> JitModule::signature(llvm::StringRef name) const {
+  auto it = signatures.find(name);
+  if (it == signatures.end())
+    return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
+                                                 llvm::ArrayRef<Argument> args,
+                                                 std::string &error) {
+  std::optional<FunctionType> type = signature(name);
+  if (!type) {
+    error = "no function '" + name.str() + "'";
+    return std::nullopt;
+  }
+  if (type->getNumInputs() != args.size()) {
+    error = "function '" + name.str() + "' takes " +
+            std::to_string(type->getNumInputs()) + " arguments, " +
+            std::to_string(args.size()) + " given";
+    return std::nullopt;
+  }
+
+  // Every LLVM-level argument lives in a slot; invokePacked gets pointers to
+  // the slots. A memref is (allocated, aligned, offset, sizes, strides).
+  std::deque<int64_t> slots;
+  SmallVector<void *> packed;
+  auto push = [&](int64_t v) {
+    slots.push_back(v);
+    packed.push_back(&slots.back());
+  };
+  auto pushMemref = [&](Array &a) {
+    auto ptr = reinterpret_cast<int64_t>(a.bytes.data());
+    push(ptr);
+    push(ptr);
+    push(0);
+    for (int64_t d : a.shape)
+      push(d);
+    int64_t stride = 1;
+    std::vector<int64_t> strides(a.shape.size());
+    for (int64_t d = static_cast<int64_t>(a.shape.size()) - 1; d >= 0; --d) {
+      strides[d] = stride;
+      stride *= a.shape[d];
+    }
+    for (int64_t s : strides)
+      push(s);
+  };
+
+  std::vector<Array> inputs;
+  inputs.reserve(args.size());
+  for (auto [i, t] : llvm::enumerate(type->getInputs())) {
+    std::string where = "argument #" + std::to_string(i);
+    if (auto tensor = dyn_cast<RankedTensorType>(t)) {
+      std::optional<DType> dtype = dtypeOf(tensor.getElementType());
+      if (!dtype) {
+        error = where + ": element type " + str(tensor.getElementType()) +
+                " is not supported (f32, i32, i64)";
+        return std::nullopt;
+      }
+      if (!args[i].array) {
+        error = where + ": expected " + str(t) + ", got a number";
+        return std::nullopt;
+      }
+      const Array &a = *args[i].array;
+      bool fits = a.dtype == *dtype &&
+                  static_cast<int64_t>(a.shape.size()) == tensor.getRank();
+      for (int64_t d = 0; fits && d < tensor.getRank(); ++d)
+        fits = tensor.isDynamicDim(d) || tensor.getDimSize(d) == a.shape[d];
+      if (!fits) {
+        error = where + ": expected " + str(t) + ", got " + describe(a);
+        return std::nullopt;
+      }
+      inputs.push_back(a);
+      continue;
+    }
+    if (args[i].array) {
+      error = where + ": expected a " + str(t) + " number, got " +
+              describe(*args[i].array);
+      return std::nullopt;
+    }
+    inputs.emplace_back();
+  }
+  for (auto [i, t] : llvm::enumerate(type->getInputs())) {
+    if (isa<RankedTensorType>(t)) {
+      pushMemref(inputs[i]);
+      continue;
+    }
+    double v = args[i].number;
+    if (t.isF32()) {
+      float f = static_cast<float>(v);
+      int64_t bits = 0;
+      std::memcpy(&bits, &f, 4);
+      push(bits);
+    } else if (t.isF64()) {
+      int64_t bits;
+      std::memcpy(&bits, &v, 8);
+      push(bits);
+    } else if (t.isIntOrIndex()) {
+      push(static_cast<int64_t>(v));
+    } else {
+      error = "argument #" + std::to_string(i) + ": type " + str(t) +
+              " is not supported";
+      return std::nullopt;
+    }
+  }
+
+  std::vector<Array> results;
+  results.reserve(type->getNumResults());
+  for (auto [r, t] : llvm::enumerate(type->getResults())) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    std::optional<DType> dtype =
+        tensor ? dtypeOf(tensor.getElementType()) : std::nullopt;
+    if (!dtype) {
+      error = "result #" + std::to_string(r) + ": type " + str(t) +
+              " is not supported (ranked tensors of f32, i32, i64)";
+      return std::nullopt;
+    }
+    std::vector<int64_t> shape(tensor.getShape().begin(),
+                               tensor.getShape().end());
+    if (!tensor.hasStaticShape()) {
+      auto same = llvm::find(type->getInputs(), t);
+      if (same == type->getInputs().end()) {
+        error = "result #" + std::to_string(r) + " (" + str(t) +
+                ") has a dynamic shape that no argument of the same type "
+                "determines";
+        return std::nullopt;
+      }
+      shape = inputs[same - type->getInputs().begin()].shape;
+    }
+    results.push_back(Array::zeros(*dtype, shape));
+  }
+  for (Array &a : results)
+    pushMemref(a);
+
+  if (llvm::Error e = engine->invokePacked(name, packed)) {
+    error = "running '" + name.str() + "' failed: " + llvm::toString(std::move(e));
+    return std::nullopt;
+  }
+  return results;
+}

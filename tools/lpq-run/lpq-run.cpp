@@ -1,0 +1,226 @@
+//===- lpq-run.cpp - JIT-compile and run an lpq module --------------------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Compiles a module with lpq-cpu-pipeline and MLIR's ExecutionEngine and
+// runs one of its functions on arguments from .npy files, random tensors or
+// numbers, writing the results as .npy files.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Dialect/LPQ/IR/LPQDialect.h"
+#include "lpq/Runtime/JitRunner.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::lpq::runtime;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string>
+    entry("entry", cl::desc("Function to run (default: the only public one)"));
+static cl::list<std::string> argSpecs(
+    "arg",
+    cl::desc("One per function argument, in order: FILE.npy, rand:DxDx... "
+             "(float32, normal(0, 1)), randi:LO:HI:DxD... (int32 in "
+             "[LO, HI)), or a number"));
+static cl::opt<uint64_t> seed("seed", cl::desc("Seed of rand:/randi:"),
+                              cl::init(0));
+static cl::opt<std::string>
+    outputPrefix("output", cl::desc("Write result i to PREFIX<i>.npy"));
+static cl::opt<int> numThreads("num-threads",
+                            cl::desc("OpenMP threads (0: runtime default)"),
+                            cl::init(0));
+static cl::opt<bool> noThreads("no-threads",
+                               cl::desc("Compile without OpenMP"));
+static cl::opt<bool> noVectorize("no-vectorize",
+                                 cl::desc("Disable LLVM's vectorizers"));
+static cl::opt<int> repeat("repeat",
+                           cl::desc("Run N times and report the median time"),
+                           cl::init(1));
+
+static std::vector<int64_t> parseShape(llvm::StringRef text, bool &ok) {
+  std::vector<int64_t> shape;
+  ok = true;
+  if (text.empty())
+    return shape;
+  llvm::SmallVector<llvm::StringRef> parts;
+  text.split(parts, 'x');
+  for (llvm::StringRef p : parts) {
+    int64_t d;
+    if (p.getAsInteger(10, d) || d < 0)
+      ok = false;
+    shape.push_back(d);
+  }
+  return shape;
+}
+
+static std::optional<Argument> parseArg(llvm::StringRef spec,
+                                        std::mt19937_64 &rng,
+                                        std::string &error) {
+  bool ok;
+  if (spec.consume_front("rand:")) {
+    Array a = Array::zeros(DType::F32, parseShape(spec, ok));
+    if (!ok)
+      return error = "bad shape '" + spec.str() + "' (use e.g. 4x8)",
+             std::nullopt;
+    std::normal_distribution<float> dist(0, 1);
+    for (int64_t i = 0; i < a.numElements(); ++i)
+      a.data<float>()[i] = dist(rng);
+    return Argument::of(std::move(a));
+  }
+  if (spec.consume_front("randi:")) {
+    auto [lo, rest] = spec.split(':');
+    auto [hi, shapeText] = rest.split(':');
+    int64_t l, h;
+    Array a = Array::zeros(DType::I32, parseShape(shapeText, ok));
+    if (lo.getAsInteger(10, l) || hi.getAsInteger(10, h) || l >= h || !ok)
+      return error = "bad randi spec (use randi:LO:HI:DxD...)", std::nullopt;
+    std::uniform_int_distribution<int64_t> dist(l, h - 1);
+    for (int64_t i = 0; i < a.numElements(); ++i)
+      a.data<int32_t>()[i] = static_cast<int32_t>(dist(rng));
+    return Argument::of(std::move(a));
+  }
+  if (spec.ends_with(".npy")) {
+    std::optional<Array> a = readNpy(spec.str(), error);
+    if (!a)
+      return std::nullopt;
+    return Argument::of(std::move(*a));
+  }
+  double v;
+  if (!spec.getAsDouble(v))
+    return Argument::of(v);
+  error = "cannot read argument '" + spec.str() +
+          "': expected FILE.npy, rand:SHAPE, randi:LO:HI:SHAPE or a number";
+  return std::nullopt;
+}
+
+static void summarize(llvm::raw_ostream &os, size_t index, const Array &a) {
+  os << "result #" << index << ": " << dtypeDescr(a.dtype) << " [";
+  for (size_t i = 0; i < a.shape.size(); ++i)
+    os << (i ? "x" : "") << a.shape[i];
+  os << "]";
+  int64_t n = a.numElements();
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i)
+    sum += a.dtype == DType::F32   ? a.data<float>()[i]
+           : a.dtype == DType::I32 ? a.data<int32_t>()[i]
+                                   : static_cast<double>(a.data<int64_t>()[i]);
+  os << " sum " << sum << " first:";
+  for (int64_t i = 0; i < std::min<int64_t>(n, 6); ++i) {
+    if (a.dtype == DType::F32)
+      os << " " << a.data<float>()[i];
+    else if (a.dtype == DType::I32)
+      os << " " << a.data<int32_t>()[i];
+    else
+      os << " " << a.data<int64_t>()[i];
+  }
+  os << "\n";
+}
+
+static int fail(const std::string &message) {
+  llvm::errs() << "lpq-run: error: " << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "lpq-run: JIT-compile an MLIR module with lpq-cpu-pipeline and run a "
+      "function\n\n  lpq-run model.mlir --entry=f --arg=x.npy --arg=rand:4x8 "
+      "--arg=7 --output=out\n");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<lpq::LPQDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  std::string error;
+  auto file = openInputFile(inputFile, &error);
+  if (!file)
+    return fail(error);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return fail("cannot parse '" + inputFile + "'");
+
+  JitOptions options;
+  options.threads = !noThreads;
+  options.vectorize = !noVectorize;
+  std::unique_ptr<JitModule> jit = JitModule::compile(*module, options, error);
+  if (!jit)
+    return fail(error);
+  setNumThreads(numThreads);
+
+  std::vector<std::string> names = jit->entryNames();
+  std::string name = entry;
+  if (name.empty()) {
+    if (names.size() != 1)
+      return fail("the module has " + std::to_string(names.size()) +
+                  " public functions; choose one with --entry");
+    name = names.front();
+  }
+  if (!jit->signature(name)) {
+    std::string list;
+    for (const std::string &n : names)
+      list += (list.empty() ? "" : ", ") + n;
+    return fail("no function '" + name + "' in '" + inputFile +
+                "'; functions: " + list);
+  }
+
+  std::mt19937_64 rng(seed);
+  std::vector<Argument> args;
+  for (const std::string &spec : argSpecs) {
+    std::optional<Argument> a = parseArg(spec, rng, error);
+    if (!a)
+      return fail(error);
+    args.push_back(std::move(*a));
+  }
+
+  std::vector<double> times;
+  std::optional<std::vector<Array>> results;
+  for (int r = 0; r < std::max(1, repeat.getValue()); ++r) {
+    auto start = std::chrono::steady_clock::now();
+    results = jit->run(name, args, error);
+    auto stop = std::chrono::steady_clock::now();
+    if (!results)
+      return fail(error);
+    times.push_back(std::chrono::duration<double>(stop - start).count());
+  }
+  for (size_t i = 0; i < results->size(); ++i) {
+    summarize(llvm::outs(), i, (*results)[i]);
+    if (!outputPrefix.empty()) {
+      std::string path = outputPrefix + std::to_string(i) + ".npy";
+      if (!writeNpy(path, (*results)[i], error))
+        return fail(error);
+      llvm::outs() << "  wrote " << path << "\n";
+    }
+  }
+  if (repeat > 1) {
+    std::sort(times.begin(), times.end());
+    llvm::outs() << "median time over " << times.size()
+                 << " runs: " << times[times.size() / 2] * 1e3 << " ms\n";
+  }
+  return 0;
+}
