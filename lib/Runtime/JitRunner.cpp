@@ -268,7 +268,7 @@ std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
       std::memcpy(&bits, &v, 8);
       push(bits);
     } else if (t.isIntOrIndex()) {
-      push(static_cast<int64_t>(v));
+      push(args[i].integer);
     } else {
       error = "argument #" + std::to_string(i) + ": type " + str(t) +
               " is not supported";

@@ -103,6 +103,9 @@ static std::optional<Argument> parseArg(llvm::StringRef spec,
       return std::nullopt;
     return Argument::of(std::move(*a));
   }
+  int64_t i;
+  if (!spec.getAsInteger(0, i))
+    return Argument::ofInteger(i);
   double v;
   if (!spec.getAsDouble(v))
     return Argument::of(v);

@@ -27,9 +27,17 @@ namespace mlir::lpq::runtime {
 struct Argument {
   std::optional<Array> array;
   double number = 0;
+  /// Integer parameters read this exactly (a 64-bit seed does not fit a
+  /// double).
+  int64_t integer = 0;
 
-  static Argument of(Array a) { return Argument{std::move(a), 0}; }
-  static Argument of(double v) { return Argument{std::nullopt, v}; }
+  static Argument of(Array a) { return Argument{std::move(a), 0, 0}; }
+  static Argument of(double v) {
+    return Argument{std::nullopt, v, static_cast<int64_t>(v)};
+  }
+  static Argument ofInteger(int64_t v) {
+    return Argument{std::nullopt, static_cast<double>(v), v};
+  }
 };
 
 /// How to compile.
