@@ -19,6 +19,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -125,10 +126,10 @@ static void summarize(llvm::raw_ostream &os, size_t index, const Array &a) {
     sum += a.dtype == DType::F32   ? a.data<float>()[i]
            : a.dtype == DType::I32 ? a.data<int32_t>()[i]
                                    : static_cast<double>(a.data<int64_t>()[i]);
-  os << " sum " << sum << " first:";
+  os << " sum " << llvm::format("%g", sum) << " first:";
   for (int64_t i = 0; i < std::min<int64_t>(n, 6); ++i) {
     if (a.dtype == DType::F32)
-      os << " " << a.data<float>()[i];
+      os << " " << llvm::format("%g", a.data<float>()[i]);
     else if (a.dtype == DType::I32)
       os << " " << a.data<int32_t>()[i];
     else

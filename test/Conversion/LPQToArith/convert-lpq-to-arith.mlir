@@ -1,0 +1,158 @@
+// RUN: lpq-opt %s -convert-lpq-to-arith -split-input-file | FileCheck %s
+
+/// Fixed point: scale by 2^fl in f64, round, scale back, keep the sign of
+/// zero, narrow, saturate to [-2, 127/64], pass NaN through.
+// CHECK-LABEL: func @fixed
+// CHECK-NOT: lpq.
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel"]
+// CHECK: %[[W:.*]] = arith.extf %{{.*}} : f32 to f64
+// CHECK: arith.mulf %[[W]], %{{.*}} : f64
+// CHECK: math.roundeven
+// CHECK: math.copysign
+// CHECK: arith.truncf
+// CHECK: arith.maximumf
+// CHECK: arith.minimumf
+// CHECK: arith.cmpf uno
+// CHECK: arith.select
+func.func @fixed(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = lpq.quantize %x : tensor<4x8xf32> to #lpq.fixed<8, 6>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+/// Each deterministic mode maps to one exact rounding op.
+// CHECK-LABEL: func @modes
+// CHECK: math.round {{.*}} : f64
+// CHECK: math.trunc {{.*}} : f64
+// CHECK: math.floor {{.*}} : f64
+// CHECK: math.ceil {{.*}} : f64
+func.func @modes(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %0 = lpq.quantize %x : tensor<8xf32> to #lpq.float<4, 3, fn> rounding nearest_away
+  %1 = lpq.quantize %x : tensor<8xf32> to #lpq.float<4, 3, fn> rounding toward_zero
+  %2 = lpq.quantize %x : tensor<8xf32> to #lpq.float<4, 3, fn> rounding down
+  %3 = lpq.quantize %x : tensor<8xf32> to #lpq.float<4, 3, fn> rounding up
+  return %0, %1, %2, %3 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+/// Stochastic rounding: the element's linear index feeds Philox4x32-10 (ten
+/// rounds, two 32x32->64 multiplies each; the first round's multiply of the
+/// constant stream id folds) and the comparison against floor(frac * 2^32).
+// CHECK-LABEL: func @stochastic
+// CHECK-SAME: (%{{.*}}: tensor<3x5xf32>, %[[SEED:.*]]: i64, %[[STEP:.*]]: i32)
+// CHECK: linalg.generic
+// CHECK: linalg.index 0
+// CHECK: linalg.index 1
+// CHECK: arith.index_cast %{{.*}} : index to i64
+// CHECK-COUNT-19: arith.mului_extended
+// CHECK: arith.uitofp %{{.*}} : i32 to f64
+// CHECK: arith.cmpf olt
+func.func @stochastic(%x: tensor<3x5xf32>, %seed: i64, %step: i32) -> tensor<3x5xf32> {
+  %0 = lpq.stochastic_round %x, %seed, %step : tensor<3x5xf32> to #lpq.float<5, 2> stream 9
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+/// Block exponents: max |x| over the finite elements of each tile of 4 along
+/// axis 1 (output indexed by d1 floordiv 4), then the exponent bits; the
+/// rounding generic reads them through the same map.
+// CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$TILE:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 4)>
+// CHECK-LABEL: func @block_tiles
+// CHECK: %[[FILL:.*]] = linalg.fill
+// CHECK: %[[AMAX:.*]] = linalg.generic {indexing_maps = [#[[$ID]], #[[$TILE]]], iterator_types = ["parallel", "reduction"]}
+// CHECK-SAME: outs(%[[FILL]] : tensor<4x3xf32>)
+// CHECK: math.absf
+// CHECK: arith.maxnumf
+// CHECK: %[[EXP:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[AMAX]] : tensor<4x3xf32>)
+// CHECK: arith.shrui
+// CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$TILE]], #[[$ID]]]
+// CHECK-SAME: ins(%{{.*}}, %[[EXP]] : tensor<4x10xf32>, tensor<4x3xi32>)
+func.func @block_tiles(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
+  %0 = lpq.quantize %x : tensor<4x10xf32> to #lpq.block<8, tile = 4, axis = [1]>
+  return %0 : tensor<4x10xf32>
+}
+
+// -----
+
+/// Per-row exponents reduce over axis 1 into a 4x1 tensor (constant 0 index).
+// CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-LABEL: func @block_scale
+// CHECK: linalg.generic {{.*}}#[[$ROW]]{{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: return %{{.*}} : tensor<4x1xi32>
+func.func @block_scale(%x: tensor<4x10xf32>) -> tensor<4x1xi32> {
+  %0 = lpq.block_scale %x : tensor<4x10xf32> for #lpq.block<8, axis = [0]>
+  return %0 : tensor<4x1xi32>
+}
+
+// -----
+
+/// Explicit scales are used as given: no reduction is emitted.
+// CHECK-LABEL: func @explicit_scales
+// CHECK-NOT: iterator_types = ["parallel", "reduction"]
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<4x10xf32>, tensor<4x1xi32>)
+func.func @explicit_scales(%x: tensor<4x10xf32>, %e: tensor<4x1xi32>) -> tensor<4x10xf32> {
+  %0 = lpq.quantize %x scales %e : tensor<4x10xf32>, tensor<4x1xi32> to #lpq.block<8, axis = [0]>
+  return %0 : tensor<4x10xf32>
+}
+
+// -----
+
+/// MX: the element is scaled by 2^-s before the minifloat rounding.
+// CHECK-LABEL: func @mx
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.minsi
+// CHECK: math.roundeven
+func.func @mx(%x: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  %0 = lpq.quantize %x : tensor<2x64xf32> to #lpq.mx<#lpq.float<4, 3, fn>, tile = 32, axis = [1]>
+  return %0 : tensor<2x64xf32>
+}
+
+// -----
+
+/// BWN: one f64 sum of |w| per row, then alpha * sign(w).
+// CHECK-LABEL: func @binary
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf {{.*}} : f64
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %[[SUM]] : tensor<4x10xf32>, tensor<4xf64>)
+// CHECK: arith.divf {{.*}} : f64
+func.func @binary(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
+  %0 = lpq.quantize %x : tensor<4x10xf32> to #lpq.binary
+  return %0 : tensor<4x10xf32>
+}
+
+// -----
+
+/// TWN: whole-tensor mean and mean deviation (rank-0 reductions), then per
+/// row sums and counts above the threshold.
+// CHECK-LABEL: func @ternary
+// CHECK-COUNT-2: iterator_types = ["reduction", "reduction"]
+// CHECK-COUNT-2: iterator_types = ["reduction", "parallel"]
+func.func @ternary(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
+  %0 = lpq.quantize %x : tensor<4x10xf32> to #lpq.ternary<axis = 1>
+  return %0 : tensor<4x10xf32>
+}
+
+// -----
+
+/// SWA: avg + (x - avg) / f32(n + 1).
+// CHECK-LABEL: func @average
+// CHECK: %[[N:.*]] = arith.extsi %{{.*}} : i32 to i64
+// CHECK: %[[N1:.*]] = arith.addi %[[N]]
+// CHECK: %[[D:.*]] = arith.sitofp %[[N1]] : i64 to f32
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[A:.*]]: f32, %[[X:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[DELTA:.*]] = arith.subf %[[X]], %[[A]] : f32
+// CHECK: %[[STEP:.*]] = arith.divf %[[DELTA]], %[[D]] : f32
+// CHECK: arith.addf %[[A]], %[[STEP]] : f32
+func.func @average(%a: tensor<16xf32>, %x: tensor<16xf32>, %n: i32) -> tensor<16xf32> {
+  %0 = lpq.average %a, %x, %n : tensor<16xf32>
+  return %0 : tensor<16xf32>
+}

@@ -1,0 +1,30 @@
+// RUN: lpq-run %s --entry=quantize --arg=%S/Inputs/x.npy --output=%t | FileCheck %s
+// RUN: lpq-run %s --entry=quantize --arg=%S/Inputs/x.npy --no-threads --no-vectorize | FileCheck %s
+// RUN: lpq-run %s --entry=stochastic --arg=rand:3x5 --arg=7 --arg=0 --seed=1 | FileCheck %s --check-prefix=RAND
+// RUN: not lpq-run %s 2>&1 | FileCheck %s --check-prefix=NOENTRY
+// RUN: not lpq-run %s --entry=nope 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not lpq-run %s --entry=quantize 2>&1 | FileCheck %s --check-prefix=ARITY
+// RUN: not lpq-run %s --entry=quantize --arg=rand:2x3 2>&1 | FileCheck %s --check-prefix=SHAPE
+// RUN: not lpq-run %s --entry=quantize --arg=%S/missing.npy 2>&1 | FileCheck %s --check-prefix=FILE
+// RUN: not lpq-run %s --entry=quantize --arg=%s 2>&1 | FileCheck %s --check-prefix=SPEC
+
+/// x.npy holds [0.1, -0.26, 5.0, 0.0] as float32: fixed<8, 2> rounds them to
+/// quarters and saturates at 127/4.
+// CHECK: result #0: <f4 [4] sum 4.75 first: 0 -0.25 5 0
+// RAND: result #0: <f4 [3x5]
+// NOENTRY: error: the module has 2 public functions; choose one with --entry
+// MISSING: error: no function 'nope' in '{{.*}}lpq-run.mlir'; functions: quantize, stochastic
+// ARITY: error: function 'quantize' takes 1 arguments, 0 given
+// SHAPE: error: argument #0: expected tensor<4xf32>, got float32 array of shape 2x3
+// FILE: error: cannot open '{{.*}}missing.npy'
+// SPEC: error: cannot read argument '{{.*}}': expected FILE.npy, rand:SHAPE, randi:LO:HI:SHAPE or a number
+
+func.func @quantize(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = lpq.quantize %x : tensor<4xf32> to #lpq.fixed<8, 2>
+  return %0 : tensor<4xf32>
+}
+
+func.func @stochastic(%x: tensor<3x5xf32>, %seed: i64, %step: i32) -> tensor<3x5xf32> {
+  %0 = lpq.stochastic_round %x, %seed, %step : tensor<3x5xf32> to #lpq.block<8, axis = [0]> stream 0
+  return %0 : tensor<3x5xf32>
+}
