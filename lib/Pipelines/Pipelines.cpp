@@ -29,11 +29,10 @@ void registerUpstreamPasses() {
 
 std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   std::string p =
-      "convert-lpq-to-arith,canonicalize,cse,linalg-fuse-elementwise-ops,"
+      "lpq-results-to-destinations,convert-lpq-to-arith,canonicalize,cse,"
+      "linalg-fuse-elementwise-ops,eliminate-empty-tensors,"
       "one-shot-bufferize{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-results-to-out-params{modify-public-functions "
-      "hoist-static-allocs},"
       "buffer-deallocation-pipeline,canonicalize,"
       "func.func(convert-linalg-to-affine-loops),";
   // Only the outermost parallel loop is parallelized: reductions stay

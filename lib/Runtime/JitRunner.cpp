@@ -181,16 +181,24 @@ std::optional<FunctionType> JitModule::signature(llvm::StringRef name) const {
 std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
                                                  llvm::ArrayRef<Argument> args,
                                                  std::string &error) {
+  std::vector<Array> results;
+  if (!runInto(name, args, results, error))
+    return std::nullopt;
+  return results;
+}
+
+bool JitModule::runInto(llvm::StringRef name, llvm::ArrayRef<Argument> args,
+                        std::vector<Array> &results, std::string &error) {
   std::optional<FunctionType> type = signature(name);
   if (!type) {
     error = "no function '" + name.str() + "'";
-    return std::nullopt;
+    return false;
   }
   if (type->getNumInputs() != args.size()) {
     error = "function '" + name.str() + "' takes " +
             std::to_string(type->getNumInputs()) + " arguments, " +
             std::to_string(args.size()) + " given";
-    return std::nullopt;
+    return false;
   }
 
   // Every LLVM-level argument lives in a slot; invokePacked gets pointers to
@@ -201,7 +209,7 @@ std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
     slots.push_back(v);
     packed.push_back(&slots.back());
   };
-  auto pushMemref = [&](Array &a) {
+  auto pushMemref = [&](const Array &a) {
     auto ptr = reinterpret_cast<int64_t>(a.bytes.data());
     push(ptr);
     push(ptr);
@@ -218,7 +226,7 @@ std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
       push(s);
   };
 
-  std::vector<Array> inputs;
+  std::vector<const Array *> inputs;
   inputs.reserve(args.size());
   for (auto [i, t] : llvm::enumerate(type->getInputs())) {
     std::string where = "argument #" + std::to_string(i);
@@ -227,11 +235,11 @@ std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
       if (!dtype) {
         error = where + ": element type " + str(tensor.getElementType()) +
                 " is not supported (f32, i32, i64)";
-        return std::nullopt;
+        return false;
       }
       if (!args[i].array) {
         error = where + ": expected " + str(t) + ", got a number";
-        return std::nullopt;
+        return false;
       }
       const Array &a = *args[i].array;
       bool fits = a.dtype == *dtype &&
@@ -240,21 +248,21 @@ std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
         fits = tensor.isDynamicDim(d) || tensor.getDimSize(d) == a.shape[d];
       if (!fits) {
         error = where + ": expected " + str(t) + ", got " + describe(a);
-        return std::nullopt;
+        return false;
       }
-      inputs.push_back(a);
+      inputs.push_back(&a);
       continue;
     }
     if (args[i].array) {
       error = where + ": expected a " + str(t) + " number, got " +
               describe(*args[i].array);
-      return std::nullopt;
+      return false;
     }
-    inputs.emplace_back();
+    inputs.push_back(nullptr);
   }
   for (auto [i, t] : llvm::enumerate(type->getInputs())) {
     if (isa<RankedTensorType>(t)) {
-      pushMemref(inputs[i]);
+      pushMemref(*inputs[i]);
       continue;
     }
     double v = args[i].number;
@@ -272,12 +280,12 @@ std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
     } else {
       error = "argument #" + std::to_string(i) + ": type " + str(t) +
               " is not supported";
-      return std::nullopt;
+      return false;
     }
   }
 
-  std::vector<Array> results;
-  results.reserve(type->getNumResults());
+  // Result arrays of the right type and shape are reused as they are.
+  results.resize(type->getNumResults());
   for (auto [r, t] : llvm::enumerate(type->getResults())) {
     auto tensor = dyn_cast<RankedTensorType>(t);
     std::optional<DType> dtype =
@@ -285,7 +293,7 @@ std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
     if (!dtype) {
       error = "result #" + std::to_string(r) + ": type " + str(t) +
               " is not supported (ranked tensors of f32, i32, i64)";
-      return std::nullopt;
+      return false;
     }
     std::vector<int64_t> shape(tensor.getShape().begin(),
                                tensor.getShape().end());
@@ -295,18 +303,21 @@ std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
         error = "result #" + std::to_string(r) + " (" + str(t) +
                 ") has a dynamic shape that no argument of the same type "
                 "determines";
-        return std::nullopt;
+        return false;
       }
-      shape = inputs[same - type->getInputs().begin()].shape;
+      shape = inputs[same - type->getInputs().begin()]->shape;
     }
-    results.push_back(Array::zeros(*dtype, shape));
+    Array &out = results[r];
+    if (out.dtype != *dtype || out.shape != shape ||
+        out.bytes.size() != out.numElements() * dtypeSize(*dtype))
+      results[r] = Array::zeros(*dtype, shape);
   }
   for (Array &a : results)
     pushMemref(a);
 
   if (llvm::Error e = engine->invokePacked(name, packed)) {
     error = "running '" + name.str() + "' failed: " + llvm::toString(std::move(e));
-    return std::nullopt;
+    return false;
   }
-  return results;
+  return true;
 }

@@ -25,8 +25,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 std::string cpuPipelineText(const CPUPipelineOptions &options);
 
 /// Appends `lpq-cpu-pipeline` to `pm` (a pass manager on builtin.module):
-/// lpq ops to linalg/arith, elementwise fusion, one-shot bufferization with
-/// results turned into caller-allocated out-parameters, affine loops with the
+/// results turned into caller-allocated destinations, lpq ops to
+/// linalg/arith, elementwise fusion, one-shot bufferization computing results
+/// in those destinations, affine loops with the
 /// outermost parallel loop of each nest run by OpenMP, and lowering to the
 /// LLVM dialect. The result is ready for mlir-translate or the
 /// ExecutionEngine; LLVM's loop vectorizer vectorizes the inner loops.

@@ -74,6 +74,11 @@ public:
                                         llvm::ArrayRef<Argument> args,
                                         std::string &error);
 
+  /// As run(), writing into `results`: arrays already of the right dtype and
+  /// shape are reused without reallocation (for repeated runs and timing).
+  bool runInto(llvm::StringRef name, llvm::ArrayRef<Argument> args,
+               std::vector<Array> &results, std::string &error);
+
 private:
   JitModule() = default;
   std::unique_ptr<ExecutionEngine> engine;

@@ -7,6 +7,8 @@
 #ifndef LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_H
 #define LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

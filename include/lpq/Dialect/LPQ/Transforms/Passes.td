@@ -28,4 +28,29 @@ def LPQAssignStreamsPass : Pass<"lpq-assign-streams", "::mlir::ModuleOp"> {
   ];
 }
 
+def LPQResultsToDestinationsPass
+    : Pass<"lpq-results-to-destinations", "::mlir::ModuleOp"> {
+  let summary = "Turn tensor results of public functions into memref "
+                "destinations the caller allocates";
+  let description = [{
+    Before bufferization, rewrites every public function that returns ranked
+    tensors so that it takes one extra memref argument per result (identity
+    layout, appended after the inputs), writes each returned value into it
+    with `bufferization.materialize_in_destination` (restrict, writable) and
+    returns nothing. With `eliminate-empty-tensors`, one-shot bufferization
+    then computes the results directly in the caller's buffers: no
+    allocation and no copy per call, whatever the shapes (upstream
+    `buffer-results-to-out-params` only avoids the copy for static shapes).
+
+    Example:
+    ```mlir
+    func.func @f(%x: tensor<?xf32>) -> tensor<?xf32>
+    // becomes
+    func.func @f(%x: tensor<?xf32>, %out0: memref<?xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 #endif // LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_TD

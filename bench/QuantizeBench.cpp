@@ -1,0 +1,221 @@
+//===- QuantizeBench.cpp - Throughput of generated quantize kernels -------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Measures lpq's JIT-compiled quantize kernels (lpq-cpu-pipeline) against, in
+// the same run: memcpy of the same bytes (the machine's limit for a kernel
+// that reads and writes each element once) and a plain scalar single-thread
+// C++ loop doing the same rounding (the reference library's loops, the way
+// QPyTorch's CPU kernels work). Prints a markdown table.
+//
+//   lpq-bench-quantize [--quick] [--max-mib=N]
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Dialect/LPQ/IR/LPQOps.h"
+#include "lpq/Runtime/JitRunner.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+
+using namespace mlir;
+using namespace mlir::lpq;
+using namespace mlir::lpq::runtime;
+
+namespace {
+
+constexpr int64_t kCols = 1024;
+
+struct KernelCase {
+  const char *label;
+  const char *format;
+};
+
+const KernelCase kCases[] = {
+    {"fixed<8,6>", "#lpq.fixed<8, 6>"},
+    {"e4m3fn", "#lpq.float<4, 3, fn>"},
+    {"e5m2", "#lpq.float<5, 2>"},
+    {"bf16", "#lpq.float<8, 7>"},
+    {"block8 per tensor", "#lpq.block<8>"},
+    {"block8 per row", "#lpq.block<8, axis = [0]>"},
+    {"MX e4m3 /32", "#lpq.mx<#lpq.float<4, 3, fn>, tile = 32, axis = [1]>"},
+};
+
+double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Median seconds of `fn` over at least 3 runs and ~0.3 s.
+template <typename F> double timeIt(F &&fn) {
+  fn(); // warm up
+  std::vector<double> t;
+  double start = now();
+  while (t.size() < 3 || (now() - start < 0.3 && t.size() < 50)) {
+    double a = now();
+    fn();
+    t.push_back(now() - a);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+std::string buildModule() {
+  std::string m;
+  for (size_t i = 0; i < std::size(kCases); ++i) {
+    std::string t = "tensor<?x" + std::to_string(kCols) + "xf32>";
+    std::string n = std::to_string(i);
+    m += "func.func @near" + n + "(%x: " + t + ") -> " + t + " {\n" +
+         "  %q = lpq.quantize %x : " + t + " to " + kCases[i].format +
+         "\n  return %q : " + t + "\n}\n";
+    m += "func.func @sr" + n + "(%x: " + t + ", %seed: i64, %step: i32) -> " +
+         t + " {\n" + "  %q = lpq.stochastic_round %x, %seed, %step : " + t +
+         " to " + kCases[i].format + " stream 1\n  return %q : " + t +
+         "\n}\n";
+  }
+  return m;
+}
+
+/// The scalar single-thread loop: one reference-library call per element
+/// for elementwise formats, the reference's block loops otherwise.
+void scalarLoop(const numerics::Format &f, bool stochastic,
+                const std::vector<float> &x, std::vector<float> &out,
+                const numerics::Shape &shape) {
+  numerics::RandomStream rs{42, 1, 0};
+  if (auto *fp = std::get_if<numerics::FixedPoint>(&f)) {
+    for (size_t i = 0; i < x.size(); ++i)
+      out[i] = stochastic
+                   ? numerics::stochasticRound(
+                         x[i], *fp, numerics::randomBits(42, 1, 0, i))
+                   : numerics::quantize(x[i], *fp,
+                                        numerics::Rounding::NearestEven);
+    return;
+  }
+  if (auto *mf = std::get_if<numerics::Minifloat>(&f)) {
+    for (size_t i = 0; i < x.size(); ++i)
+      out[i] = stochastic
+                   ? numerics::stochasticRound(
+                         x[i], *mf, numerics::randomBits(42, 1, 0, i))
+                   : numerics::quantize(x[i], *mf,
+                                        numerics::Rounding::NearestEven);
+    return;
+  }
+  out = stochastic ? numerics::stochasticRound(x, shape, f, rs)
+                   : numerics::quantize(x, shape, f,
+                                        numerics::Rounding::NearestEven);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  bool quick = false;
+  int64_t maxMiB = 256;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--quick")
+      quick = true;
+    else if (a.rfind("--max-mib=", 0) == 0)
+      maxMiB = std::stoll(a.substr(10));
+    else {
+      std::fprintf(stderr, "usage: %s [--quick] [--max-mib=N]\n", argv[0]);
+      return 1;
+    }
+  }
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<LPQDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(buildModule(), &context);
+  std::vector<numerics::Format> formats;
+  for (const KernelCase &c : kCases)
+    formats.push_back(cast<FormatAttrInterface>(parseAttribute(c.format,
+                                                               &context))
+                          .getNumericsFormat());
+  std::string error;
+  auto jit = JitModule::compile(*module, JitOptions{}, error);
+  if (!jit) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+
+  std::vector<int64_t> sizesKiB = {64, 1024, 16 * 1024, 256 * 1024};
+  if (quick)
+    sizesKiB = {64, 1024};
+  std::printf("| kernel | rounding | size | lpq 1t GB/s | lpq 2t GB/s | "
+              "memcpy GB/s | 2t %% of memcpy | 2t / 1t | x scalar loop |\n"
+              "|---|---|---|---|---|---|---|---|---|\n");
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0, 1);
+  for (int64_t kib : sizesKiB) {
+    if (kib > maxMiB * 1024)
+      continue;
+    int64_t n = kib * 1024 / 4, rows = n / kCols;
+    Array x = Array::zeros(DType::F32, {rows, kCols});
+    for (int64_t i = 0; i < n; ++i)
+      x.data<float>()[i] = normal(rng);
+    std::vector<uint8_t> dst(x.bytes.size());
+    double memcpyTime = timeIt(
+        [&] { std::memcpy(dst.data(), x.bytes.data(), x.bytes.size()); });
+    double bytesMoved = 2.0 * x.bytes.size();
+    std::vector<float> xs(x.data<float>(), x.data<float>() + n), ys(n);
+    std::string sizeText = kib >= 1024 ? std::to_string(kib / 1024) + " MiB"
+                                       : std::to_string(kib) + " KiB";
+    for (size_t k = 0; k < std::size(kCases); ++k) {
+      for (bool stochastic : {false, true}) {
+        std::string name =
+            (stochastic ? "sr" : "near") + std::to_string(k);
+        std::vector<Argument> args{Argument::of(x)};
+        if (stochastic) {
+          args.push_back(Argument::ofInteger(42));
+          args.push_back(Argument::ofInteger(0));
+        }
+        std::vector<Array> out;
+        double t[3];
+        for (int threads : {1, 2}) {
+          setNumThreads(threads);
+          t[threads] = timeIt([&] {
+            if (!jit->runInto(name, args, out, error)) {
+              std::fprintf(stderr, "%s\n", error.c_str());
+              std::exit(1);
+            }
+          });
+        }
+        // The scalar loop is timed up to 16 MiB; beyond, its per-element
+        // cost is the same and the run would only take longer.
+        std::string scalar = "-";
+        if (kib <= 16 * 1024) {
+          double ts = timeIt([&] {
+            scalarLoop(formats[k], stochastic, xs, ys, {rows, kCols});
+          });
+          char buf[32];
+          std::snprintf(buf, sizeof(buf), "%.1f", ts / t[2]);
+          scalar = buf;
+        }
+        std::printf("| %s | %s | %s | %.2f | %.2f | %.2f | %.0f%% | %.2f | "
+                    "%s |\n",
+                    kCases[k].label, stochastic ? "stochastic" : "nearest",
+                    sizeText.c_str(), bytesMoved / t[1] / 1e9,
+                    bytesMoved / t[2] / 1e9, bytesMoved / memcpyTime / 1e9,
+                    100.0 * memcpyTime / t[2], t[1] / t[2], scalar.c_str());
+        std::fflush(stdout);
+      }
+    }
+  }
+  return 0;
+}
