@@ -29,8 +29,8 @@ void registerUpstreamPasses() {
 
 std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   std::string p =
-      "lpq-results-to-destinations,convert-lpq-to-arith,canonicalize,cse,"
-      "linalg-fuse-elementwise-ops,eliminate-empty-tensors,"
+      "convert-lpq-to-arith,canonicalize,cse,linalg-fuse-elementwise-ops,"
+      "lpq-results-to-destinations,eliminate-empty-tensors,"
       "one-shot-bufferize{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
       "buffer-deallocation-pipeline,canonicalize,"

@@ -44,7 +44,42 @@ struct Kernel {
   int rank;
   int mode;                 // index into kModes, or -1: stochastic
   bool explicitScales = false;
+  /// Static shape; empty for dynamically shaped kernels.
+  std::vector<int64_t> shape = {};
 };
+
+/// Statically shaped cases: these take the split paths of the expansion
+/// (tiles that divide their axis become inner loops; stochastic rounding of
+/// a last axis that is a multiple of 4 computes Philox once per group).
+struct StaticCase {
+  std::string format;
+  std::vector<int64_t> shape;
+};
+
+std::vector<StaticCase> staticCases() {
+  return {
+      {"#lpq.fixed<8, 6>", {6, 32}},
+      {"#lpq.fixed<8, 6>", {3, 5, 8}},
+      {"#lpq.float<4, 3, fn>", {12}},
+      {"#lpq.float<5, 2, nonsaturating>", {7, 4}},
+      {"#lpq.block<8, axis = [0]>", {5, 12}},
+      {"#lpq.block<8, axis = [1]>", {5, 12}},
+      {"#lpq.block<4, tile = 4, axis = [1]>", {3, 16}},
+      {"#lpq.block<6, tile = 3, axis = [1]>", {4, 9}},
+      {"#lpq.block<6, tile = 2, axis = [0]>", {6, 8}},
+      {"#lpq.block<8, tile = 8, axis = [1]>", {3, 20}},
+      {"#lpq.mx<#lpq.float<4, 3, fn>, tile = 32, axis = [1]>", {4, 64}},
+      {"#lpq.mx<#lpq.float<5, 2>, tile = 6, axis = [1]>", {2, 12}},
+      {"#lpq.mx<#lpq.float<2, 1, none>, tile = 4, axis = [0]>", {8, 4}},
+  };
+}
+
+std::string staticType(const std::vector<int64_t> &shape, const char *elt) {
+  std::string t = "tensor<";
+  for (int64_t d : shape)
+    t += std::to_string(d) + "x";
+  return t + elt + ">";
+}
 
 /// Formats by the ranks they are tested on.
 struct FormatCase {
@@ -157,6 +192,24 @@ std::string buildModule(MLIRContext *ctx, std::vector<Kernel> &kernels) {
       }
     }
   }
+  for (const StaticCase &sc : staticCases()) {
+    std::string t = staticType(sc.shape, "f32");
+    for (int mode : {-1, 0, 3}) {
+      Kernel k{"s" + std::to_string(id++), sc.format,
+               static_cast<int>(sc.shape.size()), mode, false, sc.shape};
+      if (mode < 0)
+        m += "func.func @" + k.name + "(%x: " + t +
+             ", %seed: i64, %step: i32) -> " + t + " {\n" +
+             "  %q = lpq.stochastic_round %x, %seed, %step : " + t + " to " +
+             sc.format + " stream 5\n";
+      else
+        m += "func.func @" + k.name + "(%x: " + t + ") -> " + t + " {\n" +
+             "  %q = lpq.quantize %x : " + t + " to " + sc.format +
+             " rounding " + kModes[mode] + "\n";
+      m += "  return %q : " + t + "\n}\n";
+      kernels.push_back(k);
+    }
+  }
   return m;
 }
 
@@ -251,7 +304,10 @@ protected:
     for (const Kernel &k : kernels) {
       auto format = cast<FormatAttrInterface>(parseAttribute(k.format, context))
                         .getNumericsFormat();
-      for (const std::vector<int64_t> &shape : shapesFor(k.rank)) {
+      std::vector<std::vector<int64_t>> shapes =
+          k.shape.empty() ? shapesFor(k.rank)
+                          : std::vector<std::vector<int64_t>>{k.shape};
+      for (const std::vector<int64_t> &shape : shapes) {
         Array x = Array::zeros(DType::F32, shape);
         std::vector<float> values = makeInput(x.numElements(), rng);
         std::memcpy(x.bytes.data(), values.data(), values.size() * 4);

@@ -25,8 +25,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 std::string cpuPipelineText(const CPUPipelineOptions &options);
 
 /// Appends `lpq-cpu-pipeline` to `pm` (a pass manager on builtin.module):
-/// results turned into caller-allocated destinations, lpq ops to
-/// linalg/arith, elementwise fusion, one-shot bufferization computing results
+/// lpq ops to linalg/arith, elementwise fusion, results turned into
+/// caller-allocated destinations, one-shot bufferization computing results
 /// in those destinations, affine loops with the
 /// outermost parallel loop of each nest run by OpenMP, and lowering to the
 /// LLVM dialect. The result is ready for mlir-translate or the

@@ -229,16 +229,14 @@ private:
 
 Value mlir::lpq::detail::emitRandomBits(ImplicitLocOpBuilder &b, Value seed,
                                         uint32_t stream, Value step,
-                                        Value index) {
+                                        Value group, Value word) {
   Emitter e(b);
   Type i32 = b.getI32Type();
   auto lo32 = [&](Value v) { return arith::TruncIOp::create(b, i32, v); };
   auto hi32 = [&](Value v) {
     return lo32(arith::ShRUIOp::create(b, v, e.i64(32)));
   };
-  Value j = arith::ShRUIOp::create(b, index, e.i64(2));
-  Value word = lo32(arith::AndIOp::create(b, index, e.i64(3)));
-  Value c[4] = {lo32(j), hi32(j), e.i32(stream), step};
+  Value c[4] = {lo32(group), hi32(group), e.i32(stream), step};
   Value k[2] = {lo32(seed), hi32(seed)};
   Value m0 = e.i32(0xD2511F53), m1 = e.i32(0xCD9E8D57);
   Value w0 = e.i32(0x9E3779B9), w1 = e.i32(0xBB67AE85);

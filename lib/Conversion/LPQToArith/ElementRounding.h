@@ -25,12 +25,13 @@ struct RoundSpec {
   Value bits;
 };
 
-/// The 32 random bits (i32) of the element with row-major linear index
-/// `index` (i64) for a stochastic rounding op with this seed (i64), stream
-/// and step (i32): word index % 4 of Philox4x32-10 at counter
-/// (index / 4, stream, step).
+/// The 32 random bits (i32) of a stochastic rounding op with this seed
+/// (i64), stream and step (i32) for the element with row-major linear index
+/// 4 * group + word: word `word` (i32, 0..3) of Philox4x32-10 at counter
+/// (group (i64), stream, step). The four elements of a group share one
+/// Philox evaluation when the compiler sees `group` is the same for them.
 Value emitRandomBits(ImplicitLocOpBuilder &b, Value seed, uint32_t stream,
-                     Value step, Value index);
+                     Value step, Value group, Value word);
 
 /// Rounds the f32 `x` onto a fixed-point, minifloat, block or MX format.
 /// Block and MX formats take the element's block exponent `scale` (i32).

@@ -130,6 +130,84 @@ Value elementwise(ImplicitLocOpBuilder &b, RankedTensorType resultType,
 // Block exponents
 //===----------------------------------------------------------------------===//
 
+/// The largest finite |x| of every block, into `init` (the f32 scale-shaped
+/// tensor). Tiles that divide a static axis are reduced through a view of x
+/// with the axis split into (tiles, N), so that each tile is an inner
+/// reduction loop; otherwise the output is indexed by d floordiv N.
+Value reduceBlockMaxima(ImplicitLocOpBuilder &b, Value x,
+                        const numerics::Blocking &blocking, Value init) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  bool tiled = blocking.kind == numerics::Blocking::Kind::Tiles;
+  int64_t tileAxis = tiled ? blocking.axes[0] : -1;
+  bool split = tiled && !type.isDynamicDim(tileAxis) &&
+               type.getDimSize(tileAxis) % blocking.tileSize == 0;
+
+  Value input = x;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<IteratorType> iterators;
+  int64_t loops = rank;
+  if (split) {
+    // x[.., D, ..] viewed as [.., D/N, N, ..]; the N loop is the reduction.
+    SmallVector<int64_t> shape;
+    SmallVector<ReassociationIndices> groups;
+    SmallVector<OpFoldResult> outputShape;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == tileAxis) {
+        int64_t n = blocking.tileSize;
+        groups.push_back({static_cast<int64_t>(shape.size()),
+                          static_cast<int64_t>(shape.size()) + 1});
+        shape.append({type.getDimSize(d) / n, n});
+        outputShape.append({b.getIndexAttr(type.getDimSize(d) / n),
+                            b.getIndexAttr(n)});
+        continue;
+      }
+      groups.push_back({static_cast<int64_t>(shape.size())});
+      shape.push_back(type.getDimSize(d));
+      outputShape.push_back(
+          type.isDynamicDim(d)
+              ? OpFoldResult(tensor::DimOp::create(b, x, d).getResult())
+              : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+    }
+    input = tensor::ExpandShapeOp::create(
+        b, RankedTensorType::get(shape, type.getElementType()), x, groups,
+        outputShape);
+    loops = rank + 1;
+    for (int64_t l = 0; l < loops; ++l) {
+      bool inner = l == tileAxis + 1;
+      iterators.push_back(inner ? IteratorType::reduction
+                                : IteratorType::parallel);
+      if (!inner)
+        outExprs.push_back(getAffineDimExpr(l, ctx));
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d) {
+      bool kept = tiled ? d != tileAxis : llvm::is_contained(blocking.axes, d);
+      iterators.push_back(kept ? IteratorType::parallel
+                               : IteratorType::reduction);
+    }
+    outExprs = llvm::to_vector(blockMap(ctx, rank, blocking).getResults());
+  }
+  auto reduce = linalg::GenericOp::create(
+      b, TypeRange{init.getType()}, ValueRange{input}, ValueRange{init},
+      SmallVector<AffineMap>{b.getMultiDimIdentityMap(loops),
+                             AffineMap::get(loops, 0, outExprs, ctx)},
+      iterators, [&](OpBuilder &nested, Location loc, ValueRange args) {
+        ImplicitLocOpBuilder nb(loc, nested);
+        Value mag = math::AbsFOp::create(nb, args[0]);
+        Value inf = arith::ConstantOp::create(
+            nb, nb.getF32FloatAttr(std::numeric_limits<float>::infinity()));
+        Value finite =
+            arith::CmpFOp::create(nb, arith::CmpFPredicate::OLT, mag, inf);
+        Value z = arith::ConstantOp::create(nb, nb.getF32FloatAttr(0));
+        Value v = arith::SelectOp::create(nb, finite, mag, z);
+        linalg::YieldOp::create(nb,
+                                Value(arith::MaxNumFOp::create(nb, v, args[1])));
+      });
+  return reduce.getResult(0);
+}
+
 /// Per-block exponents (i32, lpq.block_scale's result type) of `x`.
 Value buildBlockScales(ImplicitLocOpBuilder &b, Value x,
                        const numerics::Format &format) {
@@ -137,7 +215,6 @@ Value buildBlockScales(ImplicitLocOpBuilder &b, Value x,
   const numerics::Blocking &blocking = blockingOf(format);
   RankedTensorType scaleType = blockScaleType(type, blocking);
   int64_t rank = type.getRank();
-  MLIRContext *ctx = b.getContext();
 
   SmallVector<Value> sizes = dimSizes(b, x);
   SmallVector<Value> scaleSizes;
@@ -157,32 +234,7 @@ Value buildBlockScales(ImplicitLocOpBuilder &b, Value x,
   Value init = linalg::FillOp::create(
                    b, zero, emptyLike(b, amaxType, scaleSizes, b.getF32Type()))
                    .getResult(0);
-  SmallVector<IteratorType> iterators;
-  for (int64_t d = 0; d < rank; ++d) {
-    bool kept = blocking.kind == numerics::Blocking::Kind::Axes &&
-                llvm::is_contained(blocking.axes, d);
-    bool keptBeside = blocking.kind == numerics::Blocking::Kind::Tiles &&
-                      d != blocking.axes[0];
-    iterators.push_back(kept || keptBeside ? IteratorType::parallel
-                                           : IteratorType::reduction);
-  }
-  AffineMap scaleMap = blockMap(ctx, rank, blocking);
-  auto reduce = linalg::GenericOp::create(
-      b, TypeRange{amaxType}, ValueRange{x}, ValueRange{init},
-      SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank), scaleMap},
-      iterators, [&](OpBuilder &nested, Location loc, ValueRange args) {
-        ImplicitLocOpBuilder nb(loc, nested);
-        Value mag = math::AbsFOp::create(nb, args[0]);
-        Value inf = arith::ConstantOp::create(
-            nb, nb.getF32FloatAttr(std::numeric_limits<float>::infinity()));
-        Value finite =
-            arith::CmpFOp::create(nb, arith::CmpFPredicate::OLT, mag, inf);
-        Value z = arith::ConstantOp::create(nb, nb.getF32FloatAttr(0));
-        Value v = arith::SelectOp::create(nb, finite, mag, z);
-        linalg::YieldOp::create(nb,
-                                Value(arith::MaxNumFOp::create(nb, v, args[1])));
-      });
-  Value amax = reduce.getResult(0);
+  Value amax = reduceBlockMaxima(b, x, blocking, init);
   return elementwise(b, scaleType, scaleSizes, ValueRange{amax},
                      {b.getMultiDimIdentityMap(rank)},
                      [&](ImplicitLocOpBuilder &nb, ValueRange args) {
@@ -199,34 +251,162 @@ struct StochasticOperands {
   uint32_t stream;
 };
 
+/// An axis of the rounding domain split into (extent / P, f1, f2, ...) with
+/// P the product of the factors: a view of the input with more dimensions,
+/// iterated so that the factors become the innermost loops.
+struct Split {
+  int64_t axis = -1;
+  SmallVector<int64_t> factors;
+  bool enabled() const { return axis >= 0; }
+  int64_t product() const {
+    int64_t p = 1;
+    for (int64_t f : factors)
+      p *= f;
+    return p;
+  }
+};
+
+/// How to split the domain of a rounding. Tiles of a static axis they divide
+/// become an inner loop (the tile's exponent is then loop-invariant).
+/// Stochastic rounding groups the last axis by 4 when it is static and a
+/// multiple of 4: the four elements of a Philox group are then the innermost
+/// loop and Philox is computed once per group (tiles along the last axis
+/// that are multiples of 4 split into (N/4, 4)).
+Split chooseSplit(RankedTensorType type, const numerics::Format &format,
+                  bool stochastic) {
+  int64_t last = type.getRank() - 1;
+  auto divides = [&](int64_t axis, int64_t n) {
+    return axis >= 0 && !type.isDynamicDim(axis) &&
+           type.getDimSize(axis) > 0 && type.getDimSize(axis) % n == 0;
+  };
+  int64_t tileAxis = -1, tile = 0;
+  if (numerics::hasBlockScales(format)) {
+    const numerics::Blocking &blocking = blockingOf(format);
+    if (blocking.kind == numerics::Blocking::Kind::Tiles) {
+      tileAxis = blocking.axes[0];
+      tile = blocking.tileSize;
+    }
+  }
+  if (stochastic && divides(last, 4)) {
+    if (tileAxis == last && tile % 4 == 0 && divides(last, tile))
+      return {last, {tile / 4, 4}};
+    if (tileAxis != last)
+      return {last, {4}};
+  }
+  if (tileAxis >= 0 && divides(tileAxis, tile))
+    return {tileAxis, {tile}};
+  return {};
+}
+
+/// `x` viewed with `split.axis` split.
+Value splitView(ImplicitLocOpBuilder &b, Value x, const Split &split) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<OpFoldResult> outputShape;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    int64_t first = shape.size();
+    if (d == split.axis) {
+      ReassociationIndices group{first};
+      shape.push_back(type.getDimSize(d) / split.product());
+      for (int64_t f : split.factors) {
+        group.push_back(static_cast<int64_t>(shape.size()));
+        shape.push_back(f);
+      }
+      groups.push_back(group);
+      for (int64_t extent : ArrayRef<int64_t>(shape).drop_front(first))
+        outputShape.push_back(b.getIndexAttr(extent));
+      continue;
+    }
+    groups.push_back({first});
+    shape.push_back(type.getDimSize(d));
+    outputShape.push_back(
+        type.isDynamicDim(d)
+            ? OpFoldResult(tensor::DimOp::create(b, x, d).getResult())
+            : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+  }
+  return tensor::ExpandShapeOp::create(
+      b, RankedTensorType::get(shape, type.getElementType()), x, groups,
+      outputShape);
+}
+
 /// Rounds `x` onto an elementwise, block or MX format.
 Value buildRounding(ImplicitLocOpBuilder &b, Value x,
                     const numerics::Format &format, numerics::Rounding mode,
                     Value scales, const StochasticOperands *random) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
   SmallVector<Value> sizes = dimSizes(b, x);
-  SmallVector<Value> inputs{x};
-  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank)};
-  if (numerics::hasBlockScales(format)) {
-    if (!scales)
-      scales = buildBlockScales(b, x, format);
-    inputs.push_back(scales);
-    maps.push_back(blockMap(b.getContext(), rank, blockingOf(format)));
+  if (numerics::hasBlockScales(format) && !scales)
+    scales = buildBlockScales(b, x, format);
+
+  Split split = chooseSplit(type, format, random != nullptr);
+  Value input = split.enabled() ? splitView(b, x, split) : x;
+  auto domainType = cast<RankedTensorType>(input.getType());
+  int64_t loops = domainType.getRank();
+  // Original coordinates as expressions of the domain's loops.
+  int64_t extra = split.factors.size();
+  SmallVector<AffineExpr> original;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t l = split.enabled() && d > split.axis ? d + extra : d;
+    AffineExpr e = getAffineDimExpr(l, ctx);
+    if (split.enabled() && d == split.axis)
+      for (auto [i, f] : llvm::enumerate(split.factors))
+        e = e * f + getAffineDimExpr(l + 1 + i, ctx);
+    original.push_back(e);
   }
-  return elementwise(
-      b, type, sizes, inputs, maps,
+  SmallVector<Value> inputs{input};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(loops)};
+  if (scales) {
+    inputs.push_back(scales);
+    maps.push_back(blockMap(ctx, rank, blockingOf(format))
+                       .compose(AffineMap::get(loops, 0, original, ctx)));
+  }
+  SmallVector<Value> domainSizes = dimSizes(b, input);
+  bool grouped = random && split.enabled() && split.axis == rank - 1 &&
+                 split.factors.back() == 4;
+  Value result = elementwise(
+      b, domainType, domainSizes, inputs, maps,
       [&](ImplicitLocOpBuilder &nb, ValueRange args) {
         RoundSpec spec;
         spec.mode = mode;
         if (random) {
           spec.stochastic = true;
+          Value group, word;
+          if (grouped) {
+            // The outer loops index the group; the inner loop the word.
+            group = linearIndex(nb, ArrayRef<Value>(domainSizes).drop_back());
+            word = arith::IndexCastOp::create(nb, nb.getI32Type(),
+                                              linalg::IndexOp::create(nb, loops - 1));
+          } else {
+            Value index = linearIndex(nb, domainSizes);
+            group = arith::ShRUIOp::create(
+                nb, index,
+                arith::ConstantOp::create(nb, nb.getI64IntegerAttr(2)));
+            word = arith::TruncIOp::create(
+                nb, nb.getI32Type(),
+                arith::AndIOp::create(
+                    nb, index,
+                    arith::ConstantOp::create(nb, nb.getI64IntegerAttr(3))));
+          }
           spec.bits = emitRandomBits(nb, random->seed, random->stream,
-                                     random->step, linearIndex(nb, sizes));
+                                     random->step, group, word);
         }
         return emitRoundElement(nb, args[0], format, spec,
                                 args.size() > 2 ? args[1] : Value());
       });
+  if (!split.enabled())
+    return result;
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0, l = 0; d < rank; ++d) {
+    ReassociationIndices group{l++};
+    if (d == split.axis)
+      for (int64_t i = 0; i < extra; ++i)
+        group.push_back(l++);
+    groups.push_back(group);
+  }
+  return tensor::CollapseShapeOp::create(b, type, result, groups);
 }
 
 //===----------------------------------------------------------------------===//

@@ -57,6 +57,24 @@ func.func @stochastic(%x: tensor<3x5xf32>, %seed: i64, %step: i32) -> tensor<3x5
 
 // -----
 
+/// A last axis that is a multiple of 4 is grouped by 4: the outer loops give
+/// the Philox counter, the inner loop of 4 the output word, so Philox is
+/// computed once per four elements.
+// CHECK-LABEL: func @stochastic_grouped
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [3, 2, 4]
+// CHECK: linalg.generic
+// CHECK: %[[I0:.*]] = linalg.index 0
+// CHECK: %[[I1:.*]] = linalg.index 1
+// CHECK: %[[W:.*]] = linalg.index 2
+// CHECK: arith.index_cast %[[W]] : index to i32
+// CHECK: tensor.collapse_shape
+func.func @stochastic_grouped(%x: tensor<3x8xf32>, %seed: i64, %step: i32) -> tensor<3x8xf32> {
+  %0 = lpq.stochastic_round %x, %seed, %step : tensor<3x8xf32> to #lpq.fixed<8, 4> stream 2
+  return %0 : tensor<3x8xf32>
+}
+
+// -----
+
 /// Block exponents: max |x| over the finite elements of each tile of 4 along
 /// axis 1 (output indexed by d1 floordiv 4), then the exponent bits; the
 /// rounding generic reads them through the same map.
@@ -104,11 +122,17 @@ func.func @explicit_scales(%x: tensor<4x10xf32>, %e: tensor<4x1xi32>) -> tensor<
 
 // -----
 
-/// MX: the element is scaled by 2^-s before the minifloat rounding.
+/// MX: tiles that divide their static axis are reduced and rounded through a
+/// (tiles, 32) view of the input, so each tile is an inner loop with a
+/// loop-invariant scale; the element is scaled by 2^-s before the minifloat
+/// rounding, and the result is collapsed back.
 // CHECK-LABEL: func @mx
-// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [2, 2, 32]
+// CHECK: iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK: arith.minsi
+// CHECK: iterator_types = ["parallel", "parallel", "parallel"]
 // CHECK: math.roundeven
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2]] : tensor<2x2x32xf32> into tensor<2x64xf32>
 func.func @mx(%x: tensor<2x64xf32>) -> tensor<2x64xf32> {
   %0 = lpq.quantize %x : tensor<2x64xf32> to #lpq.mx<#lpq.float<4, 3, fn>, tile = 32, axis = [1]>
   return %0 : tensor<2x64xf32>

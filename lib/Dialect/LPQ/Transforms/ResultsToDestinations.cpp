@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace mlir::lpq {
 #define GEN_PASS_DEF_LPQRESULTSTODESTINATIONSPASS
@@ -50,10 +51,21 @@ struct LPQResultsToDestinationsPass
       func.walk([&](func::ReturnOp ret) {
         OpBuilder b(ret);
         for (auto [value, out] : llvm::zip(ret.getOperands(), outs)) {
-          auto m = bufferization::MaterializeInDestinationOp::create(
-              b, ret.getLoc(), TypeRange{}, value, out, b.getUnitAttr(),
+          // A collapsed result is written through an expanded view of the
+          // destination, so that its producer can compute in place.
+          Value dest = out;
+          if (auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>()) {
+            auto srcType = collapse.getSrcType();
+            dest = memref::ExpandShapeOp::create(
+                b, ret.getLoc(),
+                MemRefType::get(srcType.getShape(), srcType.getElementType()),
+                out, collapse.getReassociationIndices(),
+                tensor::getMixedSizes(b, ret.getLoc(), collapse.getSrc()));
+            value = collapse.getSrc();
+          }
+          bufferization::MaterializeInDestinationOp::create(
+              b, ret.getLoc(), TypeRange{}, value, dest, b.getUnitAttr(),
               b.getUnitAttr());
-          (void)m;
         }
         func::ReturnOp::create(b, ret.getLoc());
         ret.erase();

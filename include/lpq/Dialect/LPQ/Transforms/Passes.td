@@ -37,7 +37,8 @@ def LPQResultsToDestinationsPass
     tensors so that it takes one extra memref argument per result (identity
     layout, appended after the inputs), writes each returned value into it
     with `bufferization.materialize_in_destination` (restrict, writable) and
-    returns nothing. With `eliminate-empty-tensors`, one-shot bufferization
+    returns nothing. A value returned through `tensor.collapse_shape` is
+    written into a `memref.expand_shape` view of the destination instead. With `eliminate-empty-tensors`, one-shot bufferization
     then computes the results directly in the caller's buffers: no
     allocation and no copy per call, whatever the shapes (upstream
     `buffer-results-to-out-params` only avoids the copy for static shapes).
@@ -50,7 +51,8 @@ def LPQResultsToDestinationsPass
     ```
   }];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
-                           "::mlir::memref::MemRefDialect"];
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 #endif // LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_TD
