@@ -6,6 +6,7 @@
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -19,6 +20,42 @@ namespace mlir::lpq {
 using namespace mlir;
 
 namespace {
+
+/// A view of the destination `out` (a function argument) with the shape of
+/// `collapse`'s source, built at the start of the function so that it
+/// dominates the source's producer (empty-tensor elimination needs that).
+/// Null when a collapsed group has more than one dynamic extent.
+Value expandedDestination(tensor::CollapseShapeOp collapse, Value out) {
+  auto srcType = collapse.getSrcType();
+  Block *entry = cast<BlockArgument>(out).getOwner();
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  Location loc = collapse.getLoc();
+  SmallVector<OpFoldResult> sizes;
+  for (auto [g, group] : llvm::enumerate(collapse.getReassociationIndices())) {
+    int64_t staticProduct = 1, dynamic = 0;
+    for (int64_t d : group) {
+      if (srcType.isDynamicDim(d))
+        ++dynamic;
+      else
+        staticProduct *= srcType.getDimSize(d);
+    }
+    if (dynamic > 1)
+      return {};
+    for (int64_t d : group) {
+      if (!srcType.isDynamicDim(d)) {
+        sizes.push_back(b.getIndexAttr(srcType.getDimSize(d)));
+        continue;
+      }
+      Value extent = memref::DimOp::create(b, loc, out, g);
+      Value divisor = arith::ConstantIndexOp::create(b, loc, staticProduct);
+      sizes.push_back(
+          arith::DivUIOp::create(b, loc, extent, divisor).getResult());
+    }
+  }
+  return memref::ExpandShapeOp::create(
+      b, loc, MemRefType::get(srcType.getShape(), srcType.getElementType()),
+      out, collapse.getReassociationIndices(), sizes);
+}
 
 struct LPQResultsToDestinationsPass
     : mlir::lpq::impl::LPQResultsToDestinationsPassBase<
@@ -54,15 +91,11 @@ struct LPQResultsToDestinationsPass
           // A collapsed result is written through an expanded view of the
           // destination, so that its producer can compute in place.
           Value dest = out;
-          if (auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>()) {
-            auto srcType = collapse.getSrcType();
-            dest = memref::ExpandShapeOp::create(
-                b, ret.getLoc(),
-                MemRefType::get(srcType.getShape(), srcType.getElementType()),
-                out, collapse.getReassociationIndices(),
-                tensor::getMixedSizes(b, ret.getLoc(), collapse.getSrc()));
-            value = collapse.getSrc();
-          }
+          if (auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>())
+            if (Value view = expandedDestination(collapse, out)) {
+              dest = view;
+              value = collapse.getSrc();
+            }
           bufferization::MaterializeInDestinationOp::create(
               b, ret.getLoc(), TypeRange{}, value, dest, b.getUnitAttr(),
               b.getUnitAttr());
