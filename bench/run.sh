@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
 out=bench/RESULTS.md
+# Everything from the analysis marker on is kept: it is written by hand.
+analysis=$(sed -n '/^<!-- analysis -->$/,$p' "$out" 2>/dev/null || true)
 {
   echo "# Benchmark results"
   echo
@@ -22,6 +24,7 @@ out=bench/RESULTS.md
   echo "reference library's loops), timed up to 16 MiB."
   echo
   build/bin/lpq-bench-quantize "$@"
+  if [[ -n "$analysis" ]]; then echo; echo "$analysis"; fi
 } > "$out.tmp"
 mv "$out.tmp" "$out"
 cat "$out"
