@@ -97,24 +97,18 @@ void scalarLoop(const numerics::Format &f, bool stochastic,
                 const std::vector<float> &x, std::vector<float> &out,
                 const numerics::Shape &shape) {
   numerics::RandomStream rs{42, 1, 0};
-  if (auto *fp = std::get_if<numerics::FixedPoint>(&f)) {
+  auto eachElement = [&](const auto &format) {
     for (size_t i = 0; i < x.size(); ++i)
       out[i] = stochastic
                    ? numerics::stochasticRound(
-                         x[i], *fp, numerics::randomBits(42, 1, 0, i))
-                   : numerics::quantize(x[i], *fp,
+                         x[i], format, numerics::randomBits(42, 1, 0, i))
+                   : numerics::quantize(x[i], format,
                                         numerics::Rounding::NearestEven);
-    return;
-  }
-  if (auto *mf = std::get_if<numerics::Minifloat>(&f)) {
-    for (size_t i = 0; i < x.size(); ++i)
-      out[i] = stochastic
-                   ? numerics::stochasticRound(
-                         x[i], *mf, numerics::randomBits(42, 1, 0, i))
-                   : numerics::quantize(x[i], *mf,
-                                        numerics::Rounding::NearestEven);
-    return;
-  }
+  };
+  if (auto *fp = std::get_if<numerics::FixedPoint>(&f))
+    return eachElement(*fp);
+  if (auto *mf = std::get_if<numerics::Minifloat>(&f))
+    return eachElement(*mf);
   out = stochastic ? numerics::stochasticRound(x, shape, f, rs)
                    : numerics::quantize(x, shape, f,
                                         numerics::Rounding::NearestEven);

@@ -130,6 +130,53 @@ Value elementwise(ImplicitLocOpBuilder &b, RankedTensorType resultType,
 // Block exponents
 //===----------------------------------------------------------------------===//
 
+/// An axis of the rounding domain split into (extent / P, f1, f2, ...) with
+/// P the product of the factors: a view of the input with more dimensions,
+/// iterated so that the factors become the innermost loops.
+struct Split {
+  int64_t axis = -1;
+  SmallVector<int64_t> factors;
+  bool enabled() const { return axis >= 0; }
+  int64_t product() const {
+    int64_t p = 1;
+    for (int64_t f : factors)
+      p *= f;
+    return p;
+  }
+};
+
+/// `x` viewed with `split.axis` split.
+Value splitView(ImplicitLocOpBuilder &b, Value x, const Split &split) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<OpFoldResult> outputShape;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    int64_t first = shape.size();
+    if (d == split.axis) {
+      ReassociationIndices group{first};
+      shape.push_back(type.getDimSize(d) / split.product());
+      for (int64_t f : split.factors) {
+        group.push_back(static_cast<int64_t>(shape.size()));
+        shape.push_back(f);
+      }
+      groups.push_back(group);
+      for (int64_t extent : ArrayRef<int64_t>(shape).drop_front(first))
+        outputShape.push_back(b.getIndexAttr(extent));
+      continue;
+    }
+    groups.push_back({first});
+    shape.push_back(type.getDimSize(d));
+    outputShape.push_back(
+        type.isDynamicDim(d)
+            ? OpFoldResult(tensor::DimOp::create(b, x, d).getResult())
+            : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+  }
+  return tensor::ExpandShapeOp::create(
+      b, RankedTensorType::get(shape, type.getElementType()), x, groups,
+      outputShape);
+}
+
 /// The largest finite |x| of every block, into `init` (the f32 scale-shaped
 /// tensor). Tiles that divide a static axis are reduced through a view of x
 /// with the axis split into (tiles, N), so that each tile is an inner
@@ -150,29 +197,7 @@ Value reduceBlockMaxima(ImplicitLocOpBuilder &b, Value x,
   int64_t loops = rank;
   if (split) {
     // x[.., D, ..] viewed as [.., D/N, N, ..]; the N loop is the reduction.
-    SmallVector<int64_t> shape;
-    SmallVector<ReassociationIndices> groups;
-    SmallVector<OpFoldResult> outputShape;
-    for (int64_t d = 0; d < rank; ++d) {
-      if (d == tileAxis) {
-        int64_t n = blocking.tileSize;
-        groups.push_back({static_cast<int64_t>(shape.size()),
-                          static_cast<int64_t>(shape.size()) + 1});
-        shape.append({type.getDimSize(d) / n, n});
-        outputShape.append({b.getIndexAttr(type.getDimSize(d) / n),
-                            b.getIndexAttr(n)});
-        continue;
-      }
-      groups.push_back({static_cast<int64_t>(shape.size())});
-      shape.push_back(type.getDimSize(d));
-      outputShape.push_back(
-          type.isDynamicDim(d)
-              ? OpFoldResult(tensor::DimOp::create(b, x, d).getResult())
-              : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
-    }
-    input = tensor::ExpandShapeOp::create(
-        b, RankedTensorType::get(shape, type.getElementType()), x, groups,
-        outputShape);
+    input = splitView(b, x, Split{tileAxis, {blocking.tileSize}});
     loops = rank + 1;
     for (int64_t l = 0; l < loops; ++l) {
       bool inner = l == tileAxis + 1;
@@ -251,21 +276,6 @@ struct StochasticOperands {
   uint32_t stream;
 };
 
-/// An axis of the rounding domain split into (extent / P, f1, f2, ...) with
-/// P the product of the factors: a view of the input with more dimensions,
-/// iterated so that the factors become the innermost loops.
-struct Split {
-  int64_t axis = -1;
-  SmallVector<int64_t> factors;
-  bool enabled() const { return axis >= 0; }
-  int64_t product() const {
-    int64_t p = 1;
-    for (int64_t f : factors)
-      p *= f;
-    return p;
-  }
-};
-
 /// How to split the domain of a rounding. Tiles of a static axis they divide
 /// become an inner loop (the tile's exponent is then loop-invariant).
 /// Stochastic rounding groups the last axis by 4 when it is static and a
@@ -296,38 +306,6 @@ Split chooseSplit(RankedTensorType type, const numerics::Format &format,
   if (tileAxis >= 0 && divides(tileAxis, tile))
     return {tileAxis, {tile}};
   return {};
-}
-
-/// `x` viewed with `split.axis` split.
-Value splitView(ImplicitLocOpBuilder &b, Value x, const Split &split) {
-  auto type = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> shape;
-  SmallVector<ReassociationIndices> groups;
-  SmallVector<OpFoldResult> outputShape;
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    int64_t first = shape.size();
-    if (d == split.axis) {
-      ReassociationIndices group{first};
-      shape.push_back(type.getDimSize(d) / split.product());
-      for (int64_t f : split.factors) {
-        group.push_back(static_cast<int64_t>(shape.size()));
-        shape.push_back(f);
-      }
-      groups.push_back(group);
-      for (int64_t extent : ArrayRef<int64_t>(shape).drop_front(first))
-        outputShape.push_back(b.getIndexAttr(extent));
-      continue;
-    }
-    groups.push_back({first});
-    shape.push_back(type.getDimSize(d));
-    outputShape.push_back(
-        type.isDynamicDim(d)
-            ? OpFoldResult(tensor::DimOp::create(b, x, d).getResult())
-            : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
-  }
-  return tensor::ExpandShapeOp::create(
-      b, RankedTensorType::get(shape, type.getElementType()), x, groups,
-      outputShape);
 }
 
 /// Rounds `x` onto an elementwise, block or MX format.
