@@ -45,6 +45,9 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
     p += "convert-scf-to-openmp,";
   p += "expand-strided-metadata,finalize-memref-to-llvm,convert-scf-to-cf,"
        "convert-to-llvm,reconcile-unrealized-casts";
+  if (options.vectorWidth)
+    p += ",lpq-set-vector-width{width=" +
+         std::to_string(options.vectorWidth) + "}";
   return p;
 }
 

@@ -111,6 +111,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
   PassManager pm(ctx);
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.threads = options.threads;
+  pipelineOptions.vectorWidth = options.vectorWidth;
   std::string pipelineErrors;
   llvm::raw_string_ostream errs(pipelineErrors);
   if (failed(buildCPUPipeline(pm, pipelineOptions))) {

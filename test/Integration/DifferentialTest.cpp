@@ -280,8 +280,9 @@ protected:
   }
 
   /// The test module compiled with these options (cached).
-  static JitModule &compiled(bool threads, bool vectorize) {
-    int key = threads * 2 + vectorize;
+  static JitModule &compiled(bool threads, bool vectorize,
+                             unsigned vectorWidth = 0) {
+    int key = threads * 2 + vectorize + 4 * static_cast<int>(vectorWidth);
     auto it = jits.find(key);
     if (it != jits.end())
       return *it->second;
@@ -289,15 +290,16 @@ protected:
         parseSourceString<ModuleOp>(source, context);
     EXPECT_TRUE(module);
     std::string error;
-    auto jit = JitModule::compile(*module, JitOptions{threads, vectorize},
-                                  error);
+    auto jit = JitModule::compile(
+        *module, JitOptions{threads, vectorize, vectorWidth}, error);
     EXPECT_TRUE(jit) << error;
     return *(jits[key] = std::move(jit));
   }
 
   /// Runs every kernel on every shape and compares with the reference.
-  void checkAll(bool threads, bool vectorize, int numThreads) {
-    JitModule &jit = compiled(threads, vectorize);
+  void checkAll(bool threads, bool vectorize, int numThreads,
+                unsigned vectorWidth = 0) {
+    JitModule &jit = compiled(threads, vectorize, vectorWidth);
     setNumThreads(numThreads);
     std::mt19937 rng(20261123);
     int64_t compared = 0, mismatches = 0;
@@ -355,6 +357,7 @@ protected:
 TEST_F(Differential, TwoThreadsVectorized) { checkAll(true, true, 2); }
 TEST_F(Differential, OneThreadVectorized) { checkAll(true, true, 1); }
 TEST_F(Differential, SequentialScalar) { checkAll(false, false, 1); }
+TEST_F(Differential, TwoThreads128BitVectors) { checkAll(true, true, 2, 128); }
 
 /// lpq.average against numerics::average.
 TEST_F(Differential, Average) {

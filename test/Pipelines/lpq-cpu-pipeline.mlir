@@ -1,5 +1,6 @@
 // RUN: lpq-opt %s -lpq-cpu-pipeline | FileCheck %s
 // RUN: lpq-opt %s -lpq-cpu-pipeline=threads=false | FileCheck %s --check-prefix=SEQ
+// RUN: lpq-opt %s -lpq-cpu-pipeline=vector-width=128 | FileCheck %s --check-prefix=WIDTH
 
 /// The pipeline ends in the LLVM dialect; results become caller-allocated
 /// out-parameters (the memref descriptor of %x, then the scalars, then the
@@ -12,6 +13,7 @@
 // CHECK: omp.parallel
 // CHECK: omp.wsloop
 // CHECK: llvm.intr.roundeven
+// WIDTH: llvm.func @kernel{{.*}}passthrough = {{\[\[}}"prefer-vector-width", "128"]]
 // SEQ-LABEL: llvm.func @kernel
 // SEQ-NOT: omp.
 // SEQ: llvm.intr.floor

@@ -19,6 +19,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Parallelize the outermost parallel loop of every kernel "
                      "over cores with OpenMP"),
       llvm::cl::init(true)};
+  PassOptions::Option<unsigned> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("Vector width in bits LLVM's vectorizers should prefer "
+                     "(0: the target's default)"),
+      llvm::cl::init(0)};
 };
 
 /// The textual form of `lpq-cpu-pipeline` with these options, for printing.

@@ -46,6 +46,9 @@ struct JitOptions {
   bool threads = true;
   /// Let LLVM vectorize loops (loop and SLP vectorizers).
   bool vectorize = true;
+  /// Preferred vector width in bits (lpq-cpu-pipeline's `vector-width`;
+  /// 0: the target's default).
+  unsigned vectorWidth = 0;
 };
 
 /// A module lowered by lpq-cpu-pipeline and compiled by MLIR's

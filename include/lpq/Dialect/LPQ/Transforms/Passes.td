@@ -55,4 +55,25 @@ def LPQResultsToDestinationsPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def LPQSetVectorWidthPass : Pass<"lpq-set-vector-width", "::mlir::ModuleOp"> {
+  let summary = "Set the vector width LLVM's vectorizers prefer for every "
+                "LLVM function";
+  let description = [{
+    Adds the LLVM function attribute `prefer-vector-width` (in bits) to every
+    `llvm.func` with a body, through its `passthrough` list, so that LLVM's
+    loop and SLP vectorizers use vectors of that width when the module is
+    compiled (e.g. 256 on CPUs where 512-bit vectors lower the clock). A
+    width of 0 leaves the target's default. `lpq-cpu-pipeline` runs it with
+    its `vector-width` option.
+
+    Example: `-lpq-set-vector-width=width=256` gives
+    `passthrough = [["prefer-vector-width", "256"]]`.
+  }];
+  let options = [
+    Option<"width", "width", "unsigned", /*default=*/"0",
+           "Preferred vector width in bits (0: the target's default)">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_TD
