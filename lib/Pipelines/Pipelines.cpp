@@ -27,14 +27,18 @@ void registerUpstreamPasses() {
 }
 } // namespace
 
+/// Expansion and bufferization, shared by the CPU and GPU pipelines: results
+/// are computed in caller-provided buffers.
+static const char *kBufferizedTensorProgram =
+    "convert-lpq-to-arith,canonicalize,cse,linalg-fuse-elementwise-ops,"
+    "lpq-results-to-destinations,eliminate-empty-tensors,"
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-deallocation-pipeline,canonicalize,";
+
 std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
-  std::string p =
-      "convert-lpq-to-arith,canonicalize,cse,linalg-fuse-elementwise-ops,"
-      "lpq-results-to-destinations,eliminate-empty-tensors,"
-      "one-shot-bufferize{bufferize-function-boundaries "
-      "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-deallocation-pipeline,canonicalize,"
-      "func.func(convert-linalg-to-affine-loops),";
+  std::string p = kBufferizedTensorProgram;
+  p += "func.func(convert-linalg-to-affine-loops),";
   // Only the outermost parallel loop is parallelized: reductions stay
   // sequential, in row-major order, which the float64 sums of the row
   // formats rely on for bit-exact results.
@@ -49,6 +53,36 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
     p += ",lpq-set-vector-width{width=" +
          std::to_string(options.vectorWidth) + "}";
   return p;
+}
+
+std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
+  std::string p = kBufferizedTensorProgram;
+  p += "func.func(convert-linalg-to-parallel-loops),"
+       "func.func(lpq-gpu-prepare-loops{block-size=" +
+       std::to_string(options.blockSize) +
+       "}),"
+       "func.func(gpu-map-parallel-loops),"
+       "func.func(convert-parallel-loops-to-gpu),"
+       "lpq-gpu-device-allocations,gpu-kernel-outlining,lower-affine,"
+       "canonicalize,"
+       // PTX ISA 8.0 covers sm_80 and sm_90 (sm_90 needs at least 7.8).
+       "nvvm-attach-target{chip=" +
+       options.chip.getValue() +
+       " features=+ptx80 O=3},"
+       "gpu.module(convert-gpu-to-nvvm,canonicalize,cse),"
+       "func.func(gpu-async-region),gpu-to-llvm,finalize-memref-to-llvm,"
+       "convert-scf-to-cf,"
+       "convert-to-llvm,reconcile-unrealized-casts,"
+       "gpu-module-to-binary{format=" +
+       options.format.getValue() + " toolkit=" + options.toolkit.getValue() +
+       "}";
+  return p;
+}
+
+LogicalResult lpq::buildGPUPipeline(OpPassManager &pm,
+                                    const GPUPipelineOptions &options) {
+  registerUpstreamPasses();
+  return parsePassPipeline(gpuPipelineText(options), pm, llvm::errs());
 }
 
 LogicalResult lpq::buildCPUPipeline(OpPassManager &pm,
@@ -66,5 +100,14 @@ void lpq::registerLPQPipelines() {
       [](OpPassManager &pm, const CPUPipelineOptions &options) {
         if (failed(buildCPUPipeline(pm, options)))
           llvm::report_fatal_error("lpq-cpu-pipeline failed to build");
+      });
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "lpq-gpu-pipeline",
+      "Lower lpq ops and the tensor program around them to NVIDIA GPU "
+      "kernels (PTX or cubin through NVVM) and host code calling the GPU "
+      "runtime",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        if (failed(buildGPUPipeline(pm, options)))
+          llvm::report_fatal_error("lpq-gpu-pipeline failed to build");
       });
 }

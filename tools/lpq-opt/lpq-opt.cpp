@@ -16,12 +16,15 @@
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates device code to LLVM IR and PTX.
+  mlir::registerAllToLLVMIRTranslations(registry);
   registry.insert<mlir::lpq::LPQDialect>();
   mlir::lpq::registerLPQPipelines();
   return mlir::asMainReturnCode(mlir::MlirOptMain(

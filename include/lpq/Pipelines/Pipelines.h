@@ -26,6 +26,24 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(0)};
 };
 
+/// Options of `lpq-gpu-pipeline`.
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("NVIDIA GPU architecture, e.g. sm_80, sm_90"),
+      llvm::cl::init("sm_80")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Device code format: isa (PTX), bin (cubin, needs "
+                     "ptxas), fatbin"),
+      llvm::cl::init("isa")};
+  PassOptions::Option<int64_t> blockSize{
+      *this, "block-size", llvm::cl::desc("Threads per block"),
+      llvm::cl::init(256)};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit", llvm::cl::desc("CUDA toolkit (for ptxas)"),
+      llvm::cl::init("/usr/local/cuda")};
+};
+
 /// The textual form of `lpq-cpu-pipeline` with these options, for printing.
 std::string cpuPipelineText(const CPUPipelineOptions &options);
 
@@ -39,7 +57,19 @@ std::string cpuPipelineText(const CPUPipelineOptions &options);
 LogicalResult buildCPUPipeline(OpPassManager &pm,
                                const CPUPipelineOptions &options);
 
-/// Registers `lpq-cpu-pipeline` with mlir-opt-style tools. It also registers
+/// The textual form of `lpq-gpu-pipeline` with these options.
+std::string gpuPipelineText(const GPUPipelineOptions &options);
+
+/// Appends `lpq-gpu-pipeline` to `pm`: the CPU pipeline's expansion and
+/// bufferization, then every loop nest mapped to a `gpu.launch` (innermost
+/// parallel dimension tiled by the block size, whole-tensor reductions as
+/// one-thread kernels), temporaries in device memory, kernels outlined and
+/// lowered through NVVM to PTX or cubin, host code lowered to LLVM with
+/// GPU runtime calls (`mgpu*`).
+LogicalResult buildGPUPipeline(OpPassManager &pm,
+                               const GPUPipelineOptions &options);
+
+/// Registers `lpq-cpu-pipeline` and `lpq-gpu-pipeline` with mlir-opt-style tools. It also registers
 /// every upstream pass, which the pipeline is built from.
 void registerLPQPipelines();
 

@@ -76,4 +76,42 @@ def LPQSetVectorWidthPass : Pass<"lpq-set-vector-width", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def LPQGPUPrepareLoopsPass
+    : Pass<"lpq-gpu-prepare-loops", "::mlir::func::FuncOp"> {
+  let summary = "Shape bufferized loop nests for mapping onto GPU blocks and "
+                "threads";
+  let description = [{
+    Runs on host functions after `convert-linalg-to-parallel-loops`:
+
+    - every outermost `scf.parallel` has its innermost dimension tiled by
+      `block-size` (fixed tile bounds with an in-bounds check inside), so the
+      inner tile becomes the thread block and the rest the grid;
+    - every outermost `scf.for` nest that touches memory (a reduction over a
+      whole tensor) is wrapped in a one-iteration `scf.parallel`, so that it
+      runs on the device as a one-thread kernel instead of reading device
+      memory from the host.
+
+    Then `gpu-map-parallel-loops` and `convert-parallel-loops-to-gpu` turn
+    every nest into a `gpu.launch`.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block: tile size of the innermost parallel dimension">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def LPQGPUDeviceAllocationsPass
+    : Pass<"lpq-gpu-device-allocations", "::mlir::ModuleOp"> {
+  let summary = "Allocate host-side temporaries in device memory";
+  let description = [{
+    In functions outside `gpu.module`s, replaces `memref.alloc` and
+    `memref.dealloc` with `gpu.alloc` and `gpu.dealloc`: after all loops are
+    kernels, temporaries (block maxima, row sums) are only touched by device
+    code, so they live in device memory.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_TD

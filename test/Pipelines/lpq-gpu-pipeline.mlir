@@ -1,0 +1,21 @@
+// RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_90 format=isa" | FileCheck %s
+// RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_80 format=isa block-size=128" | FileCheck %s --check-prefix=SM80
+
+/// The host function launches one kernel per loop nest (three here: the
+/// zero-filled per-row maxima, the exponents, the rounding); the temporaries
+/// live in device memory; every kernel is PTX for the chosen chip, with
+/// exact f64 rounding and no flush-to-zero.
+// CHECK-LABEL: llvm.func @kernel
+// CHECK: llvm.call @mgpuMemAlloc
+// CHECK-COUNT-3: gpu.launch_func
+// CHECK: llvm.call @mgpuMemFree
+// CHECK: gpu.binary @{{.*}}#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">{{.*}}assembly = "{{.*}}.target sm_90
+// CHECK-NOT: .ftz
+// CHECK: cvt.rni.f64.f64
+// SM80: llvm.mlir.constant(128 : index)
+// SM80: gpu.launch_func
+// SM80: .target sm_80
+func.func @kernel(%x: tensor<64x1000xf32>) -> tensor<64x1000xf32> {
+  %0 = lpq.quantize %x : tensor<64x1000xf32> to #lpq.block<8, axis = [0]>
+  return %0 : tensor<64x1000xf32>
+}
