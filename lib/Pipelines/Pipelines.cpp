@@ -70,7 +70,8 @@ std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
        options.chip.getValue() +
        " features=+ptx80 O=3},"
        "gpu.module(convert-gpu-to-nvvm,canonicalize,cse),"
-       "func.func(gpu-async-region),gpu-to-llvm,finalize-memref-to-llvm,"
+       "func.func(gpu-async-region),gpu-to-llvm,expand-strided-metadata,"
+       "finalize-memref-to-llvm,"
        "convert-scf-to-cf,"
        "convert-to-llvm,reconcile-unrealized-casts,"
        "gpu-module-to-binary{format=" +

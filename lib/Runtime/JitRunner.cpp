@@ -11,9 +11,11 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+
+#ifdef LPQ_HAVE_CUDA_RUNTIME
+#include "lpq/Runtime/CudaRuntime.h"
+#endif
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -38,6 +40,14 @@ std::optional<DType> mlir::lpq::runtime::dtypeOf(Type t) {
   if (t.isInteger(64))
     return DType::I64;
   return std::nullopt;
+}
+
+std::optional<std::string> mlir::lpq::runtime::cudaUnavailable() {
+#ifdef LPQ_HAVE_CUDA_RUNTIME
+  return cuda::initialize();
+#else
+  return std::string("lpq was built without the CUDA toolkit");
+#endif
 }
 
 void mlir::lpq::runtime::setNumThreads(int threads) {
@@ -108,15 +118,36 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
       jit->signatures[f.getSymName()] = f.getFunctionType();
 
   MLIRContext *ctx = module.getContext();
+  DialectRegistry registry;
+  registerAllToLLVMIRTranslations(registry);
+  ctx->appendDialectRegistry(registry);
+
   PassManager pm(ctx);
-  CPUPipelineOptions pipelineOptions;
-  pipelineOptions.threads = options.threads;
-  pipelineOptions.vectorWidth = options.vectorWidth;
   std::string pipelineErrors;
   llvm::raw_string_ostream errs(pipelineErrors);
-  if (failed(buildCPUPipeline(pm, pipelineOptions))) {
-    error = "cannot build lpq-cpu-pipeline";
-    return nullptr;
+  jit->cuda = options.cuda;
+  if (options.cuda) {
+    if (std::optional<std::string> why = cudaUnavailable()) {
+      error = "cannot run on CUDA: " + *why;
+      return nullptr;
+    }
+#ifdef LPQ_HAVE_CUDA_RUNTIME
+    GPUPipelineOptions gpuOptions;
+    gpuOptions.chip = cuda::architecture();
+    gpuOptions.format = "bin";
+    if (failed(buildGPUPipeline(pm, gpuOptions))) {
+      error = "cannot build lpq-gpu-pipeline";
+      return nullptr;
+    }
+#endif
+  } else {
+    CPUPipelineOptions pipelineOptions;
+    pipelineOptions.threads = options.threads;
+    pipelineOptions.vectorWidth = options.vectorWidth;
+    if (failed(buildCPUPipeline(pm, pipelineOptions))) {
+      error = "cannot build lpq-cpu-pipeline";
+      return nullptr;
+    }
   }
   {
     ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
@@ -124,16 +155,12 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
       return success();
     });
     if (failed(pm.run(module))) {
-      error = "lowering with lpq-cpu-pipeline failed:\n" + pipelineErrors;
+      error = std::string("lowering with ") +
+              (options.cuda ? "lpq-gpu-pipeline" : "lpq-cpu-pipeline") +
+              " failed:\n" + pipelineErrors;
       return nullptr;
     }
   }
-
-  DialectRegistry registry;
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerOpenMPDialectTranslation(registry);
-  ctx->appendDialectRegistry(registry);
 
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmBuilder) {
@@ -154,6 +181,10 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
   static const std::string runnerUtils =
       "/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so";
   SmallVector<StringRef> libs{runnerUtils};
+#ifdef LPQ_HAVE_CUDA_RUNTIME
+  if (options.cuda)
+    libs.push_back(LPQ_CUDA_RUNTIME_PATH);
+#endif
   engineOptions.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));
   if (!engine) {
@@ -210,8 +241,20 @@ bool JitModule::runInto(llvm::StringRef name, llvm::ArrayRef<Argument> args,
     slots.push_back(v);
     packed.push_back(&slots.back());
   };
+  // On CUDA every tensor lives in device memory for the call.
+  std::vector<void *> deviceBuffers;
+  auto dataPointer = [&](const Array &a) -> const void * {
+#ifdef LPQ_HAVE_CUDA_RUNTIME
+    if (cuda) {
+      void *d = cuda::allocate(a.bytes.size());
+      deviceBuffers.push_back(d);
+      return d;
+    }
+#endif
+    return a.bytes.data();
+  };
   auto pushMemref = [&](const Array &a) {
-    auto ptr = reinterpret_cast<int64_t>(a.bytes.data());
+    auto ptr = reinterpret_cast<int64_t>(dataPointer(a));
     push(ptr);
     push(ptr);
     push(0);
@@ -316,9 +359,33 @@ bool JitModule::runInto(llvm::StringRef name, llvm::ArrayRef<Argument> args,
   for (Array &a : results)
     pushMemref(a);
 
+#ifdef LPQ_HAVE_CUDA_RUNTIME
+  // Inputs come first among the device buffers, in argument order.
+  if (cuda) {
+    size_t b = 0;
+    for (const Array *a : inputs)
+      if (a)
+        cuda::copyToDevice(deviceBuffers[b++], a->bytes.data(),
+                           a->bytes.size());
+  }
+#endif
   if (llvm::Error e = engine->invokePacked(name, packed)) {
     error = "running '" + name.str() + "' failed: " + llvm::toString(std::move(e));
     return false;
   }
+#ifdef LPQ_HAVE_CUDA_RUNTIME
+  if (cuda) {
+    size_t first = deviceBuffers.size() - results.size();
+    for (size_t r = 0; r < results.size(); ++r)
+      cuda::copyToHost(results[r].bytes.data(), deviceBuffers[first + r],
+                       results[r].bytes.size());
+    for (void *d : deviceBuffers)
+      cuda::release(d);
+    if (std::optional<std::string> e = cuda::takeError()) {
+      error = "running '" + name.str() + "' on CUDA failed: " + *e;
+      return false;
+    }
+  }
+#endif
   return true;
 }

@@ -105,9 +105,10 @@ protected:
   }
 
   /// The test module compiled with these options (cached).
-  static JitModule &compiled(bool threads, bool vectorize,
-                             unsigned vectorWidth = 0) {
-    int key = threads * 2 + vectorize + 4 * static_cast<int>(vectorWidth);
+  static JitModule &compiled(const JitOptions &options) {
+    int key = options.threads * 2 + options.vectorize +
+              4 * static_cast<int>(options.vectorWidth) +
+              (options.cuda ? 1 << 20 : 0);
     auto it = jits.find(key);
     if (it != jits.end())
       return *it->second;
@@ -115,8 +116,7 @@ protected:
         parseSourceString<ModuleOp>(source, context);
     EXPECT_TRUE(module);
     std::string error;
-    auto jit = JitModule::compile(
-        *module, JitOptions{threads, vectorize, vectorWidth}, error);
+    auto jit = JitModule::compile(*module, options, error);
     EXPECT_TRUE(jit) << error;
     return *(jits[key] = std::move(jit));
   }
@@ -124,7 +124,11 @@ protected:
   /// Runs every kernel on every shape and compares with the reference.
   void checkAll(bool threads, bool vectorize, int numThreads,
                 unsigned vectorWidth = 0) {
-    JitModule &jit = compiled(threads, vectorize, vectorWidth);
+    checkAll(JitOptions{threads, vectorize, vectorWidth, false}, numThreads);
+  }
+
+  void checkAll(const JitOptions &options, int numThreads) {
+    JitModule &jit = compiled(options);
     setNumThreads(numThreads);
     std::mt19937 rng(20261123);
     int64_t compared = 0, mismatches = 0;
@@ -183,6 +187,16 @@ TEST_F(Differential, TwoThreadsVectorized) { checkAll(true, true, 2); }
 TEST_F(Differential, OneThreadVectorized) { checkAll(true, true, 1); }
 TEST_F(Differential, SequentialScalar) { checkAll(false, false, 1); }
 TEST_F(Differential, TwoThreads128BitVectors) { checkAll(true, true, 2, 128); }
+
+/// The same kernels through lpq-gpu-pipeline on CUDA device 0, bit for bit
+/// against the reference. Skipped (with the reason) without a CUDA device.
+TEST_F(Differential, Cuda) {
+  if (std::optional<std::string> why = cudaUnavailable())
+    GTEST_SKIP() << "no CUDA device: " << *why;
+  JitOptions options;
+  options.cuda = true;
+  checkAll(options, 0);
+}
 
 /// lpq.average against numerics::average.
 TEST_F(Differential, Average) {

@@ -1,10 +1,12 @@
 // RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_90 format=isa" | FileCheck %s
 // RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_80 format=isa block-size=128" | FileCheck %s --check-prefix=SM80
+// RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_90 format=bin" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
 
 /// The host function launches one kernel per loop nest (three here: the
 /// zero-filled per-row maxima, the exponents, the rounding); the temporaries
 /// live in device memory; every kernel is PTX for the chosen chip, with
 /// exact f64 rounding and no flush-to-zero.
+// CHECK-NOT: memref.
 // CHECK-LABEL: llvm.func @kernel
 // CHECK: llvm.call @mgpuMemAlloc
 // CHECK-COUNT-3: gpu.launch_func
@@ -12,6 +14,13 @@
 // CHECK: gpu.binary @{{.*}}#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">{{.*}}assembly = "{{.*}}.target sm_90
 // CHECK-NOT: .ftz
 // CHECK: cvt.rni.f64.f64
+/// With cubin, the whole module translates to LLVM IR: host code calling the
+/// mgpu* runtime, the cubins embedded and loaded by global constructors.
+// LLVMIR-DAG: @kernel_kernel_binary = internal constant {{.*}} c"\7FELF
+// LLVMIR-DAG: @llvm.global_ctors
+// LLVMIR-DAG: call ptr @mgpuModuleLoad(
+// LLVMIR-DAG: define void @kernel(
+// LLVMIR-DAG: call void @mgpuLaunchKernel(
 // SM80: llvm.mlir.constant(128 : index)
 // SM80: gpu.launch_func
 // SM80: .target sm_80

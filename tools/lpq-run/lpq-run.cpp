@@ -56,6 +56,9 @@ static cl::opt<unsigned>
     vectorWidth("vector-width",
                 cl::desc("Preferred vector width in bits (0: target default)"),
                 cl::init(0));
+static cl::opt<std::string>
+    device("device", cl::desc("Where to run: cpu (default) or cuda"),
+           cl::init("cpu"));
 static cl::opt<int> repeat("repeat",
                            cl::desc("Run N times and report the median time"),
                            cl::init(1));
@@ -177,6 +180,9 @@ int main(int argc, char **argv) {
   options.threads = !noThreads;
   options.vectorize = !noVectorize;
   options.vectorWidth = vectorWidth;
+  if (device != "cpu" && device != "cuda")
+    return fail("--device must be cpu or cuda, got '" + device + "'");
+  options.cuda = device == "cuda";
   std::unique_ptr<JitModule> jit = JitModule::compile(*module, options, error);
   if (!jit)
     return fail(error);

@@ -49,6 +49,9 @@ struct JitOptions {
   /// Preferred vector width in bits (lpq-cpu-pipeline's `vector-width`;
   /// 0: the target's default).
   unsigned vectorWidth = 0;
+  /// Compile with lpq-gpu-pipeline for CUDA device 0 (its architecture,
+  /// cubin) instead of the CPU: tensors are copied to the device and back.
+  bool cuda = false;
 };
 
 /// A module lowered by lpq-cpu-pipeline and compiled by MLIR's
@@ -85,8 +88,13 @@ public:
 private:
   JitModule() = default;
   std::unique_ptr<ExecutionEngine> engine;
+  bool cuda = false;
   llvm::StringMap<FunctionType> signatures;
 };
+
+/// Whether this build has the CUDA runtime, and a CUDA device can be used;
+/// the reason when not.
+std::optional<std::string> cudaUnavailable();
 
 /// Sets the number of OpenMP threads kernels use (0: the runtime default).
 void setNumThreads(int threads);
