@@ -4,6 +4,7 @@
 /// materialize_in_destination; the function returns nothing.
 // CHECK-LABEL: func @f
 // CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[S:.*]]: i64, %[[O0:.*]]: memref<?x8xf32>, %[[O1:.*]]: memref<4xi32>)
+// CHECK-SAME: attributes {llvm.emit_c_interface}
 // CHECK: %[[Q:.*]] = lpq.quantize %[[X]]
 // CHECK: bufferization.materialize_in_destination %[[Q]] in restrict writable %[[O0]] : (tensor<?x8xf32>, memref<?x8xf32>) -> ()
 // CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[O1]] : (tensor<4xi32>, memref<4xi32>) -> ()

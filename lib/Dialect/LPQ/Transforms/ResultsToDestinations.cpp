@@ -64,8 +64,12 @@ struct LPQResultsToDestinationsPass
 
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
-      if (func.isExternal() || !func.isPublic() ||
-          func.getNumResults() == 0)
+      if (func.isExternal() || !func.isPublic())
+        continue;
+      // Entry points also get a C interface (`_mlir_ciface_<name>`, memref
+      // descriptors by pointer) that lpq-translate's C header declares.
+      func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+      if (func.getNumResults() == 0)
         continue;
       FunctionType type = func.getFunctionType();
       SmallVector<Type> destinations;

@@ -38,7 +38,10 @@ def LPQResultsToDestinationsPass
     layout, appended after the inputs), writes each returned value into it
     with `bufferization.materialize_in_destination` (restrict, writable) and
     returns nothing. A value returned through `tensor.collapse_shape` is
-    written into a `memref.expand_shape` view of the destination instead. With `eliminate-empty-tensors`, one-shot bufferization
+    written into a `memref.expand_shape` view of the destination instead.
+    Every public function also gets `llvm.emit_c_interface`, so that its
+    lowered form has a `_mlir_ciface_<name>` entry point taking memref
+    descriptors by pointer (declared by `lpq-translate --lpq-to-c-header`). With `eliminate-empty-tensors`, one-shot bufferization
     then computes the results directly in the caller's buffers: no
     allocation and no copy per call, whatever the shapes (upstream
     `buffer-results-to-out-params` only avoids the copy for static shapes).

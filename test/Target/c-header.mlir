@@ -1,0 +1,32 @@
+// RUN: lpq-translate --lpq-to-c-header %s | FileCheck %s --check-prefix=HEADER
+// RUN: lpq-translate --lpq-to-c-header %s -o %t.h
+// RUN: lpq-opt %s -lpq-cpu-pipeline | mlir-translate --mlir-to-llvmir -o %t.ll
+// RUN: llc -O2 -filetype=obj -relocation-model=pic %t.ll -o %t.o
+// RUN: cc -DKERNELS_HEADER='"%t.h"' %S/Inputs/main.c %t.o -L/usr/lib/llvm-22/lib -lomp -Wl,-rpath,/usr/lib/llvm-22/lib -lm -o %t.exe
+// RUN: %t.exe | FileCheck %s --check-prefix=EXE
+
+/// The header declares one descriptor struct per rank and element type and
+/// the C-interface entry point, results last.
+// HEADER: typedef struct {
+// HEADER-NEXT: float *allocated;
+// HEADER-NEXT: float *aligned;
+// HEADER-NEXT: int64_t offset;
+// HEADER-NEXT: int64_t sizes[2];
+// HEADER-NEXT: int64_t strides[2];
+// HEADER-NEXT: } lpq_memref_float_2d;
+// HEADER: void _mlir_ciface_quantize(lpq_memref_float_2d *arg0, lpq_memref_float_2d *result0);
+// HEADER: void _mlir_ciface_step(lpq_memref_float_2d *arg0, int64_t arg1, int32_t arg2, lpq_memref_float_2d *result0);
+
+/// A C program links the compiled kernel and calls it: fixed<8, 2> rounds to
+/// quarters and saturates at 127/4.
+// EXE: 0 -0.25 5 0
+// EXE-NEXT: 1 2 3 4
+func.func @quantize(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %0 = lpq.quantize %x : tensor<2x4xf32> to #lpq.fixed<8, 2>
+  return %0 : tensor<2x4xf32>
+}
+
+func.func @step(%x: tensor<?x4xf32>, %seed: i64, %step: i32) -> tensor<?x4xf32> {
+  %0 = lpq.stochastic_round %x, %seed, %step : tensor<?x4xf32> to #lpq.float<4, 3, fn> stream 0
+  return %0 : tensor<?x4xf32>
+}
