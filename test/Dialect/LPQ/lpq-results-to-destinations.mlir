@@ -15,6 +15,13 @@ func.func @f(%x: tensor<?x8xf32>, %s: i64) -> (tensor<?x8xf32>, tensor<4xi32>) {
   return %q, %c : tensor<?x8xf32>, tensor<4xi32>
 }
 
+/// Argument attributes stay with their arguments.
+// CHECK-LABEL: func @attrs
+// CHECK-SAME: (%{{.*}}: tensor<4xf32> {lpq.param}, %{{.*}}: memref<4xf32>)
+func.func @attrs(%w: tensor<4xf32> {lpq.param}) -> tensor<4xf32> {
+  return %w : tensor<4xf32>
+}
+
 /// Private functions are internal: their callers are rewritten instead.
 // CHECK-LABEL: func private @g
 // CHECK-SAME: -> tensor<8xf32>

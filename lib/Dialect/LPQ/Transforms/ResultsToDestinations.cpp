@@ -85,10 +85,15 @@ struct LPQResultsToDestinationsPass
             << func.getSymName() << ": not all are ranked tensors";
         continue;
       }
-      Block &entry = func.getBody().front();
-      SmallVector<Value> outs;
-      for (Type t : destinations)
-        outs.push_back(entry.addArgument(t, func.getLoc()));
+      // The interface keeps argument attributes and the type in step.
+      unsigned first = func.getNumArguments();
+      SmallVector<unsigned> positions(destinations.size(), first);
+      SmallVector<DictionaryAttr> attrs(destinations.size(),
+                                        DictionaryAttr::get(&getContext()));
+      SmallVector<Location> locs(destinations.size(), func.getLoc());
+      if (failed(func.insertArguments(positions, destinations, attrs, locs)))
+        return signalPassFailure();
+      SmallVector<Value> outs(func.getArguments().drop_front(first));
       func.walk([&](func::ReturnOp ret) {
         OpBuilder b(ret);
         for (auto [value, out] : llvm::zip(ret.getOperands(), outs)) {
@@ -107,10 +112,9 @@ struct LPQResultsToDestinationsPass
         func::ReturnOp::create(b, ret.getLoc());
         ret.erase();
       });
-      SmallVector<Type> inputs(type.getInputs());
-      inputs.append(destinations);
-      func.setFunctionType(FunctionType::get(&getContext(), inputs, {}));
-      func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
+      if (failed(func.eraseResults(
+              llvm::BitVector(func.getNumResults(), /*t=*/true))))
+        return signalPassFailure();
     }
   }
 };
