@@ -186,6 +186,31 @@ Value reduceBlockMaxima(ImplicitLocOpBuilder &b, Value x,
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
   MLIRContext *ctx = b.getContext();
+
+  // A whole-tensor maximum is taken in two stages, one per index of axis 0
+  // (a parallel loop) and then over those: max is exact in any order, and a
+  // single reduction loop would run on one thread.
+  bool beyondAxis0 = llvm::any_of(type.getShape().drop_front(),
+                                  [](int64_t d) { return d != 1; });
+  if (blocking.kind == numerics::Blocking::Kind::Tensor && rank >= 2 &&
+      beyondAxis0) {
+    numerics::Blocking rows;
+    rows.kind = numerics::Blocking::Kind::Axes;
+    rows.axes = {0};
+    RankedTensorType partialType = blockScaleType(type, rows);
+    SmallVector<Value> dynamic;
+    if (partialType.isDynamicDim(0))
+      dynamic.push_back(tensor::DimOp::create(b, x, 0));
+    Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0));
+    Value partialInit =
+        linalg::FillOp::create(
+            b, zero,
+            Value(tensor::EmptyOp::create(b, partialType.getShape(),
+                                          b.getF32Type(), dynamic)))
+            .getResult(0);
+    Value partial = reduceBlockMaxima(b, x, rows, partialInit);
+    return reduceBlockMaxima(b, partial, blocking, init);
+  }
   bool tiled = blocking.kind == numerics::Blocking::Kind::Tiles;
   int64_t tileAxis = tiled ? blocking.axes[0] : -1;
   bool split = tiled && !type.isDynamicDim(tileAxis) &&

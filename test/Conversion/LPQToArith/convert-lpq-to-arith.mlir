@@ -180,3 +180,18 @@ func.func @average(%a: tensor<16xf32>, %x: tensor<16xf32>, %n: i32) -> tensor<16
   %0 = lpq.average %a, %x, %n : tensor<16xf32>
   return %0 : tensor<16xf32>
 }
+
+// -----
+
+/// A whole-tensor exponent takes its maximum in two stages: one per index of
+/// axis 0 (a parallel loop), then over those.
+// CHECK-LABEL: func @block_whole_tensor
+// CHECK: %[[ROWS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: outs(%{{.*}} : tensor<4x1xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]
+// CHECK-SAME: ins(%[[ROWS]] : tensor<4x1xf32>)
+// CHECK-SAME: outs(%{{.*}} : tensor<1x1xf32>)
+func.func @block_whole_tensor(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
+  %0 = lpq.quantize %x : tensor<4x10xf32> to #lpq.block<8>
+  return %0 : tensor<4x10xf32>
+}
