@@ -603,6 +603,14 @@ bool hasBlockScales(const Format &format) {
          std::holds_alternative<ScaledFloat>(format);
 }
 
+const Blocking *blockingOf(const Format &format) {
+  if (auto *b = std::get_if<BlockFloat>(&format))
+    return &b->blocking;
+  if (auto *s = std::get_if<ScaledFloat>(&format))
+    return &s->blocking;
+  return nullptr;
+}
+
 bool supportsStochasticRounding(const Format &format) {
   return isElementwise(format) || hasBlockScales(format);
 }
@@ -694,15 +702,11 @@ float stochasticRound(float x, const Minifloat &f, uint32_t r) {
 
 std::vector<int32_t> blockScales(const std::vector<float> &x,
                                  const Shape &shape, const Format &format) {
-  const Blocking *blocking = nullptr;
+  const Blocking *blocking = blockingOf(format);
   auto [lo, hi] = scaleRange(format);
   int offset = 0;
-  if (auto *b = std::get_if<BlockFloat>(&format)) {
-    blocking = &b->blocking;
-  } else if (auto *s = std::get_if<ScaledFloat>(&format)) {
-    blocking = &s->blocking;
+  if (auto *s = std::get_if<ScaledFloat>(&format))
     offset = maxExponent(s->element);
-  }
   assert(blocking && "blockScales needs a block or MX format");
   BlockMap map(*blocking, shape);
   std::vector<float> amax = blockMaxima(x, map.blockOfEach(), map.numBlocks());

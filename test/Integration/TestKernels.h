@@ -125,10 +125,7 @@ inline std::string tensorType(int rank) {
 inline std::string scaleType(MLIRContext *ctx, const std::string &format, int rank) {
   numerics::Format f =
       cast<FormatAttrInterface>(parseAttribute(format, ctx)).getNumericsFormat();
-  const numerics::Blocking &blocking =
-      std::holds_alternative<numerics::BlockFloat>(f)
-          ? std::get<numerics::BlockFloat>(f).blocking
-          : std::get<numerics::ScaledFloat>(f).blocking;
+  const numerics::Blocking &blocking = *numerics::blockingOf(f);
   auto input = RankedTensorType::get(
       SmallVector<int64_t>(rank, ShapedType::kDynamic), Float32Type::get(ctx));
   std::string s;

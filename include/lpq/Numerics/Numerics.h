@@ -134,6 +134,9 @@ int maxExponent(const Minifloat &format);
 bool isElementwise(const Format &format);
 /// True for formats with per-block scales (block floating point, MX).
 bool hasBlockScales(const Format &format);
+/// The blocking of a block or MX format; null for other formats.
+const Blocking *blockingOf(const Format &format);
+
 /// True for formats that stochastic rounding applies to (all but the row
 /// binary/ternary formats).
 bool supportsStochasticRounding(const Format &format);

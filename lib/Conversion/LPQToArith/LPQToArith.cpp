@@ -100,12 +100,6 @@ AffineMap blockMap(MLIRContext *ctx, int64_t rank,
   return AffineMap::get(rank, 0, results, ctx);
 }
 
-const numerics::Blocking &blockingOf(const numerics::Format &f) {
-  if (auto *b = std::get_if<numerics::BlockFloat>(&f))
-    return b->blocking;
-  return std::get<numerics::ScaledFloat>(f).blocking;
-}
-
 /// A generic over the domain of `x` (all parallel) producing one tensor of
 /// `resultType` from `inputs` read through `maps`.
 Value elementwise(ImplicitLocOpBuilder &b, RankedTensorType resultType,
@@ -262,7 +256,7 @@ Value reduceBlockMaxima(ImplicitLocOpBuilder &b, Value x,
 Value buildBlockScales(ImplicitLocOpBuilder &b, Value x,
                        const numerics::Format &format) {
   auto type = cast<RankedTensorType>(x.getType());
-  const numerics::Blocking &blocking = blockingOf(format);
+  const numerics::Blocking &blocking = *numerics::blockingOf(format);
   RankedTensorType scaleType = blockScaleType(type, blocking);
   int64_t rank = type.getRank();
 
@@ -316,7 +310,7 @@ Split chooseSplit(RankedTensorType type, const numerics::Format &format,
   };
   int64_t tileAxis = -1, tile = 0;
   if (numerics::hasBlockScales(format)) {
-    const numerics::Blocking &blocking = blockingOf(format);
+    const numerics::Blocking &blocking = *numerics::blockingOf(format);
     if (blocking.kind == numerics::Blocking::Kind::Tiles) {
       tileAxis = blocking.axes[0];
       tile = blocking.tileSize;
@@ -363,7 +357,7 @@ Value buildRounding(ImplicitLocOpBuilder &b, Value x,
   SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(loops)};
   if (scales) {
     inputs.push_back(scales);
-    maps.push_back(blockMap(ctx, rank, blockingOf(format))
+    maps.push_back(blockMap(ctx, rank, *numerics::blockingOf(format))
                        .compose(AffineMap::get(loops, 0, original, ctx)));
   }
   SmallVector<Value> domainSizes = dimSizes(b, input);

@@ -70,14 +70,6 @@ numerics::Shape shapeOf(RankedTensorType type) {
   return numerics::Shape(type.getShape().begin(), type.getShape().end());
 }
 
-const numerics::Blocking *blockingOf(const numerics::Format &format) {
-  if (auto *b = std::get_if<numerics::BlockFloat>(&format))
-    return &b->blocking;
-  if (auto *s = std::get_if<numerics::ScaledFloat>(&format))
-    return &s->blocking;
-  return nullptr;
-}
-
 } // namespace
 
 RankedTensorType mlir::lpq::blockScaleType(RankedTensorType input,
@@ -108,7 +100,7 @@ LogicalResult verifyFormatUse(Operation *op, FormatAttrInterface format,
                              << type << ")";
   if (!scales)
     return success();
-  const numerics::Blocking *blocking = blockingOf(f);
+  const numerics::Blocking *blocking = numerics::blockingOf(f);
   if (!blocking)
     return op->emitOpError()
            << "'scales' needs a block or MX format, got " << format;
@@ -251,7 +243,7 @@ LogicalResult BlockScaleOp::inferReturnTypes(
                              "'lpq.block_scale' needs a ranked tensor and a "
                              "format");
   numerics::Format f = format.getNumericsFormat();
-  const numerics::Blocking *blocking = blockingOf(f);
+  const numerics::Blocking *blocking = numerics::blockingOf(f);
   if (!blocking)
     return emitOptionalError(location,
                              "'lpq.block_scale' op needs a block or MX "
