@@ -192,6 +192,15 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     return nullptr;
   }
   jit->engine = std::move(*engine);
+  // Runs global constructors: GPU modules load their kernels there.
+  jit->engine->initialize();
+#ifdef LPQ_HAVE_CUDA_RUNTIME
+  if (options.cuda)
+    if (std::optional<std::string> e = cuda::takeError()) {
+      error = "loading the GPU kernels failed: " + *e;
+      return nullptr;
+    }
+#endif
   return jit;
 }
 
