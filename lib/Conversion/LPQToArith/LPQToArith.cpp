@@ -299,8 +299,7 @@ struct StochasticOperands {
 /// become an inner loop (the tile's exponent is then loop-invariant).
 /// Stochastic rounding groups the last axis by 4 when it is static and a
 /// multiple of 4: the four elements of a Philox group are then the innermost
-/// loop and Philox is computed once per group (tiles along the last axis
-/// that are multiples of 4 split into (N/4, 4)).
+/// loop and Philox is computed once per group.
 Split chooseSplit(RankedTensorType type, const numerics::Format &format,
                   bool stochastic) {
   int64_t last = type.getRank() - 1;
@@ -316,12 +315,10 @@ Split chooseSplit(RankedTensorType type, const numerics::Format &format,
       tile = blocking.tileSize;
     }
   }
-  if (stochastic && divides(last, 4)) {
-    if (tileAxis == last && tile % 4 == 0 && divides(last, tile))
-      return {last, {tile / 4, 4}};
-    if (tileAxis != last)
-      return {last, {4}};
-  }
+  // Tiles along the last axis that are multiples of 4 keep each group of 4
+  // inside one tile, so grouping applies to them too.
+  if (stochastic && divides(last, 4) && (tileAxis != last || tile % 4 == 0))
+    return {last, {4}};
   if (tileAxis >= 0 && divides(tileAxis, tile))
     return {tileAxis, {tile}};
   return {};
@@ -355,14 +352,26 @@ Value buildRounding(ImplicitLocOpBuilder &b, Value x,
   }
   SmallVector<Value> inputs{input};
   SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(loops)};
-  if (scales) {
-    inputs.push_back(scales);
-    maps.push_back(blockMap(ctx, rank, *numerics::blockingOf(format))
-                       .compose(AffineMap::get(loops, 0, original, ctx)));
-  }
-  SmallVector<Value> domainSizes = dimSizes(b, input);
   bool grouped = random && split.enabled() && split.axis == rank - 1 &&
                  split.factors.back() == 4;
+  if (scales) {
+    const numerics::Blocking &blocking = *numerics::blockingOf(format);
+    AffineMap scaleMap = blockMap(ctx, rank, blocking)
+                             .compose(AffineMap::get(loops, 0, original, ctx));
+    // Grouped by 4 along a tiled last axis: (4g + k) floordiv N is
+    // g floordiv (N/4) since k < 4, which keeps the scale the same for the
+    // whole group.
+    if (grouped && blocking.kind == numerics::Blocking::Kind::Tiles &&
+        blocking.axes[0] == rank - 1) {
+      SmallVector<AffineExpr> results(scaleMap.getResults());
+      results.back() =
+          getAffineDimExpr(loops - 2, ctx).floorDiv(blocking.tileSize / 4);
+      scaleMap = AffineMap::get(loops, 0, results, ctx);
+    }
+    inputs.push_back(scales);
+    maps.push_back(scaleMap);
+  }
+  SmallVector<Value> domainSizes = dimSizes(b, input);
   Value result = elementwise(
       b, domainType, domainSizes, inputs, maps,
       [&](ImplicitLocOpBuilder &nb, ValueRange args) {
