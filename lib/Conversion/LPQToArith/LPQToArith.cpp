@@ -331,7 +331,6 @@ Value buildRounding(ImplicitLocOpBuilder &b, Value x,
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
   MLIRContext *ctx = b.getContext();
-  SmallVector<Value> sizes = dimSizes(b, x);
   if (numerics::hasBlockScales(format) && !scales)
     scales = buildBlockScales(b, x, format);
 
