@@ -71,6 +71,17 @@ Value emptyLike(ImplicitLocOpBuilder &b, RankedTensorType type,
                                  dynamicOnly(type, sizes));
 }
 
+/// A zero-filled tensor (the initial value of a reduction) of this shape and
+/// element type; `dynamicSizes` gives its dynamic extents.
+Value zeroFilled(ImplicitLocOpBuilder &b, ArrayRef<int64_t> shape,
+                 FloatType elementType, ValueRange dynamicSizes) {
+  Value zero =
+      arith::ConstantOp::create(b, b.getFloatAttr(elementType, 0.0));
+  Value empty =
+      tensor::EmptyOp::create(b, shape, elementType, dynamicSizes);
+  return linalg::FillOp::create(b, zero, empty).getResult(0);
+}
+
 /// Row-major linear index (i64) of the current element of a linalg.generic
 /// over a domain with these sizes.
 Value linearIndex(ImplicitLocOpBuilder &b, ArrayRef<Value> sizes) {
@@ -195,13 +206,8 @@ Value reduceBlockMaxima(ImplicitLocOpBuilder &b, Value x,
     SmallVector<Value> dynamic;
     if (partialType.isDynamicDim(0))
       dynamic.push_back(tensor::DimOp::create(b, x, 0));
-    Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0));
     Value partialInit =
-        linalg::FillOp::create(
-            b, zero,
-            Value(tensor::EmptyOp::create(b, partialType.getShape(),
-                                          b.getF32Type(), dynamic)))
-            .getResult(0);
+        zeroFilled(b, partialType.getShape(), b.getF32Type(), dynamic);
     Value partial = reduceBlockMaxima(b, x, rows, partialInit);
     return reduceBlockMaxima(b, partial, blocking, init);
   }
@@ -273,11 +279,8 @@ Value buildBlockScales(ImplicitLocOpBuilder &b, Value x,
                                 : arith::ConstantIndexOp::create(b, 1));
   }
 
-  auto amaxType = RankedTensorType::get(scaleType.getShape(), b.getF32Type());
-  Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0));
-  Value init = linalg::FillOp::create(
-                   b, zero, emptyLike(b, amaxType, scaleSizes, b.getF32Type()))
-                   .getResult(0);
+  Value init = zeroFilled(b, scaleType.getShape(), b.getF32Type(),
+                          dynamicOnly(scaleType, scaleSizes));
   Value amax = reduceBlockMaxima(b, x, blocking, init);
   return elementwise(b, scaleType, scaleSizes, ValueRange{amax},
                      {b.getMultiDimIdentityMap(rank)},
@@ -436,12 +439,7 @@ Value reduceF64(ImplicitLocOpBuilder &b, Value x, int64_t keptAxis,
     outExprs.push_back(getAffineDimExpr(keptAxis, ctx));
   }
   auto resultType = RankedTensorType::get(shape, b.getF64Type());
-  Value zero = arith::ConstantOp::create(b, b.getF64FloatAttr(0));
-  Value init =
-      linalg::FillOp::create(
-          b, zero,
-          Value(tensor::EmptyOp::create(b, shape, b.getF64Type(), dyn)))
-          .getResult(0);
+  Value init = zeroFilled(b, shape, b.getF64Type(), dyn);
   SmallVector<IteratorType> iterators;
   for (int64_t d = 0; d < rank; ++d)
     iterators.push_back(d == keptAxis ? IteratorType::parallel
