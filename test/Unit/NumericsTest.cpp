@@ -150,6 +150,12 @@ float oracle(const Enumerated &g, float x, bool stochastic, Rounding mode,
   if (std::isnan(x))
     return x;
   double maxV = g.values.back();
+  // Directed modes that never move away from zero overflow to max.
+  auto towardZeroFor = [&](bool negative) {
+    return !stochastic && (mode == Rounding::TowardZero ||
+                           (mode == Rounding::Down && !negative) ||
+                           (mode == Rounding::Up && negative));
+  };
   auto overflowTo = [&](bool negative, bool towardZero) -> double {
     if (g.saturate || towardZero)
       return negative ? g.minNeg : maxV;
@@ -167,12 +173,9 @@ float oracle(const Enumerated &g, float x, bool stochastic, Rounding mode,
   double xd = x;
   if (xd >= g.overflow || xd <= -g.overflow) {
     bool neg = xd < 0;
-    bool tz = !stochastic && (mode == Rounding::TowardZero ||
-                              (mode == Rounding::Down && !neg) ||
-                              (mode == Rounding::Up && neg));
     if (g.saturate)
       return static_cast<float>(neg ? g.minNeg : maxV);
-    return static_cast<float>(overflowTo(neg, tz));
+    return static_cast<float>(overflowTo(neg, towardZeroFor(neg)));
   }
   auto hiIt = std::lower_bound(grid.begin(), grid.end(), xd);
   double hi = *hiIt, lo = hiIt == grid.begin() ? hi : *(hiIt - 1);
@@ -208,10 +211,7 @@ float oracle(const Enumerated &g, float x, bool stochastic, Rounding mode,
   }
   if (result > maxV || result < g.minNeg) {
     bool neg = result < 0;
-    bool tz = !stochastic && (mode == Rounding::TowardZero ||
-                              (mode == Rounding::Down && !neg) ||
-                              (mode == Rounding::Up && neg));
-    return static_cast<float>(overflowTo(neg, tz));
+    return static_cast<float>(overflowTo(neg, towardZeroFor(neg)));
   }
   if (result == 0)
     return std::copysign(0.0f, x);

@@ -279,6 +279,11 @@ Value mlir::lpq::detail::emitRoundElement(ImplicitLocOpBuilder &b, Value x,
   llvm_unreachable("row formats are not rounded element by element");
 }
 
+Value mlir::lpq::detail::emitKeepNaN(ImplicitLocOpBuilder &b, Value x,
+                                     Value r) {
+  return Emitter(b).keepNaN(x, r);
+}
+
 Value mlir::lpq::detail::emitBlockExponent(ImplicitLocOpBuilder &b,
                                            Value amax,
                                            const numerics::Format &format) {

@@ -39,6 +39,10 @@ Value emitRoundElement(ImplicitLocOpBuilder &b, Value x,
                        const numerics::Format &format, const RoundSpec &spec,
                        Value scale = {});
 
+/// `r` where the f32 `x` is not NaN, and `x` itself (bit for bit) where it
+/// is: every lpq op passes NaN through unchanged.
+Value emitKeepNaN(ImplicitLocOpBuilder &b, Value x, Value r);
+
 /// The block exponent (i32) of a block or MX format from the block's largest
 /// finite magnitude `amax` (f32, >= 0).
 Value emitBlockExponent(ImplicitLocOpBuilder &b, Value amax,

@@ -500,9 +500,7 @@ Value buildBinary(ImplicitLocOpBuilder &b, Value x,
                                                args[0], zero);
         Value r = arith::SelectOp::create(
             nb, negative, arith::NegFOp::create(nb, alpha), alpha);
-        Value isNaN = arith::CmpFOp::create(nb, arith::CmpFPredicate::UNO,
-                                            args[0], args[0]);
-        return Value(arith::SelectOp::create(nb, isNaN, args[0], r));
+        return emitKeepNaN(nb, args[0], r);
       });
 }
 
@@ -585,9 +583,7 @@ Value buildTernary(ImplicitLocOpBuilder &b, Value x,
         r = arith::SelectOp::create(nb, neg, arith::NegFOp::create(nb, alpha),
                                     r);
         r = arith::SelectOp::create(nb, pos, alpha, r);
-        Value isNaN = arith::CmpFOp::create(nb, arith::CmpFPredicate::UNO,
-                                            a[0], a[0]);
-        return Value(arith::SelectOp::create(nb, isNaN, a[0], r));
+        return emitKeepNaN(nb, a[0], r);
       });
 }
 
