@@ -4,7 +4,7 @@
 // linear 256 -> 10. Batch 64. Parameters carry `lpq.param`.
 //
 //   lpq-run examples/cnn.mlir --arg=rand:64x1x28x28 --arg=rand:8x1x5x5 \
-//     --arg=rand:8 --arg=rand:16x8x5x5 --arg=rand:16 --arg=rand:256x10 --arg=rand:10
+//     --arg=rand:8 --arg=rand:16x8x5x5 --arg=rand:16 --arg=rand:10x256 --arg=rand:10
 
 #id4 = affine_map<(n, c, h, w) -> (n, c, h, w)>
 #chan = affine_map<(n, c, h, w) -> (c)>
@@ -14,7 +14,7 @@ func.func @forward(%x: tensor<64x1x28x28xf32>,
                    %c1: tensor<8xf32> {lpq.param},
                    %k2: tensor<16x8x5x5xf32> {lpq.param},
                    %c2: tensor<16xf32> {lpq.param},
-                   %w: tensor<256x10xf32> {lpq.param},
+                   %w: tensor<10x256xf32> {lpq.param},
                    %b: tensor<10xf32> {lpq.param}) -> tensor<64x10xf32> {
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
@@ -80,7 +80,10 @@ func.func @forward(%x: tensor<64x1x28x28xf32>,
   %e3 = tensor.empty() : tensor<64x10xf32>
   %z3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<64x10xf32>)
       -> tensor<64x10xf32>
-  %h = linalg.matmul ins(%flat, %w : tensor<64x256xf32>, tensor<256x10xf32>)
+  %w_e = tensor.empty() : tensor<256x10xf32>
+  %w_t = linalg.transpose ins(%w : tensor<10x256xf32>)
+      outs(%w_e : tensor<256x10xf32>) permutation = [1, 0]
+  %h = linalg.matmul ins(%flat, %w_t : tensor<64x256xf32>, tensor<256x10xf32>)
       outs(%z3 : tensor<64x10xf32>) -> tensor<64x10xf32>
   %logits = linalg.generic {
       indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>,

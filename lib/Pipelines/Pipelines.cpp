@@ -30,7 +30,7 @@ void registerUpstreamPasses() {
 /// Expansion and bufferization, shared by the CPU and GPU pipelines: results
 /// are computed in caller-provided buffers.
 static const char *kBufferizedTensorProgram =
-    "convert-lpq-to-arith,canonicalize,cse,linalg-fuse-elementwise-ops,"
+    "convert-lpq-to-arith,canonicalize,cse,lpq-fuse-elementwise,lpq-order-loops,"
     "lpq-results-to-destinations,eliminate-empty-tensors,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"

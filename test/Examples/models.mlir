@@ -1,6 +1,6 @@
-// RUN: lpq-run %S/../../examples/logreg.mlir --arg=rand:128x1x28x28 --arg=rand:784x10 --arg=rand:10 | FileCheck %s --check-prefix=LOGREG
-// RUN: lpq-run %S/../../examples/mlp.mlir --arg=rand:128x1x28x28 --arg=rand:784x512 --arg=rand:512 --arg=rand:512x10 --arg=rand:10 | FileCheck %s --check-prefix=MLP
-// RUN: lpq-run %S/../../examples/cnn.mlir --arg=rand:64x1x28x28 --arg=rand:8x1x5x5 --arg=rand:8 --arg=rand:16x8x5x5 --arg=rand:16 --arg=rand:256x10 --arg=rand:10 | FileCheck %s --check-prefix=CNN
+// RUN: lpq-run %S/../../examples/logreg.mlir --arg=rand:128x1x28x28 --arg=rand:10x784 --arg=rand:10 | FileCheck %s --check-prefix=LOGREG
+// RUN: lpq-run %S/../../examples/mlp.mlir --arg=rand:128x1x28x28 --arg=rand:512x784 --arg=rand:512 --arg=rand:10x512 --arg=rand:10 | FileCheck %s --check-prefix=MLP
+// RUN: lpq-run %S/../../examples/cnn.mlir --arg=rand:64x1x28x28 --arg=rand:8x1x5x5 --arg=rand:8 --arg=rand:16x8x5x5 --arg=rand:16 --arg=rand:10x256 --arg=rand:10 | FileCheck %s --check-prefix=CNN
 // RUN: lpq-opt %S/../../examples/cnn.mlir | FileCheck %s --check-prefix=PARAMS
 
 /// The example models compile with lpq-cpu-pipeline and run: logits of the

@@ -6,12 +6,15 @@
 //
 // Compiles a module with lpq-cpu-pipeline and MLIR's ExecutionEngine and
 // runs one of its functions on arguments from .npy files, random tensors or
-// numbers, writing the results as .npy files.
+// numbers, writing the results as .npy files; or (`lpq-run train`) trains a
+// module built by lpq-train-step on Fashion-MNIST.
 //
 //===----------------------------------------------------------------------===//
 
 #include "lpq/Dialect/LPQ/IR/LPQDialect.h"
+#include "lpq/Data/Idx.h"
 #include "lpq/Runtime/JitRunner.h"
+#include "lpq/Runtime/Trainer.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -145,9 +148,116 @@ static void summarize(llvm::raw_ostream &os, size_t index, const Array &a) {
   os << "\n";
 }
 
+static cl::SubCommand trainCommand(
+    "train", "Train a module built by `lpq-opt --lpq-train-step` on "
+             "Fashion-MNIST");
+static cl::opt<std::string> trainInput(cl::Positional, cl::sub(trainCommand),
+                                       cl::desc("<module.mlir>"),
+                                       cl::Required);
+static cl::opt<int> epochs("epochs", cl::sub(trainCommand),
+                           cl::desc("Epochs (default 10)"), cl::init(10));
+static cl::opt<double> learningRate("lr", cl::sub(trainCommand),
+                                    cl::desc("Initial learning rate"),
+                                    cl::init(0.05));
+static cl::opt<int> swaStart(
+    "swa-start", cl::sub(trainCommand),
+    cl::desc("Average the weights once per epoch from this epoch on "
+             "(-1: never; default: 2/3 of the epochs for the swalp recipe, "
+             "never otherwise)"),
+    cl::init(-2));
+static cl::opt<double> swaLr("swa-lr", cl::sub(trainCommand),
+                             cl::desc("Learning rate while averaging"),
+                             cl::init(0.01));
+static cl::opt<uint64_t> trainSeed("seed", cl::sub(trainCommand),
+                                   cl::desc("Seed of initialization, "
+                                            "shuffling and stochastic "
+                                            "rounding"),
+                                   cl::init(0));
+static cl::opt<std::string> dataDir("data-dir", cl::sub(trainCommand),
+                                    cl::desc("Fashion-MNIST IDX files"),
+                                    cl::init(lpq::data::kFashionMNISTDir));
+static cl::opt<int64_t> trainLimit("train-limit", cl::sub(trainCommand),
+                                   cl::desc("Use the first N training "
+                                            "images (0: all)"),
+                                   cl::init(0));
+static cl::opt<int64_t> testLimit("test-limit", cl::sub(trainCommand),
+                                  cl::desc("Use the first N test images "
+                                           "(0: all)"),
+                                  cl::init(0));
+static cl::opt<std::string> metricsPath(
+    "metrics", cl::sub(trainCommand),
+    cl::desc("Write per-epoch metrics to FILE (.json or .csv)"));
+static cl::opt<std::string> plotPath("plot", cl::sub(trainCommand),
+                                     cl::desc("Plot the curves to FILE.png "
+                                              "(needs gnuplot)"));
+static cl::opt<bool> noProgress("no-progress", cl::sub(trainCommand),
+                                cl::desc("No progress bar"));
+static cl::opt<int> trainThreads("num-threads", cl::sub(trainCommand),
+                                 cl::desc("OpenMP threads (0: runtime "
+                                          "default)"),
+                                 cl::init(0));
+
 static int fail(const std::string &message) {
   llvm::errs() << "lpq-run: error: " << message << "\n";
   return 1;
+}
+
+static int runTraining(ModuleOp module) {
+  std::string error;
+  std::optional<TrainableModule> info = inspectTrainableModule(module, error);
+  if (!info)
+    return fail(error);
+  TrainOptions options;
+  options.dataDir = dataDir;
+  options.epochs = epochs;
+  options.lr = learningRate;
+  options.swaStart = swaStart;
+  if (swaStart == -2)
+    options.swaStart =
+        info->recipe == "swalp" ? std::max(1, (2 * epochs + 2) / 3) : -1;
+  options.swaLr = swaLr;
+  options.seed = trainSeed;
+  options.trainLimit = trainLimit;
+  options.testLimit = testLimit;
+  options.progress = !noProgress && llvm::errs().is_displayed();
+  if (epochs < 1 || learningRate <= 0)
+    return fail("--epochs must be >= 1 and --lr > 0");
+
+  llvm::errs() << "lpq-run train: recipe "
+               << (info->recipe.empty() ? "?" : info->recipe) << ", "
+               << epochs << " epochs, lr " << options.lr;
+  if (options.swaStart >= 0)
+    llvm::errs() << ", averaging from epoch " << options.swaStart
+                 << " at lr " << options.swaLr;
+  llvm::errs() << ", seed " << options.seed << "\n  compiling...\n";
+  std::unique_ptr<JitModule> jit =
+      JitModule::compile(module, JitOptions(), error);
+  if (!jit)
+    return fail(error);
+  setNumThreads(trainThreads);
+  std::optional<std::vector<EpochMetrics>> metrics =
+      train(*jit, *info, options, llvm::errs(), error);
+  if (!metrics)
+    return fail(error);
+  const EpochMetrics &last = metrics->back();
+  llvm::outs() << "final test accuracy: "
+               << llvm::format("%.2f%%", 100 * last.testAccuracy);
+  if (!std::isnan(last.swaTestAccuracy))
+    llvm::outs() << ", averaged model: "
+                 << llvm::format("%.2f%%", 100 * last.swaTestAccuracy);
+  llvm::outs() << "\n";
+  if (!metricsPath.empty()) {
+    if (!writeMetrics(metricsPath, *metrics, options, info->recipe, error))
+      return fail(error);
+    llvm::outs() << "wrote " << metricsPath << "\n";
+  }
+  if (!plotPath.empty()) {
+    if (!plotMetrics(plotPath, *metrics, "lpq " + info->recipe, error))
+      llvm::errs() << "lpq-run: warning: no plot: " << error << "\n";
+    else
+      llvm::outs() << "wrote " << plotPath << "\n";
+  }
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -156,8 +266,11 @@ int main(int argc, char **argv) {
       argc, argv,
       "lpq-run: JIT-compile an MLIR module with lpq-cpu-pipeline and run a "
       "function\n\n  lpq-run model.mlir --entry=f --arg=x.npy --arg=rand:4x8 "
-      "--arg=7 --output=out\n");
+      "--arg=7 --output=out\n"
+      "  lpq-run train model.train.mlir --epochs=10 --metrics=m.json "
+      "--plot=m.png\n");
 
+  bool training = static_cast<bool>(trainCommand);
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
@@ -166,7 +279,8 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
 
   std::string error;
-  auto file = openInputFile(inputFile, &error);
+  const std::string &path = training ? trainInput : inputFile;
+  auto file = openInputFile(path, &error);
   if (!file)
     return fail(error);
   llvm::SourceMgr sourceMgr;
@@ -174,7 +288,9 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
-    return fail("cannot parse '" + inputFile + "'");
+    return fail("cannot parse '" + path + "'");
+  if (training)
+    return runTraining(*module);
 
   JitOptions options;
   options.threads = !noThreads;

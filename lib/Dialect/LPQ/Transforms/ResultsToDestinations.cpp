@@ -69,6 +69,12 @@ struct LPQResultsToDestinationsPass
       // Entry points also get a C interface (`_mlir_ciface_<name>`, memref
       // descriptors by pointer) that lpq-translate's C header declares.
       func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+      // lpq's own argument markers (`lpq.param`) mean nothing to LLVM.
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        if (DictionaryAttr dict = func.getArgAttrDict(i))
+          for (NamedAttribute attr : SmallVector<NamedAttribute>(dict.getValue()))
+            if (attr.getName().strref().starts_with("lpq."))
+              func.removeArgAttr(i, attr.getName());
       if (func.getNumResults() == 0)
         continue;
       FunctionType type = func.getFunctionType();

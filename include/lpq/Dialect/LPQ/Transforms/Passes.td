@@ -41,7 +41,8 @@ def LPQResultsToDestinationsPass
     written into a `memref.expand_shape` view of the destination instead.
     Every public function also gets `llvm.emit_c_interface`, so that its
     lowered form has a `_mlir_ciface_<name>` entry point taking memref
-    descriptors by pointer (declared by `lpq-translate --lpq-to-c-header`). With `eliminate-empty-tensors`, one-shot bufferization
+    descriptors by pointer (declared by `lpq-translate --lpq-to-c-header`);
+    lpq's argument markers (`lpq.param`) are dropped. With `eliminate-empty-tensors`, one-shot bufferization
     then computes the results directly in the caller's buffers: no
     allocation and no copy per call, whatever the shapes (upstream
     `buffer-results-to-out-params` only avoids the copy for static shapes).
@@ -115,6 +116,123 @@ def LPQGPUDeviceAllocationsPass
     code, so they live in device memory.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
+  let summary = "Build a quantized training step, evaluation and weight "
+                "averaging from a forward function";
+  let description = [{
+    Takes the forward function `forward` (linalg on tensors, as torch-mlir
+    exports it: arguments marked `{lpq.param}` are the parameters, the
+    others the input batch; it returns logits [N, C]) and adds:
+
+    - `train_step(params..., momenta..., inputs..., labels: tensor<Nxi32>,
+      lr: f32, seed: i64, step: i32) -> (loss: tensor<f32>, logits,
+      params'..., momenta'...)`: forward with the recipe's quantizers, mean
+      softmax cross-entropy over the integer labels, reverse-mode
+      gradients, and SGD with momentum and weight decay on the parameter
+      (the weight accumulator): `d = g + wd * p; m' = mu * m + d;
+      p' = p - lr * m'` (no dampening, no Nesterov);
+    - `evaluate(params..., inputs..., seed: i64, step: i32) -> logits`: the
+      forward pass with the recipe's weight and activation quantizers (the
+      low-precision model);
+    - `swa_update(averages..., params..., n: i32) -> averages'...`:
+      `avg + (p - avg) / (n + 1)` in float32 with `lpq.average`.
+
+    `forward` itself stays as it is (the float32 model, used to evaluate
+    averaged weights).
+
+    Recipes (`recipe`), as ALGORITHMS.md section 1 (SWALP) gives them:
+    - `fp32`: no quantizers;
+    - `sgd-lp` and `swalp`: block floating point of `word-length` bits
+      (8 by default) with stochastic rounding for W (the weights the forward
+      pass uses, Q_W(p)), A (every computed activation entering a matmul or
+      convolution), E (the error flowing back into each quantized
+      activation), G (weight gradients), M (the momentum, re-quantized after
+      each step) and Acc (the parameter itself, after the update). W, G, M
+      and Acc share one exponent per index of dim 0 (output rows) for
+      tensors of rank >= 2 and one per tensor for vectors; A and E one per
+      tensor. `swalp` differs from `sgd-lp` only in how it is trained
+      (`lpq-run train` averages its iterates); the module records the recipe
+      in the `lpq.recipe` module attribute.
+
+    Each role's format can be replaced (`w-format` ... `acc-format`: an lpq
+    format attribute, or `none`) and its rounding changed (`w-rounding` ...:
+    `stochastic` or a deterministic mode such as `nearest_even`). A block
+    format with `axis` is applied to vectors as one block. Every stochastic
+    quantizer gets its own stream id and the `step` argument, so a run is
+    reproducible from its seed. Each quantizer carries an `lpq.role`
+    attribute naming its role.
+
+    Ops on the path from parameters to the loss that cannot be
+    differentiated are reported with their name and location.
+
+    Example: `lpq-opt mlp.mlir --lpq-train-step="recipe=swalp"`.
+  }];
+  let options = [
+    Option<"forwardName", "forward", "std::string", /*default=*/"\"forward\"",
+           "The forward function">,
+    Option<"recipe", "recipe", "std::string", /*default=*/"\"fp32\"",
+           "fp32, sgd-lp or swalp">,
+    Option<"wordLength", "word-length", "int", /*default=*/"8",
+           "Word length of the recipe's block formats">,
+    Option<"momentum", "momentum", "double", /*default=*/"0.9",
+           "SGD momentum">,
+    Option<"weightDecay", "weight-decay", "double", /*default=*/"5e-4",
+           "L2 weight decay">,
+    Option<"wFormat", "w-format", "std::string", "\"\"", "Format of W">,
+    Option<"aFormat", "a-format", "std::string", "\"\"", "Format of A">,
+    Option<"eFormat", "e-format", "std::string", "\"\"", "Format of E">,
+    Option<"gFormat", "g-format", "std::string", "\"\"", "Format of G">,
+    Option<"mFormat", "m-format", "std::string", "\"\"", "Format of M">,
+    Option<"accFormat", "acc-format", "std::string", "\"\"", "Format of Acc">,
+    Option<"wRounding", "w-rounding", "std::string", "\"\"", "Rounding of W">,
+    Option<"aRounding", "a-rounding", "std::string", "\"\"", "Rounding of A">,
+    Option<"eRounding", "e-rounding", "std::string", "\"\"", "Rounding of E">,
+    Option<"gRounding", "g-rounding", "std::string", "\"\"", "Rounding of G">,
+    Option<"mRounding", "m-rounding", "std::string", "\"\"", "Rounding of M">,
+    Option<"accRounding", "acc-rounding", "std::string", "\"\"",
+           "Rounding of Acc">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::lpq::LPQDialect"];
+}
+
+def LPQFuseElementwisePass : Pass<"lpq-fuse-elementwise"> {
+  let summary = "Fuse elementwise producers into consumers that do not "
+                "recompute them";
+  let description = [{
+    Upstream elementwise fusion (`linalg-fuse-elementwise-ops`'s patterns)
+    restricted to producers with one use whose consumer has as many loops as
+    the producer: each producer element is still computed once. Upstream's
+    default would also fuse a quantizer into the matmul that reads it,
+    recomputing it (Philox included) once per row of the other operand.
+
+    Example: `quantize(w)` followed by a transpose becomes one generic; the
+    transposed result feeding a matmul stays a separate loop nest.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def LPQOrderLoopsPass : Pass<"lpq-order-loops"> {
+  let summary = "Interchange reduction loops so the innermost loop walks "
+                "memory contiguously";
+  let description = [{
+    For every linalg.generic with reductions whose output map is a
+    projected permutation, moves the output's last dimension innermost (the
+    other parallel loops outermost, reductions in between, in their
+    original order) when more operands are contiguous along it than along
+    the current innermost loop. A matmul `(i, j, k)` becomes `(i, k, j)`:
+    the inner loop is an axpy over a row of B and C that LLVM vectorizes,
+    instead of a dot product it must keep in order. Each output element
+    still sums its terms in the same order, so results are unchanged bit
+    for bit.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 #endif // LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_TD

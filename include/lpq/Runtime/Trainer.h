@@ -1,0 +1,86 @@
+//===- Trainer.h - Training loops over compiled training steps --*- C++ -*-===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Drives the functions `lpq-train-step` generates (`train_step`, `evaluate`,
+// `swa_update`, and the float32 `forward`) over Fashion-MNIST: seeded
+// initialization and shuffling, SWALP's learning-rate schedule, stochastic
+// weight averaging, evaluation, metrics and plots.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LPQ_RUNTIME_TRAINER_H
+#define LPQ_RUNTIME_TRAINER_H
+
+#include "lpq/Runtime/JitRunner.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace mlir::lpq::runtime {
+
+/// What the trainer needs to know about the module before it is lowered.
+struct TrainableModule {
+  /// For each argument of `forward`: whether it is a parameter.
+  std::vector<bool> forwardIsParam;
+  /// The `lpq.recipe` module attribute (fp32, sgd-lp, swalp).
+  std::string recipe;
+};
+
+/// Reads what TrainableModule describes from a module `lpq-train-step`
+/// produced; returns nullopt and sets `error` when it is not one.
+std::optional<TrainableModule> inspectTrainableModule(ModuleOp module,
+                                                      std::string &error);
+
+struct TrainOptions {
+  std::string dataDir;
+  int epochs = 10;
+  double lr = 0.05;
+  /// Average from this epoch on (SWALP's swa_start); negative: no averaging.
+  int swaStart = -1;
+  /// Learning rate while averaging.
+  double swaLr = 0.01;
+  uint64_t seed = 0;
+  /// Use only the first N training / test images (0: all).
+  int64_t trainLimit = 0, testLimit = 0;
+  /// Print a progress bar (otherwise one line per epoch).
+  bool progress = true;
+};
+
+/// One epoch's results. Accuracies are fractions; NaN where not measured.
+struct EpochMetrics {
+  int epoch = 0;
+  double lr = 0, trainLoss = 0, trainAccuracy = 0, testAccuracy = NAN,
+         swaTestAccuracy = NAN, seconds = 0;
+};
+
+/// SWALP's learning-rate factor for `epoch` (0-based) of training with
+/// averaging from `swaStart` (ALGORITHMS.md 1); without averaging pass
+/// swaStart = epochs and ratio 0.01.
+double swalpLearningRateFactor(int epoch, int swaStart, double swaRatio);
+
+/// Trains and evaluates after every epoch, printing progress to `log`.
+std::optional<std::vector<EpochMetrics>>
+train(JitModule &jit, const TrainableModule &info, const TrainOptions &options,
+      llvm::raw_ostream &log, std::string &error);
+
+/// Writes the metrics as CSV (`.csv`) or JSON (anything else).
+bool writeMetrics(const std::string &path,
+                  const std::vector<EpochMetrics> &metrics,
+                  const TrainOptions &options, const std::string &recipe,
+                  std::string &error);
+
+/// Plots accuracy and loss curves to a PNG with gnuplot; returns false and
+/// sets `error` when gnuplot is missing or fails.
+bool plotMetrics(const std::string &pngPath,
+                 const std::vector<EpochMetrics> &metrics,
+                 const std::string &title, std::string &error);
+
+} // namespace mlir::lpq::runtime
+
+#endif // LPQ_RUNTIME_TRAINER_H

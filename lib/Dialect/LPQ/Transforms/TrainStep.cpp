@@ -1,0 +1,548 @@
+//===- TrainStep.cpp - Quantized training steps from forward functions ----===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Builds `train_step`, `evaluate` and `swa_update` next to a forward
+// function. The recipe decides which tensors are quantized: the pass knows
+// every tensor's role because it builds the backward pass itself.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Autodiff/ReverseMode.h"
+#include "lpq/Dialect/LPQ/IR/LPQAttrs.h"
+#include "lpq/Dialect/LPQ/IR/LPQOps.h"
+#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/IR/IRMapping.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+namespace mlir::lpq {
+#define GEN_PASS_DEF_LPQTRAINSTEPPASS
+#include "lpq/Dialect/LPQ/Transforms/Passes.h.inc"
+} // namespace mlir::lpq
+
+using namespace mlir;
+using namespace mlir::lpq;
+using linalg::GenericOp;
+using utils::IteratorType;
+
+namespace {
+
+enum Role { W, A, E, G, M, Acc, NumRoles };
+constexpr const char *kRoleNames[NumRoles] = {"W", "A", "E", "G", "M", "Acc"};
+
+/// How one role is quantized; no format means not at all.
+struct RoleQuantizer {
+  FormatAttrInterface format;
+  bool stochastic = true;
+  Rounding rounding = Rounding::NearestEven;
+};
+
+/// One exponent per tensor for a block format that has one per row, for
+/// vectors.
+FormatAttrInterface forRank(FormatAttrInterface format, int64_t rank) {
+  auto block = dyn_cast<BlockAttr>(format);
+  if (!block || rank != 1 || block.getBlocking() != numerics::Blocking::Kind::Axes)
+    return format;
+  return BlockAttr::get(block.getContext(), block.getWordLength(),
+                        block.getExpBits(), numerics::Blocking::Kind::Tensor, {}, 0);
+}
+
+/// Emits the pieces of the generated functions.
+class StepBuilder {
+public:
+  StepBuilder(ImplicitLocOpBuilder &b, ArrayRef<RoleQuantizer> roles,
+              uint32_t &nextStream)
+      : b(b), roles(roles), nextStream(nextStream) {}
+
+  Value seed, step;
+
+  /// `x` rounded as `role` prescribes (x itself when the role is off).
+  Value quantize(Role role, Value x) {
+    const RoleQuantizer &q = roles[role];
+    if (!q.format)
+      return x;
+    auto type = cast<RankedTensorType>(x.getType());
+    FormatAttrInterface format = forRank(q.format, type.getRank());
+    Operation *op;
+    if (q.stochastic)
+      op = StochasticRoundOp::create(b, type, x, seed, step, format,
+                                     b.getI32IntegerAttr(nextStream++),
+                                     Value());
+    else
+      op = QuantizeOp::create(b, type, x, format,
+                              RoundingAttr::get(b.getContext(), q.rounding),
+                              Value());
+    op->setAttr("lpq.role", b.getStringAttr(kRoleNames[role]));
+    return op->getResult(0);
+  }
+
+  /// Clones the body of `forward` with `args` for its arguments, weights
+  /// through Q_W and activations entering contractions through Q_A. Returns
+  /// the cloned ops (generalized to linalg.generic), the value returned, and
+  /// the activation quantizers.
+  FailureOr<Value> cloneForward(func::FuncOp forward, ValueRange args,
+                                const llvm::BitVector &isParam,
+                                SmallVectorImpl<Operation *> &ops,
+                                SmallVectorImpl<Value> &weights,
+                                DenseSet<Operation *> &actQuantizers) {
+    IRMapping mapping;
+    Block &body = forward.getBody().front();
+    for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+      Value v = args[i];
+      if (isParam[i]) {
+        v = quantize(W, v);
+        weights.push_back(v);
+      }
+      mapping.map(arg, v);
+    }
+    // Activations: values computed from the input batch (not from
+    // parameters and constants alone, like transposed weights).
+    // The input batch and its reshapes are not quantized.
+    DenseSet<Value> fromData, input;
+    for (auto [i, arg] : llvm::enumerate(body.getArguments()))
+      if (!isParam[i]) {
+        fromData.insert(arg);
+        input.insert(arg);
+      }
+    Value result;
+    for (Operation &op : body) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        if (ret.getNumOperands() != 1)
+          return ret.emitOpError("of the forward function must return the "
+                                 "logits alone");
+        result = mapping.lookup(ret.getOperand(0));
+        break;
+      }
+      if (llvm::any_of(op.getOperands(),
+                       [&](Value v) { return fromData.contains(v); }))
+        for (Value r : op.getResults())
+          fromData.insert(r);
+      if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op) &&
+          input.contains(op.getOperand(0)))
+        input.insert(op.getResult(0));
+      Operation *clone = b.clone(op, mapping);
+      if (isa<linalg::ContractionOpInterface, linalg::ConvolutionOpInterface>(
+              op)) {
+        // Q_A on each computed activation entering a matmul/convolution:
+        // not the network input, not parameters.
+        auto linalgOp = cast<linalg::LinalgOp>(clone);
+        for (auto [k, operand] :
+             llvm::enumerate(cast<linalg::LinalgOp>(op).getDpsInputOperands())) {
+          Value v = operand->get();
+          if (input.contains(v) || !fromData.contains(v))
+            continue;
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(clone);
+          Value q = quantize(A, linalgOp.getDpsInputOperand(k)->get());
+          if (Operation *qOp = q.getDefiningOp(); qOp && qOp != clone &&
+                                                   roles[A].format) {
+            actQuantizers.insert(qOp);
+            ops.push_back(qOp);
+          }
+          linalgOp.getDpsInputOperand(k)->set(q);
+        }
+      }
+      ops.push_back(clone);
+    }
+    if (!result)
+      return forward.emitOpError("has no return");
+    if (failed(autodiff::generalizeLinalgOps(ops)))
+      return failure();
+    return result;
+  }
+
+  /// Mean softmax cross-entropy of `logits` [N, C] against `labels` [N]
+  /// (i32) and its gradient with respect to the logits.
+  std::pair<Value, Value> crossEntropy(Value logits, Value labels) {
+    MLIRContext *ctx = b.getContext();
+    auto type = cast<RankedTensorType>(logits.getType());
+    Type f32 = b.getF32Type();
+    AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
+    AffineMap ij = AffineMap::get(2, 0, {i, j}, ctx);
+    AffineMap iOnly = AffineMap::get(2, 0, {i}, ctx);
+    SmallVector<IteratorType> rowReduce = {IteratorType::parallel,
+                                           IteratorType::reduction};
+    Value n = tensor::DimOp::create(b, logits, 0);
+    Value rows = tensor::EmptyOp::create(
+        b, SmallVector<OpFoldResult>{OpFoldResult(n)}, f32);
+    auto filled = [&](Value t, double v) {
+      Value c = arith::ConstantOp::create(b, b.getFloatAttr(f32, v));
+      return linalg::FillOp::create(b, c, t).getResult(0);
+    };
+    // Row maxima, then sum of exp(l - max) and the label's logit.
+    Value mx =
+        GenericOp::create(
+            b, TypeRange{rows.getType()}, ValueRange{logits},
+            ValueRange{filled(rows, -INFINITY)},
+            SmallVector<AffineMap>{ij, iOnly}, rowReduce,
+            [](OpBuilder &nb, Location l, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, l, arith::MaximumFOp::create(nb, l, a[1], a[0]).getResult());
+            })
+            .getResult(0);
+    auto isLabel = [](OpBuilder &nb, Location l, Value label) {
+      Value jIdx = linalg::IndexOp::create(nb, l, 1);
+      Value jI32 =
+          arith::IndexCastOp::create(nb, l, nb.getI32Type(), jIdx);
+      return arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, jI32,
+                                   label)
+          .getResult();
+    };
+    auto sums = GenericOp::create(
+        b, TypeRange{rows.getType(), rows.getType()},
+        ValueRange{logits, mx, labels},
+        ValueRange{filled(rows, 0.0), filled(rows, 0.0)},
+        SmallVector<AffineMap>{ij, iOnly, iOnly, iOnly, iOnly}, rowReduce,
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value e = math::ExpOp::create(
+              nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
+          Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0));
+          Value picked =
+              arith::SelectOp::create(nb, l, isLabel(nb, l, a[2]), a[0], zero);
+          linalg::YieldOp::create(
+              nb, l,
+              ValueRange{arith::AddFOp::create(nb, l, a[3], e),
+                         arith::AddFOp::create(nb, l, a[4], picked)});
+        });
+    Value se = sums.getResult(0), picked = sums.getResult(1);
+    Value nF = arith::UIToFPOp::create(
+        b, f32, arith::IndexCastOp::create(b, b.getI64Type(), n));
+    Value invN = arith::DivFOp::create(
+        b, arith::ConstantOp::create(b, b.getF32FloatAttr(1.0)), nF);
+    // loss = sum_i (max_i + log(se_i) - picked_i) / N
+    auto scalarType = RankedTensorType::get({}, f32);
+    Value scalar = tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, f32);
+    AffineMap i1 = AffineMap::get(1, 0, {getAffineDimExpr(0, ctx)}, ctx);
+    AffineMap none = AffineMap::get(1, 0, {}, ctx);
+    Value total =
+        GenericOp::create(
+            b, TypeRange{scalarType}, ValueRange{mx, se, picked},
+            ValueRange{filled(scalar, 0.0)},
+            SmallVector<AffineMap>{i1, i1, i1, none},
+            SmallVector<IteratorType>{IteratorType::reduction},
+            [](OpBuilder &nb, Location l, ValueRange a) {
+              Value lse = arith::AddFOp::create(
+                  nb, l, a[0], math::LogOp::create(nb, l, a[1]));
+              Value term = arith::SubFOp::create(nb, l, lse, a[2]);
+              linalg::YieldOp::create(
+                  nb, l, arith::AddFOp::create(nb, l, a[3], term).getResult());
+            })
+            .getResult(0);
+    AffineMap scalarMap = AffineMap::get(0, 0, {}, ctx);
+    Value loss = GenericOp::create(
+                     b, TypeRange{scalarType}, ValueRange{total},
+                     ValueRange{scalar},
+                     SmallVector<AffineMap>{scalarMap, scalarMap},
+                     SmallVector<IteratorType>{},
+                     [&](OpBuilder &nb, Location l, ValueRange a) {
+                       linalg::YieldOp::create(
+                           nb, l,
+                           arith::MulFOp::create(nb, l, a[0], invN).getResult());
+                     })
+                     .getResult(0);
+    // dlogits = (softmax - onehot) / N
+    Value grad = tensor::EmptyOp::create(
+        b, tensor::getMixedSizes(b, b.getLoc(), logits), f32);
+    Value dlogits =
+        GenericOp::create(
+            b, TypeRange{type}, ValueRange{logits, mx, se, labels},
+            ValueRange{grad}, SmallVector<AffineMap>{ij, iOnly, iOnly, iOnly, ij},
+            SmallVector<IteratorType>(2, IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange a) {
+              Value e = math::ExpOp::create(
+                  nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
+              Value p = arith::DivFOp::create(nb, l, e, a[2]);
+              Value one = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1));
+              Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0));
+              Value onehot =
+                  arith::SelectOp::create(nb, l, isLabel(nb, l, a[3]), one, zero);
+              Value diff = arith::SubFOp::create(nb, l, p, onehot);
+              linalg::YieldOp::create(
+                  nb, l, arith::MulFOp::create(nb, l, diff, invN).getResult());
+            })
+            .getResult(0);
+    return {loss, dlogits};
+  }
+
+  /// An elementwise generic over same-shaped tensors with scalar operands
+  /// captured by `body`.
+  Value elementwise(ValueRange inputs,
+                    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+    auto type = cast<RankedTensorType>(inputs[0].getType());
+    AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+    Value empty = tensor::EmptyOp::create(
+        b, tensor::getMixedSizes(b, b.getLoc(), inputs[0]),
+        type.getElementType());
+    return GenericOp::create(
+               b, TypeRange{type}, inputs, ValueRange{empty},
+               SmallVector<AffineMap>(inputs.size() + 1, id),
+               SmallVector<IteratorType>(type.getRank(),
+                                         IteratorType::parallel),
+               [&](OpBuilder &nb, Location l, ValueRange a) {
+                 linalg::YieldOp::create(nb, l, body(nb, l, a));
+               })
+        .getResult(0);
+  }
+
+private:
+  ImplicitLocOpBuilder &b;
+  ArrayRef<RoleQuantizer> roles;
+  uint32_t &nextStream;
+};
+
+struct LPQTrainStepPass
+    : mlir::lpq::impl::LPQTrainStepPassBase<LPQTrainStepPass> {
+  using Base::Base;
+
+  /// The recipe's quantizers with the per-role overrides applied.
+  FailureOr<SmallVector<RoleQuantizer>> buildRoles() {
+    MLIRContext *ctx = &getContext();
+    SmallVector<RoleQuantizer> roles(NumRoles);
+    if (recipe != "fp32" && recipe != "sgd-lp" && recipe != "swalp") {
+      getOperation().emitError()
+          << "lpq-train-step: unknown recipe '" << recipe
+          << "' (expected fp32, sgd-lp or swalp)";
+      return failure();
+    }
+    if (recipe != "fp32") {
+      if (wordLength < 2 || wordLength > 25) {
+        getOperation().emitError()
+            << "lpq-train-step: word-length must be in [2, 25], got "
+            << wordLength;
+        return failure();
+      }
+      for (Role r : {W, G, M, Acc})
+        roles[r].format = BlockAttr::get(ctx, wordLength, 8,
+                                         numerics::Blocking::Kind::Axes, {0}, 0);
+      for (Role r : {A, E})
+        roles[r].format =
+            BlockAttr::get(ctx, wordLength, 8, numerics::Blocking::Kind::Tensor, {}, 0);
+    }
+    const std::string *formats[NumRoles] = {&wFormat, &aFormat, &eFormat,
+                                            &gFormat, &mFormat, &accFormat};
+    const std::string *roundings[NumRoles] = {&wRounding, &aRounding,
+                                              &eRounding, &gRounding,
+                                              &mRounding, &accRounding};
+    for (unsigned r = 0; r < NumRoles; ++r) {
+      StringRef text = *formats[r];
+      if (text == "none") {
+        roles[r].format = {};
+      } else if (!text.empty()) {
+        Attribute attr = parseAttribute(text, ctx);
+        auto format = dyn_cast_if_present<FormatAttrInterface>(attr);
+        if (!format) {
+          getOperation().emitError()
+              << "lpq-train-step: " << kRoleNames[r] << " format '" << text
+              << "' is not an lpq format attribute (e.g. #lpq.block<8, "
+                 "axis = [0]>, #lpq.fixed<8, 6>, or none)";
+          return failure();
+        }
+        roles[r].format = format;
+      }
+      StringRef rounding = *roundings[r];
+      if (rounding.empty() || rounding == "stochastic")
+        continue;
+      std::optional<Rounding> mode = symbolizeRounding(rounding);
+      if (!mode) {
+        getOperation().emitError()
+            << "lpq-train-step: unknown rounding '" << rounding << "' for "
+            << kRoleNames[r] << " (stochastic or a deterministic mode)";
+        return failure();
+      }
+      roles[r].stochastic = false;
+      roles[r].rounding = *mode;
+    }
+    return roles;
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto forward = module.lookupSymbol<func::FuncOp>(forwardName);
+    if (!forward || forward.isExternal()) {
+      module.emitError() << "lpq-train-step: no forward function '"
+                         << forwardName << "' with a body";
+      return signalPassFailure();
+    }
+    FailureOr<SmallVector<RoleQuantizer>> roles = buildRoles();
+    if (failed(roles))
+      return signalPassFailure();
+    FunctionType fwdType = forward.getFunctionType();
+    llvm::BitVector isParam(fwdType.getNumInputs());
+    SmallVector<Type> paramTypes, dataTypes;
+    for (unsigned i = 0; i < fwdType.getNumInputs(); ++i) {
+      isParam[i] = static_cast<bool>(forward.getArgAttr(i, "lpq.param"));
+      auto type = dyn_cast<RankedTensorType>(fwdType.getInput(i));
+      if (isParam[i] && (!type || !type.getElementType().isF32())) {
+        forward.emitError() << "parameter #" << i
+                            << " must be a float32 tensor";
+        return signalPassFailure();
+      }
+      (isParam[i] ? paramTypes : dataTypes).push_back(fwdType.getInput(i));
+    }
+    if (paramTypes.empty()) {
+      forward.emitError("has no parameter: mark them with `{lpq.param}`");
+      return signalPassFailure();
+    }
+    auto logitsType = fwdType.getNumResults() == 1
+                          ? dyn_cast<RankedTensorType>(fwdType.getResult(0))
+                          : RankedTensorType();
+    if (!logitsType || logitsType.getRank() != 2 ||
+        !logitsType.getElementType().isF32()) {
+      forward.emitError("must return float32 logits [N, C]");
+      return signalPassFailure();
+    }
+    for (StringRef name : {"train_step", "evaluate", "swa_update"})
+      if (module.lookupSymbol(name)) {
+        module.emitError() << "lpq-train-step: the module already has a '"
+                           << name << "'";
+        return signalPassFailure();
+      }
+
+    uint32_t nextStream = 0;
+    module.walk([&](StochasticRoundOp op) {
+      nextStream = std::max(nextStream, op.getStream() + 1);
+    });
+    MLIRContext *ctx = &getContext();
+    ImplicitLocOpBuilder b(forward.getLoc(), ctx);
+    b.setInsertionPointAfter(forward);
+    Type f32 = b.getF32Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    unsigned numParams = paramTypes.size();
+    int64_t batch = logitsType.getDimSize(0);
+    auto labelsType = RankedTensorType::get({batch}, i32);
+    auto scalarType = RankedTensorType::get({}, f32);
+
+    // Interleaves params and data back into the forward's argument order.
+    auto forwardArgs = [&](ValueRange params, ValueRange data) {
+      SmallVector<Value> args;
+      unsigned p = 0, d = 0;
+      for (unsigned i = 0; i < isParam.size(); ++i)
+        args.push_back(isParam[i] ? params[p++] : data[d++]);
+      return args;
+    };
+
+    // train_step
+    {
+      SmallVector<Type> inputs(paramTypes);
+      inputs.append(paramTypes);
+      inputs.append(dataTypes);
+      inputs.append({labelsType, f32, i64, i32});
+      SmallVector<Type> results = {scalarType, logitsType};
+      results.append(paramTypes);
+      results.append(paramTypes);
+      auto fn = func::FuncOp::create(b, "train_step",
+                                     b.getFunctionType(inputs, results));
+      Block *entry = fn.addEntryBlock();
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(entry);
+      ValueRange args = entry->getArguments();
+      ValueRange params = args.take_front(numParams);
+      ValueRange momenta = args.slice(numParams, numParams);
+      ValueRange data = args.slice(2 * numParams, dataTypes.size());
+      unsigned tail = 2 * numParams + dataTypes.size();
+      Value labels = args[tail], lr = args[tail + 1];
+      StepBuilder sb(b, *roles, nextStream);
+      sb.seed = args[tail + 2];
+      sb.step = args[tail + 3];
+
+      SmallVector<Operation *> ops;
+      SmallVector<Value> weights;
+      DenseSet<Operation *> actQuantizers;
+      FailureOr<Value> logits =
+          sb.cloneForward(forward, forwardArgs(params, data), isParam, ops,
+                          weights, actQuantizers);
+      if (failed(logits))
+        return signalPassFailure();
+      auto [loss, dlogits] = sb.crossEntropy(*logits, labels);
+      autodiff::StraightThroughFn errorQuantizer =
+          [&](OpBuilder &, Operation *op, Value d) {
+            return actQuantizers.contains(op) ? sb.quantize(E, d) : d;
+          };
+      FailureOr<SmallVector<Value>> grads = autodiff::emitReversePass(
+          b, ops, *logits, dlogits, weights, errorQuantizer);
+      if (failed(grads))
+        return signalPassFailure();
+
+      Value mu = arith::ConstantOp::create(b, b.getF32FloatAttr(momentum));
+      Value wd = arith::ConstantOp::create(b, b.getF32FloatAttr(weightDecay));
+      SmallVector<Value> newParams, newMomenta;
+      for (unsigned k = 0; k < numParams; ++k) {
+        Value g = sb.quantize(G, (*grads)[k]);
+        // m' = mu * m + (g + wd * p)
+        Value m = sb.elementwise(
+            {g, params[k], momenta[k]},
+            [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+              Value d = arith::AddFOp::create(
+                  nb, l, a[0], arith::MulFOp::create(nb, l, wd, a[1]));
+              return arith::AddFOp::create(
+                  nb, l, arith::MulFOp::create(nb, l, mu, a[2]), d);
+            });
+        // p' = p - lr * m'
+        Value p = sb.elementwise(
+            {params[k], m}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+              return arith::SubFOp::create(
+                  nb, l, a[0], arith::MulFOp::create(nb, l, lr, a[1]));
+            });
+        newParams.push_back(sb.quantize(Acc, p));
+        newMomenta.push_back(sb.quantize(M, m));
+      }
+      SmallVector<Value> returned = {loss, *logits};
+      returned.append(newParams);
+      returned.append(newMomenta);
+      func::ReturnOp::create(b, returned);
+      b.setInsertionPointAfter(fn);
+    }
+
+    // evaluate
+    {
+      SmallVector<Type> inputs(paramTypes);
+      inputs.append(dataTypes);
+      inputs.append({i64, i32});
+      auto fn = func::FuncOp::create(b, "evaluate",
+                                     b.getFunctionType(inputs, {logitsType}));
+      Block *entry = fn.addEntryBlock();
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(entry);
+      ValueRange args = entry->getArguments();
+      StepBuilder sb(b, *roles, nextStream);
+      sb.seed = args[args.size() - 2];
+      sb.step = args.back();
+      SmallVector<Operation *> ops;
+      SmallVector<Value> weights;
+      DenseSet<Operation *> actQuantizers;
+      FailureOr<Value> logits = sb.cloneForward(
+          forward,
+          forwardArgs(args.take_front(numParams),
+                      args.slice(numParams, dataTypes.size())),
+          isParam, ops, weights, actQuantizers);
+      if (failed(logits))
+        return signalPassFailure();
+      func::ReturnOp::create(b, *logits);
+    }
+
+    // swa_update
+    {
+      SmallVector<Type> inputs(paramTypes);
+      inputs.append(paramTypes);
+      inputs.push_back(i32);
+      auto fn = func::FuncOp::create(b, "swa_update",
+                                     b.getFunctionType(inputs, paramTypes));
+      Block *entry = fn.addEntryBlock();
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(entry);
+      ValueRange args = entry->getArguments();
+      SmallVector<Value> averaged;
+      for (unsigned k = 0; k < numParams; ++k)
+        averaged.push_back(AverageOp::create(b, paramTypes[k], args[k],
+                                             args[numParams + k], args.back()));
+      func::ReturnOp::create(b, averaged);
+    }
+    module->setAttr("lpq.recipe", b.getStringAttr(recipe));
+  }
+};
+
+} // namespace

@@ -1,0 +1,431 @@
+//===- Trainer.cpp - Training loops over compiled training steps ----------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Runtime/Trainer.h"
+
+#include "lpq/Data/Idx.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Program.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace mlir::lpq::runtime;
+
+namespace {
+
+/// splitmix64: a small, fully specified generator, so initialization and
+/// shuffling are the same on every platform for a given seed.
+struct Rng {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [0, 1).
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1p-53; }
+  /// Uniform in [0, n).
+  uint64_t below(uint64_t n) { return next() % n; }
+};
+
+std::vector<int64_t> shapeOf(Type t) {
+  auto tensor = cast<RankedTensorType>(t);
+  return {tensor.getShape().begin(), tensor.getShape().end()};
+}
+
+/// Index of the largest of `n` logits (the first on ties).
+int64_t argmax(const float *logits, int64_t n) {
+  int64_t best = 0;
+  for (int64_t j = 1; j < n; ++j)
+    if (logits[j] > logits[best])
+      best = j;
+  return best;
+}
+
+/// Fills batch `x` [B, ...] and `labels` [B] with examples `order[first..]`
+/// of `split`; returns how many are real (the rest are zero padding).
+int64_t gather(const lpq::data::Split &split, const std::vector<int64_t> &order,
+               int64_t first, Array &x, Array &labels) {
+  int64_t batch = labels.shape[0];
+  int64_t size = x.numElements() / batch;
+  int64_t count = std::min<int64_t>(batch, order.size() - first);
+  std::fill(x.bytes.begin(), x.bytes.end(), 0);
+  std::fill(labels.bytes.begin(), labels.bytes.end(), 0);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t e = order[first + i];
+    std::copy_n(split.images.data<float>() + e * size, size,
+                x.data<float>() + i * size);
+    labels.data<int32_t>()[i] = split.labels.data<int32_t>()[e];
+  }
+  return count;
+}
+
+int64_t countCorrect(const Array &logits, const Array &labels, int64_t count) {
+  int64_t classes = logits.shape[1], correct = 0;
+  for (int64_t i = 0; i < count; ++i)
+    correct += argmax(logits.data<float>() + i * classes, classes) ==
+               labels.data<int32_t>()[i];
+  return correct;
+}
+
+void truncate(lpq::data::Split &split, int64_t limit) {
+  int64_t n = split.labels.shape[0];
+  if (limit <= 0 || limit >= n)
+    return;
+  int64_t size = split.images.numElements() / n;
+  split.images.shape[0] = split.labels.shape[0] = limit;
+  split.images.bytes.resize(limit * size * sizeof(float));
+  split.labels.bytes.resize(limit * sizeof(int32_t));
+}
+
+} // namespace
+
+std::optional<TrainableModule>
+mlir::lpq::runtime::inspectTrainableModule(ModuleOp module,
+                                           std::string &error) {
+  for (StringRef name : {"train_step", "evaluate", "swa_update", "forward"})
+    if (!module.lookupSymbol<func::FuncOp>(name)) {
+      error = "the module has no '" + name.str() +
+              "' function: run `lpq-opt --lpq-train-step` on the model first";
+      return std::nullopt;
+    }
+  TrainableModule info;
+  auto forward = module.lookupSymbol<func::FuncOp>("forward");
+  for (unsigned i = 0; i < forward.getNumArguments(); ++i)
+    info.forwardIsParam.push_back(
+        static_cast<bool>(forward.getArgAttr(i, "lpq.param")));
+  if (auto recipe = module->getAttrOfType<StringAttr>("lpq.recipe"))
+    info.recipe = recipe.str();
+  return info;
+}
+
+double mlir::lpq::runtime::swalpLearningRateFactor(int epoch, int swaStart,
+                                                   double swaRatio) {
+  double t = static_cast<double>(epoch) / swaStart;
+  if (t >= 1.0)
+    return swaRatio;
+  if (t <= 0.5)
+    return 1.0;
+  if (t <= 0.9)
+    return 1.0 - (1.0 - 0.01) * (t - 0.5) / 0.4;
+  return 0.01;
+}
+
+std::optional<std::vector<EpochMetrics>>
+mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
+                          const TrainOptions &options, llvm::raw_ostream &log,
+                          std::string &error) {
+  std::optional<FunctionType> stepType = jit.signature("train_step");
+  std::optional<FunctionType> swaType = jit.signature("swa_update");
+  if (!stepType || !swaType) {
+    error = "the module has no train_step / swa_update";
+    return std::nullopt;
+  }
+  unsigned numParams = (swaType->getNumInputs() - 1) / 2;
+  if (stepType->getNumInputs() != 2 * numParams + 5) {
+    error = "the trainer supports models with one input tensor (the image "
+            "batch); train_step has " +
+            std::to_string(stepType->getNumInputs() - 2 * numParams - 4);
+    return std::nullopt;
+  }
+  std::vector<int64_t> xShape = shapeOf(stepType->getInput(2 * numParams));
+  int64_t batch = xShape[0], exampleSize = 1;
+  for (size_t i = 1; i < xShape.size(); ++i)
+    exampleSize *= xShape[i];
+  if (exampleSize != 28 * 28 || batch <= 0) {
+    error = "the model's input must hold batches of 28x28 images, got " +
+            std::to_string(exampleSize) + " values per example";
+    return std::nullopt;
+  }
+
+  lpq::data::Split trainSet, testSet;
+  {
+    std::optional<lpq::data::Split> tr =
+        lpq::data::loadFashionMNIST(options.dataDir, /*train=*/true, error);
+    if (!tr)
+      return std::nullopt;
+    std::optional<lpq::data::Split> te =
+        lpq::data::loadFashionMNIST(options.dataDir, /*train=*/false, error);
+    if (!te)
+      return std::nullopt;
+    trainSet = std::move(*tr);
+    testSet = std::move(*te);
+  }
+  truncate(trainSet, options.trainLimit);
+  truncate(testSet, options.testLimit);
+
+  // Arguments of train_step; parameters and momenta live in them and are
+  // swapped with the results after every step.
+  Rng rng{options.seed};
+  std::vector<Argument> stepArgs;
+  double bound = 0;
+  for (unsigned k = 0; k < numParams; ++k) {
+    std::vector<int64_t> shape = shapeOf(stepType->getInput(k));
+    Array p = Array::zeros(DType::F32, shape);
+    if (shape.size() >= 2) {
+      int64_t fanIn = 1;
+      for (size_t d = 1; d < shape.size(); ++d)
+        fanIn *= shape[d];
+      bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
+    } else if (bound == 0) {
+      bound = 1.0 / std::sqrt(static_cast<double>(shape.empty() ? 1 : shape[0]));
+    }
+    // PyTorch's default for linear and conv layers: U(-1/sqrt(fan_in),
+    // 1/sqrt(fan_in)) for weights and for the bias that follows them.
+    for (int64_t i = 0; i < p.numElements(); ++i)
+      p.data<float>()[i] = static_cast<float>((2 * rng.uniform() - 1) * bound);
+    stepArgs.push_back(Argument::of(std::move(p)));
+  }
+  for (unsigned k = 0; k < numParams; ++k)
+    stepArgs.push_back(
+        Argument::of(Array::zeros(DType::F32, shapeOf(stepType->getInput(k)))));
+  size_t xIndex = stepArgs.size();
+  stepArgs.push_back(Argument::of(Array::zeros(DType::F32, xShape)));
+  stepArgs.push_back(Argument::of(Array::zeros(DType::I32, {batch})));
+  size_t lrIndex = stepArgs.size();
+  stepArgs.push_back(Argument::of(0.0));
+  stepArgs.push_back(Argument::ofInteger(static_cast<int64_t>(options.seed)));
+  size_t stepIndex = stepArgs.size();
+  stepArgs.push_back(Argument::ofInteger(0));
+  Array &x = *stepArgs[xIndex].array;
+  Array &labels = *stepArgs[xIndex + 1].array;
+
+  // Averaged parameters (swa_update's first operands) and their count.
+  std::vector<Argument> swaArgs;
+  for (unsigned k = 0; k < numParams; ++k)
+    swaArgs.push_back(
+        Argument::of(Array::zeros(DType::F32, shapeOf(stepType->getInput(k)))));
+  for (unsigned k = 0; k < numParams; ++k)
+    swaArgs.push_back(Argument::of(Array()));
+  swaArgs.push_back(Argument::ofInteger(0));
+  int swaCount = 0;
+
+  bool swa = options.swaStart >= 0;
+  int scheduleEnd = swa ? std::max(1, options.swaStart) : options.epochs;
+  double swaRatio = swa ? options.swaLr / options.lr : 0.01;
+
+  // Evaluates `entry` on the test set; `withParams` puts the parameters in
+  // the entry's argument order.
+  std::vector<int64_t> testOrder(testSet.labels.shape[0]);
+  for (size_t i = 0; i < testOrder.size(); ++i)
+    testOrder[i] = i;
+  std::vector<Array> evalResults;
+  auto evaluate = [&](StringRef entry, bool lowPrecision,
+                      const std::vector<Argument> &params) -> std::optional<double> {
+    int64_t correct = 0;
+    for (size_t first = 0; first < testOrder.size(); first += batch) {
+      int64_t count = gather(testSet, testOrder, first, x, labels);
+      std::vector<Argument> args;
+      if (lowPrecision) {
+        for (unsigned k = 0; k < numParams; ++k)
+          args.push_back(params[k]);
+        args.push_back(Argument::of(x));
+        args.push_back(Argument::ofInteger(static_cast<int64_t>(options.seed)));
+        args.push_back(Argument::ofInteger(first / batch));
+      } else {
+        unsigned p = 0;
+        for (bool isParam : info.forwardIsParam)
+          args.push_back(isParam ? params[p++] : Argument::of(x));
+      }
+      if (!jit.runInto(entry, args, evalResults, error))
+        return std::nullopt;
+      correct += countCorrect(evalResults[0], labels, count);
+    }
+    return static_cast<double>(correct) / testOrder.size();
+  };
+
+  std::vector<EpochMetrics> metrics;
+  std::vector<Array> results;
+  std::vector<int64_t> order(trainSet.labels.shape[0]);
+  int64_t numBatches = order.size() / batch;
+  if (numBatches == 0) {
+    error = "fewer training examples than one batch (" +
+            std::to_string(batch) + ")";
+    return std::nullopt;
+  }
+  int32_t step = 0;
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    auto start = std::chrono::steady_clock::now();
+    EpochMetrics m;
+    m.epoch = epoch + 1;
+    m.lr = options.lr * swalpLearningRateFactor(epoch, scheduleEnd, swaRatio);
+    stepArgs[lrIndex] = Argument::of(m.lr);
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    for (size_t i = order.size() - 1; i > 0; --i)
+      std::swap(order[i], order[rng.below(i + 1)]);
+    double lossSum = 0;
+    int64_t correct = 0;
+    for (int64_t b = 0; b < numBatches; ++b) {
+      gather(trainSet, order, b * batch, x, labels);
+      stepArgs[stepIndex] = Argument::ofInteger(step++);
+      if (!jit.runInto("train_step", stepArgs, results, error))
+        return std::nullopt;
+      lossSum += results[0].data<float>()[0];
+      correct += countCorrect(results[1], labels, batch);
+      for (unsigned k = 0; k < 2 * numParams; ++k)
+        std::swap(*stepArgs[k].array, results[2 + k]);
+      if (options.progress && (b % 8 == 0 || b + 1 == numBatches)) {
+        double seconds = std::chrono::duration<double>(
+                             std::chrono::steady_clock::now() - start)
+                             .count();
+        int filled = static_cast<int>(30 * (b + 1) / numBatches);
+        log << llvm::format("\r  epoch %d/%d [", epoch + 1, options.epochs)
+            << std::string(filled, '=') << std::string(30 - filled, ' ')
+            << llvm::format("] %lld/%lld  loss %.4f  acc %.2f%%  %.1f s",
+                            static_cast<long long>(b + 1),
+                            static_cast<long long>(numBatches),
+                            lossSum / (b + 1),
+                            100.0 * correct / ((b + 1) * batch), seconds);
+        log.flush();
+      }
+    }
+    if (options.progress)
+      log << "\r" << std::string(100, ' ') << "\r";
+    m.trainLoss = lossSum / numBatches;
+    m.trainAccuracy = static_cast<double>(correct) / (numBatches * batch);
+
+    if (swa && epoch + 1 >= options.swaStart) {
+      for (unsigned k = 0; k < numParams; ++k)
+        swaArgs[numParams + k] = stepArgs[k];
+      swaArgs.back() = Argument::ofInteger(swaCount++);
+      std::vector<Array> averaged;
+      if (!jit.runInto("swa_update", swaArgs, averaged, error))
+        return std::nullopt;
+      for (unsigned k = 0; k < numParams; ++k)
+        swaArgs[k] = Argument::of(std::move(averaged[k]));
+    }
+    std::optional<double> acc = evaluate("evaluate", true, stepArgs);
+    if (!acc)
+      return std::nullopt;
+    m.testAccuracy = *acc;
+    if (swaCount > 0) {
+      std::optional<double> swaAcc = evaluate("forward", false, swaArgs);
+      if (!swaAcc)
+        return std::nullopt;
+      m.swaTestAccuracy = *swaAcc;
+    }
+    m.seconds = std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    log << llvm::format("epoch %3d/%d  lr %.4f  loss %.4f  train %.2f%%  "
+                        "test %.2f%%",
+                        m.epoch, options.epochs, m.lr, m.trainLoss,
+                        100 * m.trainAccuracy, 100 * m.testAccuracy);
+    if (!std::isnan(m.swaTestAccuracy))
+      log << llvm::format("  swa %.2f%%", 100 * m.swaTestAccuracy);
+    log << llvm::format("  (%.1f s)\n", m.seconds);
+    log.flush();
+    metrics.push_back(m);
+  }
+  return metrics;
+}
+
+bool mlir::lpq::runtime::writeMetrics(const std::string &path,
+                                      const std::vector<EpochMetrics> &metrics,
+                                      const TrainOptions &options,
+                                      const std::string &recipe,
+                                      std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec) {
+    error = "cannot write '" + path + "': " + ec.message();
+    return false;
+  }
+  auto number = [](double v) -> std::string {
+    if (std::isnan(v))
+      return "null";
+    return llvm::formatv("{0:g}", v).str();
+  };
+  if (StringRef(path).ends_with(".csv")) {
+    os << "epoch,lr,train_loss,train_accuracy,test_accuracy,"
+          "swa_test_accuracy,seconds\n";
+    for (const EpochMetrics &m : metrics) {
+      auto csv = [&](double v) {
+        return std::isnan(v) ? std::string() : number(v);
+      };
+      os << m.epoch << "," << csv(m.lr) << "," << csv(m.trainLoss) << ","
+         << csv(m.trainAccuracy) << "," << csv(m.testAccuracy) << ","
+         << csv(m.swaTestAccuracy) << "," << csv(m.seconds) << "\n";
+    }
+    return true;
+  }
+  os << "{\n  \"recipe\": \"" << recipe << "\",\n  \"seed\": " << options.seed
+     << ",\n  \"epochs\": " << options.epochs << ",\n  \"lr\": "
+     << number(options.lr) << ",\n  \"swa_start\": " << options.swaStart
+     << ",\n  \"swa_lr\": " << number(options.swaLr)
+     << ",\n  \"per_epoch\": [\n";
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    const EpochMetrics &m = metrics[i];
+    os << "    {\"epoch\": " << m.epoch << ", \"lr\": " << number(m.lr)
+       << ", \"train_loss\": " << number(m.trainLoss)
+       << ", \"train_accuracy\": " << number(m.trainAccuracy)
+       << ", \"test_accuracy\": " << number(m.testAccuracy)
+       << ", \"swa_test_accuracy\": " << number(m.swaTestAccuracy)
+       << ", \"seconds\": " << number(m.seconds) << "}"
+       << (i + 1 < metrics.size() ? "," : "") << "\n";
+  }
+  os << "  ]\n}\n";
+  return true;
+}
+
+bool mlir::lpq::runtime::plotMetrics(const std::string &pngPath,
+                                     const std::vector<EpochMetrics> &metrics,
+                                     const std::string &title,
+                                     std::string &error) {
+  llvm::ErrorOr<std::string> gnuplot = llvm::sys::findProgramByName("gnuplot");
+  if (!gnuplot) {
+    error = "gnuplot not found (apt-get install gnuplot-nox)";
+    return false;
+  }
+  llvm::SmallString<128> dataPath, scriptPath;
+  if (llvm::sys::fs::createTemporaryFile("lpq-metrics", "dat", dataPath) ||
+      llvm::sys::fs::createTemporaryFile("lpq-plot", "gp", scriptPath)) {
+    error = "cannot create temporary files for gnuplot";
+    return false;
+  }
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream data(dataPath, ec);
+    for (const EpochMetrics &m : metrics)
+      data << m.epoch << " " << m.trainLoss << " " << 100 * m.testAccuracy
+           << " "
+           << (std::isnan(m.swaTestAccuracy)
+                   ? std::string("NaN")
+                   : std::to_string(100 * m.swaTestAccuracy))
+           << "\n";
+    llvm::raw_fd_ostream script(scriptPath, ec);
+    script << "set terminal pngcairo size 900,400\n"
+           << "set output '" << pngPath << "'\n"
+           << "set multiplot layout 1,2 title '" << title << "'\n"
+           << "set xlabel 'epoch'\nset ylabel 'test accuracy (%)'\n"
+           << "set key bottom right\nset grid\n"
+           << "plot '" << dataPath << "' using 1:3 with linespoints title "
+           << "'SGD iterate', '' using 1:4 with linespoints title 'SWA "
+              "average'\n"
+           << "set ylabel 'training loss'\nset key top right\n"
+           << "plot '" << dataPath << "' using 1:2 with linespoints title "
+              "'train loss'\n"
+           << "unset multiplot\n";
+  }
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(
+      *gnuplot, {*gnuplot, scriptPath.str()}, std::nullopt, {}, 0, 0,
+      &message);
+  llvm::sys::fs::remove(dataPath);
+  llvm::sys::fs::remove(scriptPath);
+  if (rc != 0) {
+    error = "gnuplot failed" + (message.empty() ? "" : ": " + message);
+    return false;
+  }
+  return true;
+}
