@@ -39,6 +39,8 @@ std::optional<DType> mlir::lpq::runtime::dtypeOf(Type t) {
     return DType::I32;
   if (t.isInteger(64))
     return DType::I64;
+  if (t.isF64())
+    return DType::F64;
   return std::nullopt;
 }
 
@@ -60,6 +62,7 @@ namespace {
 std::string describe(const Array &a) {
   std::string s = a.dtype == DType::F32   ? "float32"
                   : a.dtype == DType::I32 ? "int32"
+                  : a.dtype == DType::F64 ? "float64"
                                           : "int64";
   s += " array of shape ";
   for (size_t i = 0; i < a.shape.size(); ++i)

@@ -13,7 +13,7 @@
 using namespace mlir::lpq::runtime;
 
 size_t mlir::lpq::runtime::dtypeSize(DType dtype) {
-  return dtype == DType::I64 ? 8 : 4;
+  return dtype == DType::I64 || dtype == DType::F64 ? 8 : 4;
 }
 
 const char *mlir::lpq::runtime::dtypeDescr(DType dtype) {
@@ -24,6 +24,8 @@ const char *mlir::lpq::runtime::dtypeDescr(DType dtype) {
     return "<i4";
   case DType::I64:
     return "<i8";
+  case DType::F64:
+    return "<f8";
   }
   return "";
 }
@@ -115,9 +117,11 @@ std::optional<Array> mlir::lpq::runtime::readNpy(const std::string &path,
     a.dtype = DType::I32;
   else if (*descr == "'<i8'")
     a.dtype = DType::I64;
+  else if (*descr == "'<f8'")
+    a.dtype = DType::F64;
   else {
     error = "'" + path + "' has dtype " + *descr +
-            "; lpq reads float32, int32 and int64 ('<f4', '<i4', '<i8')";
+            "; lpq reads float32, int32, int64 and float64 ('<f4', '<i4', '<i8', '<f8')";
     return std::nullopt;
   }
   if (*order != "False") {

@@ -134,12 +134,15 @@ static void summarize(llvm::raw_ostream &os, size_t index, const Array &a) {
   double sum = 0;
   for (int64_t i = 0; i < n; ++i)
     sum += a.dtype == DType::F32   ? a.data<float>()[i]
+           : a.dtype == DType::F64 ? a.data<double>()[i]
            : a.dtype == DType::I32 ? a.data<int32_t>()[i]
                                    : static_cast<double>(a.data<int64_t>()[i]);
   os << " sum " << llvm::format("%g", sum) << " first:";
   for (int64_t i = 0; i < std::min<int64_t>(n, 6); ++i) {
     if (a.dtype == DType::F32)
       os << " " << llvm::format("%g", a.data<float>()[i]);
+    else if (a.dtype == DType::F64)
+      os << " " << llvm::format("%g", a.data<double>()[i]);
     else if (a.dtype == DType::I32)
       os << " " << a.data<int32_t>()[i];
     else

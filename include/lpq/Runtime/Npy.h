@@ -15,11 +15,11 @@
 namespace mlir::lpq::runtime {
 
 /// Element types lpq reads and writes.
-enum class DType { F32, I32, I64 };
+enum class DType { F32, I32, I64, F64 };
 
 /// Bytes per element.
 size_t dtypeSize(DType dtype);
-/// The .npy descriptor ('<f4', '<i4', '<i8').
+/// The .npy descriptor ('<f4', '<i4', '<i8', '<f8').
 const char *dtypeDescr(DType dtype);
 
 /// A dense row-major array.
@@ -37,7 +37,7 @@ struct Array {
   static Array zeros(DType dtype, std::vector<int64_t> shape);
 };
 
-/// Reads a C-order, little-endian float32/int32/int64 .npy file (format
+/// Reads a C-order, little-endian float32/int32/int64/float64 .npy file (format
 /// versions 1-3). On failure returns nullopt and sets `error`.
 std::optional<Array> readNpy(const std::string &path, std::string &error);
 

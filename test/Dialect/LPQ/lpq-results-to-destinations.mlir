@@ -15,10 +15,10 @@ func.func @f(%x: tensor<?x8xf32>, %s: i64) -> (tensor<?x8xf32>, tensor<4xi32>) {
   return %q, %c : tensor<?x8xf32>, tensor<4xi32>
 }
 
-/// Argument attributes stay with their arguments.
+/// Argument attributes stay with their arguments; lpq's markers go.
 // CHECK-LABEL: func @attrs
-// CHECK-SAME: (%{{.*}}: tensor<4xf32> {lpq.param}, %{{.*}}: memref<4xf32>)
-func.func @attrs(%w: tensor<4xf32> {lpq.param}) -> tensor<4xf32> {
+// CHECK-SAME: (%{{.*}}: tensor<4xf32> {llvm.noalias}, %{{.*}}: tensor<4xf32>, %{{.*}}: memref<4xf32>)
+func.func @attrs(%w: tensor<4xf32> {llvm.noalias}, %v: tensor<4xf32> {lpq.param}) -> tensor<4xf32> {
   return %w : tensor<4xf32>
 }
 

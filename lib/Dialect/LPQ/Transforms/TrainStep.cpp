@@ -151,8 +151,14 @@ public:
     }
     if (!result)
       return forward.emitOpError("has no return");
+    // Generalizing replaces ops: find the returned value again.
+    auto opResult = dyn_cast<OpResult>(result);
+    unsigned resultNumber = opResult ? opResult.getResultNumber() : 0;
+    auto *it = llvm::find(ops, result.getDefiningOp());
     if (failed(autodiff::generalizeLinalgOps(ops)))
       return failure();
+    if (opResult && it != ops.end())
+      result = (*it)->getResult(resultNumber);
     return result;
   }
 
@@ -161,7 +167,7 @@ public:
   std::pair<Value, Value> crossEntropy(Value logits, Value labels) {
     MLIRContext *ctx = b.getContext();
     auto type = cast<RankedTensorType>(logits.getType());
-    Type f32 = b.getF32Type();
+    Type ft = type.getElementType();
     AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
     AffineMap ij = AffineMap::get(2, 0, {i, j}, ctx);
     AffineMap iOnly = AffineMap::get(2, 0, {i}, ctx);
@@ -169,9 +175,9 @@ public:
                                            IteratorType::reduction};
     Value n = tensor::DimOp::create(b, logits, 0);
     Value rows = tensor::EmptyOp::create(
-        b, SmallVector<OpFoldResult>{OpFoldResult(n)}, f32);
+        b, SmallVector<OpFoldResult>{OpFoldResult(n)}, ft);
     auto filled = [&](Value t, double v) {
-      Value c = arith::ConstantOp::create(b, b.getFloatAttr(f32, v));
+      Value c = arith::ConstantOp::create(b, b.getFloatAttr(ft, v));
       return linalg::FillOp::create(b, c, t).getResult(0);
     };
     // Row maxima, then sum of exp(l - max) and the label's logit.
@@ -201,7 +207,7 @@ public:
         [&](OpBuilder &nb, Location l, ValueRange a) {
           Value e = math::ExpOp::create(
               nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
-          Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0));
+          Value zero = arith::ConstantOp::create(nb, l, nb.getFloatAttr(ft, 0));
           Value picked =
               arith::SelectOp::create(nb, l, isLabel(nb, l, a[2]), a[0], zero);
           linalg::YieldOp::create(
@@ -211,12 +217,12 @@ public:
         });
     Value se = sums.getResult(0), picked = sums.getResult(1);
     Value nF = arith::UIToFPOp::create(
-        b, f32, arith::IndexCastOp::create(b, b.getI64Type(), n));
+        b, ft, arith::IndexCastOp::create(b, b.getI64Type(), n));
     Value invN = arith::DivFOp::create(
-        b, arith::ConstantOp::create(b, b.getF32FloatAttr(1.0)), nF);
+        b, arith::ConstantOp::create(b, b.getFloatAttr(ft, 1.0)), nF);
     // loss = sum_i (max_i + log(se_i) - picked_i) / N
-    auto scalarType = RankedTensorType::get({}, f32);
-    Value scalar = tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, f32);
+    auto scalarType = RankedTensorType::get({}, ft);
+    Value scalar = tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, ft);
     AffineMap i1 = AffineMap::get(1, 0, {getAffineDimExpr(0, ctx)}, ctx);
     AffineMap none = AffineMap::get(1, 0, {}, ctx);
     Value total =
@@ -247,7 +253,7 @@ public:
                      .getResult(0);
     // dlogits = (softmax - onehot) / N
     Value grad = tensor::EmptyOp::create(
-        b, tensor::getMixedSizes(b, b.getLoc(), logits), f32);
+        b, tensor::getMixedSizes(b, b.getLoc(), logits), ft);
     Value dlogits =
         GenericOp::create(
             b, TypeRange{type}, ValueRange{logits, mx, se, labels},
@@ -257,8 +263,8 @@ public:
               Value e = math::ExpOp::create(
                   nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
               Value p = arith::DivFOp::create(nb, l, e, a[2]);
-              Value one = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1));
-              Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0));
+              Value one = arith::ConstantOp::create(nb, l, nb.getFloatAttr(ft, 1));
+              Value zero = arith::ConstantOp::create(nb, l, nb.getFloatAttr(ft, 0));
               Value onehot =
                   arith::SelectOp::create(nb, l, isLabel(nb, l, a[3]), one, zero);
               Value diff = arith::SubFOp::create(nb, l, p, onehot);
@@ -377,9 +383,10 @@ struct LPQTrainStepPass
     for (unsigned i = 0; i < fwdType.getNumInputs(); ++i) {
       isParam[i] = static_cast<bool>(forward.getArgAttr(i, "lpq.param"));
       auto type = dyn_cast<RankedTensorType>(fwdType.getInput(i));
-      if (isParam[i] && (!type || !type.getElementType().isF32())) {
+      if (isParam[i] && (!type || !isa<Float32Type, Float64Type>(
+                                              type.getElementType()))) {
         forward.emitError() << "parameter #" << i
-                            << " must be a float32 tensor";
+                            << " must be a float32 or float64 tensor";
         return signalPassFailure();
       }
       (isParam[i] ? paramTypes : dataTypes).push_back(fwdType.getInput(i));
@@ -392,8 +399,19 @@ struct LPQTrainStepPass
                           ? dyn_cast<RankedTensorType>(fwdType.getResult(0))
                           : RankedTensorType();
     if (!logitsType || logitsType.getRank() != 2 ||
-        !logitsType.getElementType().isF32()) {
-      forward.emitError("must return float32 logits [N, C]");
+        !isa<Float32Type, Float64Type>(logitsType.getElementType())) {
+      forward.emitError("must return float logits [N, C]");
+      return signalPassFailure();
+    }
+    Type elem = logitsType.getElementType();
+    bool quantized = llvm::any_of(
+        *roles, [](const RoleQuantizer &q) { return bool(q.format); });
+    if (quantized && (!elem.isF32() ||
+                      llvm::any_of(paramTypes, [](Type t) {
+                        return !cast<RankedTensorType>(t).getElementType().isF32();
+                      }))) {
+      forward.emitError("must compute in float32 for a quantized recipe "
+                        "(float64 models train with recipe=fp32 only)");
       return signalPassFailure();
     }
     for (StringRef name : {"train_step", "evaluate", "swa_update"})
@@ -410,11 +428,11 @@ struct LPQTrainStepPass
     MLIRContext *ctx = &getContext();
     ImplicitLocOpBuilder b(forward.getLoc(), ctx);
     b.setInsertionPointAfter(forward);
-    Type f32 = b.getF32Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    Type i32 = b.getI32Type(), i64 = b.getI64Type();
     unsigned numParams = paramTypes.size();
     int64_t batch = logitsType.getDimSize(0);
     auto labelsType = RankedTensorType::get({batch}, i32);
-    auto scalarType = RankedTensorType::get({}, f32);
+    auto scalarType = RankedTensorType::get({}, elem);
 
     // Interleaves params and data back into the forward's argument order.
     auto forwardArgs = [&](ValueRange params, ValueRange data) {
@@ -430,7 +448,7 @@ struct LPQTrainStepPass
       SmallVector<Type> inputs(paramTypes);
       inputs.append(paramTypes);
       inputs.append(dataTypes);
-      inputs.append({labelsType, f32, i64, i32});
+      inputs.append({labelsType, elem, i64, i32});
       SmallVector<Type> results = {scalarType, logitsType};
       results.append(paramTypes);
       results.append(paramTypes);
@@ -467,8 +485,9 @@ struct LPQTrainStepPass
       if (failed(grads))
         return signalPassFailure();
 
-      Value mu = arith::ConstantOp::create(b, b.getF32FloatAttr(momentum));
-      Value wd = arith::ConstantOp::create(b, b.getF32FloatAttr(weightDecay));
+      Value mu = arith::ConstantOp::create(b, b.getFloatAttr(elem, momentum));
+      Value wd =
+          arith::ConstantOp::create(b, b.getFloatAttr(elem, weightDecay));
       SmallVector<Value> newParams, newMomenta;
       for (unsigned k = 0; k < numParams; ++k) {
         Value g = sb.quantize(G, (*grads)[k]);
@@ -524,8 +543,8 @@ struct LPQTrainStepPass
       func::ReturnOp::create(b, *logits);
     }
 
-    // swa_update
-    {
+    // swa_update (lpq.average is float32)
+    if (elem.isF32()) {
       SmallVector<Type> inputs(paramTypes);
       inputs.append(paramTypes);
       inputs.push_back(i32);
