@@ -319,7 +319,7 @@ struct LPQTrainStepPass
       if (wordLength < 2 || wordLength > 25) {
         getOperation().emitError()
             << "lpq-train-step: word-length must be in [2, 25], got "
-            << wordLength;
+            << static_cast<int>(wordLength);
         return failure();
       }
       for (Role r : {W, G, M, Acc})

@@ -1,0 +1,77 @@
+// RUN: lpq-opt %s -split-input-file -lpq-train-step -verify-diagnostics
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=adam" 2>&1 | FileCheck %s --check-prefix=RECIPE
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp w-format=#lpq.foo" 2>&1 | FileCheck %s --check-prefix=FORMAT
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp g-rounding=sideways" 2>&1 | FileCheck %s --check-prefix=ROUNDING
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp word-length=1" 2>&1 | FileCheck %s --check-prefix=WL
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="forward=model" 2>&1 | FileCheck %s --check-prefix=NOFWD
+
+// RECIPE: error: lpq-train-step: unknown recipe 'adam' (expected fp32, sgd-lp or swalp)
+// FORMAT: W format '#lpq.foo' is not an lpq format attribute
+// ROUNDING: error: lpq-train-step: unknown rounding 'sideways' for G
+// WL: error: lpq-train-step: word-length must be in [2, 25], got 1
+// NOFWD: error: lpq-train-step: no forward function 'model' with a body
+
+/// An op lpq cannot differentiate, inside a generic body, is named with
+/// its location.
+#id = affine_map<(i, j) -> (i, j)>
+func.func @forward(%x: tensor<4x3xf32>, %p: tensor<4x3xf32> {lpq.param}) -> tensor<4x3xf32> {
+  %e = tensor.empty() : tensor<4x3xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %p : tensor<4x3xf32>, tensor<4x3xf32>) outs(%e : tensor<4x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    // expected-error @+1 {{'math.sin' op cannot be differentiated by lpq (in the body of the linalg.generic at}}
+    %s = math.sin %b : f32
+    %t = arith.mulf %a, %s : f32
+    linalg.yield %t : f32
+  } -> tensor<4x3xf32>
+  return %r : tensor<4x3xf32>
+}
+
+// -----
+
+/// So is an op outside the supported set on the path to the loss.
+func.func @forward(%x: tensor<4x3xf32>, %p: tensor<4x6xf32> {lpq.param}) -> tensor<4x3xf32> {
+  // expected-error @+1 {{'tensor.extract_slice' op cannot be differentiated by lpq (supported: linalg ops that generalize to linalg.generic, tensor.expand_shape/collapse_shape, lpq rounding ops)}}
+  %s = tensor.extract_slice %p[0, 0] [4, 3] [1, 1] : tensor<4x6xf32> to tensor<4x3xf32>
+  return %s : tensor<4x3xf32>
+}
+
+// -----
+
+/// Reductions other than sums and maxima.
+#x = affine_map<(i, j, k) -> (i, j, k)>
+#o = affine_map<(i, j, k) -> (i, j)>
+func.func @forward(%x: tensor<4x3x2xf32>, %p: tensor<4x3x2xf32> {lpq.param}) -> tensor<4x3xf32> {
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<4x3xf32>
+  %i = linalg.fill ins(%one : f32) outs(%e : tensor<4x3xf32>) -> tensor<4x3xf32>
+  // expected-error @+1 {{'linalg.generic' op is a reduction lpq cannot differentiate: the body must yield `out + f(ins)` or `max(out, f(ins))`}}
+  %r = linalg.generic {indexing_maps = [#x, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p : tensor<4x3x2xf32>) outs(%i : tensor<4x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %t = arith.mulf %o, %a : f32
+    linalg.yield %t : f32
+  } -> tensor<4x3xf32>
+  return %r : tensor<4x3xf32>
+}
+
+// -----
+
+// expected-error @+1 {{has no parameter: mark them with `{lpq.param}`}}
+func.func @forward(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  return %x : tensor<4x3xf32>
+}
+
+// -----
+
+// expected-error @+1 {{must return float logits [N, C]}}
+func.func @forward(%x: tensor<4xf32>, %p: tensor<4xf32> {lpq.param}) -> tensor<4xf32> {
+  return %p : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{parameter #1 must be a float32 or float64 tensor}}
+func.func @forward(%x: tensor<4x3xf32>, %p: tensor<4x3xi32> {lpq.param}) -> tensor<4x3xf32> {
+  return %x : tensor<4x3xf32>
+}

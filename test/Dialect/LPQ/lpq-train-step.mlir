@@ -1,0 +1,68 @@
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp" | FileCheck %s --check-prefix=SWALP
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step | FileCheck %s --check-prefix=FP32
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=sgd-lp word-length=4 a-format=#lpq.fixed<8,4> w-rounding=nearest_away e-format=none momentum=0.5 weight-decay=0.25" | FileCheck %s --check-prefix=CUSTOM
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp" -lpq-cpu-pipeline | FileCheck %s --check-prefix=LOWERED
+
+/// With recipe swalp, W, G, M, Acc with one exponent per row (vectors: per tensor), A
+/// and E per tensor, stochastic, one stream each, the step counter and seed
+/// from the arguments. The input batch is not quantized; the hidden
+/// activation entering the second matmul is.
+// SWALP: module attributes {lpq.recipe = "swalp"}
+// SWALP: func.func @forward(
+// SWALP-LABEL: func.func @train_step(
+// SWALP-SAME: %[[W:[a-z0-9]+]]: tensor<5x6xf32>, %[[B:[a-z0-9]+]]: tensor<5xf32>, %[[W2:[a-z0-9]+]]: tensor<3x5xf32>,
+// SWALP-SAME: %{{.*}}: tensor<5x6xf32>, %{{.*}}: tensor<5xf32>, %{{.*}}: tensor<3x5xf32>,
+// SWALP-SAME: %[[X:[a-z0-9]+]]: tensor<4x6xf32>, %{{.*}}: tensor<4xi32>, %{{.*}}: f32, %[[SEED:[a-z0-9]+]]: i64, %[[STEP:[a-z0-9]+]]: i32)
+// SWALP-SAME: -> (tensor<f32>, tensor<4x3xf32>, tensor<5x6xf32>, tensor<5xf32>, tensor<3x5xf32>, tensor<5x6xf32>, tensor<5xf32>, tensor<3x5xf32>)
+// SWALP: lpq.stochastic_round %[[W]], %[[SEED]], %[[STEP]] : tensor<5x6xf32> to #lpq.block<8, axis = [0]> stream 0 {lpq.role = "W"}
+// SWALP: lpq.stochastic_round %[[B]], %[[SEED]], %[[STEP]] : tensor<5xf32> to #lpq.block<8> stream 1 {lpq.role = "W"}
+// SWALP: lpq.stochastic_round %[[W2]], %[[SEED]], %[[STEP]] : tensor<3x5xf32> to #lpq.block<8, axis = [0]> stream 2 {lpq.role = "W"}
+// SWALP-NOT: lpq.stochastic_round %[[X]]
+// SWALP: lpq.stochastic_round %{{.*}} : tensor<4x5xf32> to #lpq.block<8> stream 3 {lpq.role = "A"}
+// SWALP: lpq.stochastic_round %{{.*}} : tensor<4x5xf32> to #lpq.block<8> stream 4 {lpq.role = "E"}
+// SWALP: lpq.stochastic_round %{{.*}} : tensor<5x6xf32> to #lpq.block<8, axis = [0]> stream 5 {lpq.role = "G"}
+// SWALP: lpq.stochastic_round %{{.*}} : tensor<5x6xf32> to #lpq.block<8, axis = [0]> stream 6 {lpq.role = "Acc"}
+// SWALP: lpq.stochastic_round %{{.*}} : tensor<5x6xf32> to #lpq.block<8, axis = [0]> stream 7 {lpq.role = "M"}
+// SWALP: lpq.stochastic_round %{{.*}} : tensor<5xf32> to #lpq.block<8> stream 8 {lpq.role = "G"}
+// SWALP: stream 13 {lpq.role = "M"}
+// SWALP: return
+// SWALP-LABEL: func.func @evaluate(
+// SWALP-SAME: tensor<5x6xf32>, %{{.*}}: tensor<5xf32>, %{{.*}}: tensor<3x5xf32>, %{{.*}}: tensor<4x6xf32>, %{{.*}}: i64, %{{.*}}: i32) -> tensor<4x3xf32>
+// SWALP: stream 14 {lpq.role = "W"}
+// SWALP: stream 17 {lpq.role = "A"}
+// SWALP-NOT: lpq.role = "E"
+// SWALP: return
+// SWALP-LABEL: func.func @swa_update(
+// SWALP-SAME: -> (tensor<5x6xf32>, tensor<5xf32>, tensor<3x5xf32>)
+// SWALP-COUNT-3: lpq.average
+
+/// fp32: the same functions without a single quantizer; the loss is the
+/// mean over the batch; SGD with momentum 0.9 and weight decay 5e-4.
+// FP32: module attributes {lpq.recipe = "fp32"}
+// FP32-LABEL: func.func @train_step(
+// FP32-NOT: lpq.stochastic_round
+// FP32-NOT: lpq.quantize
+// FP32-DAG: arith.constant 0.899999976 : f32
+// FP32-DAG: arith.constant 5.000000e-04 : f32
+// FP32-DAG: math.exp
+// FP32-DAG: math.log
+// FP32: func.func @evaluate(
+// FP32-NOT: lpq.stochastic_round
+// FP32: func.func @swa_update(
+
+/// Overrides: word length for the defaults, another format for A, a
+/// deterministic rounding for W, no error quantizer, other hyperparameters.
+// CUSTOM: module attributes {lpq.recipe = "sgd-lp"}
+// CUSTOM-LABEL: func.func @train_step(
+// CUSTOM: lpq.quantize %{{.*}} : tensor<5x6xf32> to #lpq.block<4, axis = [0]> rounding nearest_away {lpq.role = "W"}
+// CUSTOM: lpq.stochastic_round %{{.*}} : tensor<4x5xf32> to #lpq.fixed<8, 4> stream 0 {lpq.role = "A"}
+// CUSTOM-NOT: lpq.role = "E"
+// CUSTOM-DAG: arith.constant 5.000000e-01 : f32
+// CUSTOM-DAG: arith.constant 2.500000e-01 : f32
+// CUSTOM: to #lpq.block<4, axis = [0]> stream 1 {lpq.role = "G"}
+
+/// The whole training step lowers with lpq-cpu-pipeline.
+// LOWERED: llvm.func @train_step(
+// LOWERED: llvm.func @_mlir_ciface_train_step(
+// LOWERED: llvm.func @evaluate(
+// LOWERED: llvm.func @swa_update(
