@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake ninja-build g++ ccache python3
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-          libgtest-dev libomp-22-dev zlib1g-dev dataset-fashion-mnist)
+          libgtest-dev libomp-22-dev zlib1g-dev dataset-fashion-mnist
+          gnuplot-nox)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -11,7 +11,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Program.h"
 
 #include <chrono>
@@ -85,6 +84,13 @@ void truncate(lpq::data::Split &split, int64_t limit) {
   split.images.shape[0] = split.labels.shape[0] = limit;
   split.images.bytes.resize(limit * size * sizeof(float));
   split.labels.bytes.resize(limit * sizeof(int32_t));
+}
+
+/// `v` with 7 significant digits (enough to tell float32 values apart).
+std::string formatNumber(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.7g", v);
+  return buffer;
 }
 
 } // namespace
@@ -344,7 +350,7 @@ bool mlir::lpq::runtime::writeMetrics(const std::string &path,
   auto number = [](double v) -> std::string {
     if (std::isnan(v))
       return "null";
-    return llvm::formatv("{0:g}", v).str();
+    return formatNumber(v);
   };
   if (StringRef(path).ends_with(".csv")) {
     os << "epoch,lr,train_loss,train_accuracy,test_accuracy,"
@@ -378,10 +384,11 @@ bool mlir::lpq::runtime::writeMetrics(const std::string &path,
   return true;
 }
 
-bool mlir::lpq::runtime::plotMetrics(const std::string &pngPath,
-                                     const std::vector<EpochMetrics> &metrics,
-                                     const std::string &title,
-                                     std::string &error) {
+namespace {
+
+/// Runs gnuplot on `script`, in which DATA stands for a file holding `data`.
+bool runGnuplot(const std::string &script, const std::string &data,
+                std::string &error) {
   llvm::ErrorOr<std::string> gnuplot = llvm::sys::findProgramByName("gnuplot");
   if (!gnuplot) {
     error = "gnuplot not found (apt-get install gnuplot-nox)";
@@ -395,32 +402,17 @@ bool mlir::lpq::runtime::plotMetrics(const std::string &pngPath,
   }
   {
     std::error_code ec;
-    llvm::raw_fd_ostream data(dataPath, ec);
-    for (const EpochMetrics &m : metrics)
-      data << m.epoch << " " << m.trainLoss << " " << 100 * m.testAccuracy
-           << " "
-           << (std::isnan(m.swaTestAccuracy)
-                   ? std::string("NaN")
-                   : std::to_string(100 * m.swaTestAccuracy))
-           << "\n";
-    llvm::raw_fd_ostream script(scriptPath, ec);
-    script << "set terminal pngcairo size 900,400\n"
-           << "set output '" << pngPath << "'\n"
-           << "set multiplot layout 1,2 title '" << title << "'\n"
-           << "set xlabel 'epoch'\nset ylabel 'test accuracy (%)'\n"
-           << "set key bottom right\nset grid\n"
-           << "plot '" << dataPath << "' using 1:3 with linespoints title "
-           << "'SGD iterate', '' using 1:4 with linespoints title 'SWA "
-              "average'\n"
-           << "set ylabel 'training loss'\nset key top right\n"
-           << "plot '" << dataPath << "' using 1:2 with linespoints title "
-              "'train loss'\n"
-           << "unset multiplot\n";
+    llvm::raw_fd_ostream dataFile(dataPath, ec);
+    dataFile << data;
+    llvm::raw_fd_ostream scriptFile(scriptPath, ec);
+    std::string text = script;
+    for (size_t at; (at = text.find("DATA")) != std::string::npos;)
+      text.replace(at, 4, "'" + dataPath.str().str() + "'");
+    scriptFile << text;
   }
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(
-      *gnuplot, {*gnuplot, scriptPath.str()}, std::nullopt, {}, 0, 0,
-      &message);
+  int rc = llvm::sys::ExecuteAndWait(*gnuplot, {*gnuplot, scriptPath.str()},
+                                     std::nullopt, {}, 0, 0, &message);
   llvm::sys::fs::remove(dataPath);
   llvm::sys::fs::remove(scriptPath);
   if (rc != 0) {
@@ -428,4 +420,252 @@ bool mlir::lpq::runtime::plotMetrics(const std::string &pngPath,
     return false;
   }
   return true;
+}
+
+std::string numberOrNaN(double v) {
+  return std::isnan(v) ? std::string("NaN") : formatNumber(v);
+}
+
+} // namespace
+
+bool mlir::lpq::runtime::plotMetrics(const std::string &pngPath,
+                                     const std::vector<EpochMetrics> &metrics,
+                                     const std::string &title,
+                                     std::string &error) {
+  std::string data;
+  for (const EpochMetrics &m : metrics)
+    data += std::to_string(m.epoch) + " " + numberOrNaN(m.trainLoss) + " " +
+            numberOrNaN(100 * m.testAccuracy) + " " +
+            numberOrNaN(100 * m.swaTestAccuracy) + "\n";
+  std::string script =
+      "set terminal pngcairo size 900,400\n"
+      "set output '" + pngPath + "'\n"
+      "set multiplot layout 1,2 title '" + title + "'\n"
+      "set xlabel 'epoch'\nset ylabel 'test accuracy (%)'\n"
+      "set key bottom right\nset grid\n"
+      "plot DATA using 1:3 with linespoints title 'SGD iterate', "
+      "DATA using 1:4 with linespoints title 'SWA average'\n"
+      "set ylabel 'training loss'\nset key top right\n"
+      "plot DATA using 1:2 with linespoints title 'train loss'\n"
+      "unset multiplot\n";
+  return runGnuplot(script, data, error);
+}
+
+namespace {
+
+/// Standard normal samples (Box-Muller over splitmix64).
+double normal(Rng &rng) {
+  double u = rng.uniform(), v = rng.uniform();
+  return std::sqrt(-2.0 * std::log1p(-u)) * std::cos(2 * M_PI * v);
+}
+
+/// Solves the symmetric positive definite system `a x = b` (n x n, row
+/// major) in place by Cholesky; returns false if `a` is singular.
+bool solveSPD(std::vector<double> a, std::vector<double> &b, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    double d = a[j * n + j];
+    for (int64_t k = 0; k < j; ++k)
+      d -= a[j * n + k] * a[j * n + k];
+    if (d <= 0)
+      return false;
+    a[j * n + j] = std::sqrt(d);
+    for (int64_t i = j + 1; i < n; ++i) {
+      double v = a[i * n + j];
+      for (int64_t k = 0; k < j; ++k)
+        v -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = v / a[j * n + j];
+    }
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t k = 0; k < i; ++k)
+      b[i] -= a[i * n + k] * b[k];
+    b[i] /= a[i * n + i];
+  }
+  for (int64_t i = n - 1; i >= 0; --i) {
+    for (int64_t k = i + 1; k < n; ++k)
+      b[i] -= a[k * n + i] * b[k];
+    b[i] /= a[i * n + i];
+  }
+  return true;
+}
+
+double distance(const Array &w, const std::vector<double> &opt) {
+  double sum = 0;
+  for (int64_t i = 0; i < w.numElements(); ++i) {
+    double d = w.data<float>()[i] - opt[i];
+    sum += d * d;
+  }
+  return std::sqrt(sum);
+}
+
+} // namespace
+
+std::optional<std::vector<RegressionPoint>>
+mlir::lpq::runtime::trainRegression(JitModule &jit,
+                                    const RegressionOptions &options,
+                                    llvm::raw_ostream &log,
+                                    std::string &error) {
+  std::optional<FunctionType> type = jit.signature("train_step");
+  if (!type || type->getNumInputs() != 7) {
+    error = "regression needs a train_step with one weight [C, d] and one "
+            "input [B, d] (lpq-train-step{loss=mse} on such a model)";
+    return std::nullopt;
+  }
+  std::vector<int64_t> wShape = shapeOf(type->getInput(0));
+  std::vector<int64_t> xShape = shapeOf(type->getInput(2));
+  std::vector<int64_t> tShape = shapeOf(type->getInput(3));
+  if (wShape.size() != 2 || xShape.size() != 2 || wShape[1] != xShape[1] ||
+      tShape != std::vector<int64_t>{xShape[0], wShape[0]}) {
+    error = "regression needs weight [C, d], input [B, d] and targets "
+            "[B, C] (a model built with loss=mse)";
+    return std::nullopt;
+  }
+  int64_t outputs = wShape[0], d = wShape[1], batch = xShape[0];
+  int64_t n = options.examples;
+  if (n < batch) {
+    error = "fewer examples than one batch";
+    return std::nullopt;
+  }
+
+  // Data and the least-squares optimum (normal equations in double).
+  Rng rng{options.seed};
+  std::vector<double> wStar(outputs * d), x(n * d), y(n * outputs);
+  for (double &v : wStar)
+    v = 2 * rng.uniform() - 1;
+  for (double &v : x)
+    v = static_cast<float>(normal(rng));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t c = 0; c < outputs; ++c) {
+      double dot = 0;
+      for (int64_t k = 0; k < d; ++k)
+        dot += wStar[c * d + k] * x[i * d + k];
+      y[i * outputs + c] =
+          static_cast<float>(dot + options.noise * normal(rng));
+    }
+  std::vector<double> gram(d * d, 0.0), opt(outputs * d);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < d; ++j)
+      for (int64_t k = 0; k < d; ++k)
+        gram[j * d + k] += x[i * d + j] * x[i * d + k];
+  for (int64_t c = 0; c < outputs; ++c) {
+    std::vector<double> rhs(d, 0.0);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t k = 0; k < d; ++k)
+        rhs[k] += x[i * d + k] * y[i * outputs + c];
+    if (!solveSPD(gram, rhs, d)) {
+      error = "the synthetic design matrix is singular (more examples?)";
+      return std::nullopt;
+    }
+    std::copy(rhs.begin(), rhs.end(), opt.begin() + c * d);
+  }
+
+  std::vector<Argument> args;
+  args.push_back(Argument::of(Array::zeros(DType::F32, wShape)));
+  args.push_back(Argument::of(Array::zeros(DType::F32, wShape)));
+  args.push_back(Argument::of(Array::zeros(DType::F32, xShape)));
+  args.push_back(Argument::of(Array::zeros(DType::F32, tShape)));
+  args.push_back(Argument::of(options.lr));
+  args.push_back(Argument::ofInteger(static_cast<int64_t>(options.seed)));
+  args.push_back(Argument::ofInteger(0));
+  std::vector<Argument> swaArgs = {
+      Argument::of(Array::zeros(DType::F32, wShape)),
+      Argument::of(Array::zeros(DType::F32, wShape)), Argument::ofInteger(0)};
+
+  // Log-spaced measurement steps.
+  std::vector<int64_t> marks;
+  for (int i = 0; i <= options.points; ++i) {
+    auto s = static_cast<int64_t>(
+        std::round(std::pow(static_cast<double>(options.steps),
+                            static_cast<double>(i) / options.points)));
+    if (marks.empty() || s > marks.back())
+      marks.push_back(s);
+  }
+  std::vector<RegressionPoint> points;
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i)
+    order[i] = i;
+  int64_t position = n, averaged = 0;
+  std::vector<Array> results, averages;
+  size_t nextMark = 0;
+  for (int64_t step = 1; step <= options.steps; ++step) {
+    if (position + batch > n) {
+      for (int64_t i = n - 1; i > 0; --i)
+        std::swap(order[i], order[rng.below(i + 1)]);
+      position = 0;
+    }
+    Array &xb = *args[2].array, &tb = *args[3].array;
+    for (int64_t i = 0; i < batch; ++i) {
+      int64_t e = order[position + i];
+      for (int64_t k = 0; k < d; ++k)
+        xb.data<float>()[i * d + k] = static_cast<float>(x[e * d + k]);
+      for (int64_t c = 0; c < outputs; ++c)
+        tb.data<float>()[i * outputs + c] =
+            static_cast<float>(y[e * outputs + c]);
+    }
+    position += batch;
+    args[6] = Argument::ofInteger(step - 1);
+    if (!jit.runInto("train_step", args, results, error))
+      return std::nullopt;
+    std::swap(*args[0].array, results[2]);
+    std::swap(*args[1].array, results[3]);
+    if (step >= options.averageFrom) {
+      swaArgs[1] = args[0];
+      swaArgs[2] = Argument::ofInteger(averaged++);
+      if (!jit.runInto("swa_update", swaArgs, averages, error))
+        return std::nullopt;
+      std::swap(*swaArgs[0].array, averages[0]);
+    }
+    if (nextMark < marks.size() && step == marks[nextMark]) {
+      ++nextMark;
+      RegressionPoint p;
+      p.step = step;
+      p.distance = distance(*args[0].array, opt);
+      if (averaged > 0)
+        p.averageDistance = distance(*swaArgs[0].array, opt);
+      points.push_back(p);
+    }
+  }
+  const RegressionPoint &last = points.back();
+  log << llvm::format("step %lld: distance to the optimum %.3g (iterate)",
+                      static_cast<long long>(last.step), last.distance);
+  if (!std::isnan(last.averageDistance))
+    log << llvm::format(", %.3g (average)", last.averageDistance);
+  log << "\n";
+  return points;
+}
+
+bool mlir::lpq::runtime::writeRegressionMetrics(
+    const std::string &path, const std::vector<RegressionPoint> &points,
+    std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec) {
+    error = "cannot write '" + path + "': " + ec.message();
+    return false;
+  }
+  os << "step,distance,average_distance\n";
+  for (const RegressionPoint &p : points)
+    os << p.step << "," << numberOrNaN(p.distance) << ","
+       << (std::isnan(p.averageDistance) ? std::string()
+                                         : numberOrNaN(p.averageDistance))
+       << "\n";
+  return true;
+}
+
+bool mlir::lpq::runtime::plotRegression(
+    const std::string &pngPath, const std::vector<RegressionPoint> &points,
+    const std::string &title, std::string &error) {
+  std::string data;
+  for (const RegressionPoint &p : points)
+    data += std::to_string(p.step) + " " + numberOrNaN(p.distance) + " " +
+            numberOrNaN(p.averageDistance) + "\n";
+  std::string script =
+      "set terminal pngcairo size 700,450\n"
+      "set output '" + pngPath + "'\n"
+      "set title '" + title + "'\n"
+      "set logscale xy\nset grid\nset key top right\n"
+      "set xlabel 'step'\nset ylabel 'distance to the optimum'\n"
+      "plot DATA using 1:2 with lines lw 2 title 'iterate (SGD)', "
+      "DATA using 1:3 with lines lw 2 title 'average (SWA)'\n";
+  return runGnuplot(script, data, error);
 }

@@ -193,6 +193,25 @@ static cl::opt<std::string> metricsPath(
 static cl::opt<std::string> plotPath("plot", cl::sub(trainCommand),
                                      cl::desc("Plot the curves to FILE.png "
                                               "(needs gnuplot)"));
+static cl::opt<std::string> dataSet(
+    "data", cl::sub(trainCommand),
+    cl::desc("fashion-mnist (default) or synthetic-regression (SWALP's "
+             "quadratic experiment: a loss=mse model, distances to the "
+             "optimum)"),
+    cl::init("fashion-mnist"));
+static cl::opt<int64_t> steps("steps", cl::sub(trainCommand),
+                              cl::desc("synthetic-regression: SGD steps"),
+                              cl::init(20000));
+static cl::opt<int64_t> examples("examples", cl::sub(trainCommand),
+                                 cl::desc("synthetic-regression: examples"),
+                                 cl::init(4096));
+static cl::opt<double> noise("noise", cl::sub(trainCommand),
+                             cl::desc("synthetic-regression: label noise"),
+                             cl::init(0.0));
+static cl::opt<int64_t> averageFrom(
+    "average-from", cl::sub(trainCommand),
+    cl::desc("synthetic-regression: average every step from this step on"),
+    cl::init(1000));
 static cl::opt<bool> noProgress("no-progress", cl::sub(trainCommand),
                                 cl::desc("No progress bar"));
 static cl::opt<int> trainThreads("num-threads", cl::sub(trainCommand),
@@ -205,7 +224,58 @@ static int fail(const std::string &message) {
   return 1;
 }
 
+/// SWALP's quadratic experiment: linear regression on synthetic data.
+static int runRegression(ModuleOp module) {
+  std::string error;
+  RegressionOptions options;
+  options.examples = examples;
+  options.noise = noise;
+  options.steps = steps;
+  options.lr = learningRate;
+  options.averageFrom = averageFrom;
+  options.seed = trainSeed;
+  if (steps < 1 || learningRate <= 0)
+    return fail("--steps must be >= 1 and --lr > 0");
+  std::unique_ptr<JitModule> jit =
+      JitModule::compile(module, JitOptions(), error);
+  if (!jit)
+    return fail(error);
+  setNumThreads(trainThreads);
+  std::optional<std::vector<RegressionPoint>> points =
+      trainRegression(*jit, options, llvm::errs(), error);
+  if (!points)
+    return fail(error);
+  const RegressionPoint &last = points->back();
+  llvm::outs() << "final distance to the optimum: "
+               << llvm::format("%.4g", last.distance) << " (iterate)";
+  if (!std::isnan(last.averageDistance))
+    llvm::outs() << ", " << llvm::format("%.4g", last.averageDistance)
+                 << " (average)";
+  llvm::outs() << "\n";
+  if (!metricsPath.empty()) {
+    if (!writeRegressionMetrics(metricsPath, *points, error))
+      return fail(error);
+    llvm::outs() << "wrote " << metricsPath << "\n";
+  }
+  if (!plotPath.empty()) {
+    auto recipe = module->getAttrOfType<StringAttr>("lpq.recipe");
+    if (!plotRegression(plotPath, *points,
+                        "linear regression, " +
+                            (recipe ? recipe.str() : std::string("?")),
+                        error))
+      llvm::errs() << "lpq-run: warning: no plot: " << error << "\n";
+    else
+      llvm::outs() << "wrote " << plotPath << "\n";
+  }
+  return 0;
+}
+
 static int runTraining(ModuleOp module) {
+  if (dataSet == "synthetic-regression")
+    return runRegression(module);
+  if (dataSet != "fashion-mnist")
+    return fail("--data must be fashion-mnist or synthetic-regression, got '" +
+                dataSet + "'");
   std::string error;
   std::optional<TrainableModule> info = inspectTrainableModule(module, error);
   if (!info)

@@ -81,6 +81,44 @@ bool plotMetrics(const std::string &pngPath,
                  const std::vector<EpochMetrics> &metrics,
                  const std::string &title, std::string &error);
 
+/// Linear regression on synthetic data (SWALP's quadratic experiment): a
+/// module built with `lpq-train-step{loss=mse}` from a model with one
+/// weight [C, d] and input [B, d].
+struct RegressionOptions {
+  /// Examples in the data set: x ~ N(0, 1)^d, y = W* x + noise * N(0, 1)
+  /// with W* ~ U(-1, 1).
+  int64_t examples = 4096;
+  double noise = 0.0;
+  int64_t steps = 20000;
+  double lr = 0.05;
+  /// Average the iterates after every step from this step on.
+  int64_t averageFrom = 1000;
+  uint64_t seed = 0;
+  /// About this many log-spaced measurements.
+  int points = 100;
+};
+
+/// Distances (2-norm) to the least-squares optimum after `step` steps, of
+/// the iterate and of the average (NaN before averaging starts).
+struct RegressionPoint {
+  int64_t step = 0;
+  double distance = 0, averageDistance = NAN;
+};
+
+std::optional<std::vector<RegressionPoint>>
+trainRegression(JitModule &jit, const RegressionOptions &options,
+                llvm::raw_ostream &log, std::string &error);
+
+/// Writes the distances as CSV.
+bool writeRegressionMetrics(const std::string &path,
+                            const std::vector<RegressionPoint> &points,
+                            std::string &error);
+
+/// Plots both distances against the step, log-log, with gnuplot.
+bool plotRegression(const std::string &pngPath,
+                    const std::vector<RegressionPoint> &points,
+                    const std::string &title, std::string &error);
+
 } // namespace mlir::lpq::runtime
 
 #endif // LPQ_RUNTIME_TRAINER_H

@@ -7,7 +7,7 @@
 /// and E per tensor, stochastic, one stream each, the step counter and seed
 /// from the arguments. The input batch is not quantized; the hidden
 /// activation entering the second matmul is.
-// SWALP: module attributes {lpq.recipe = "swalp"}
+// SWALP: module attributes {lpq.loss = "cross-entropy", lpq.recipe = "swalp"}
 // SWALP: func.func @forward(
 // SWALP-LABEL: func.func @train_step(
 // SWALP-SAME: %[[W:[a-z0-9]+]]: tensor<5x6xf32>, %[[B:[a-z0-9]+]]: tensor<5xf32>, %[[W2:[a-z0-9]+]]: tensor<3x5xf32>,
@@ -38,7 +38,7 @@
 
 /// fp32: the same functions without a single quantizer; the loss is the
 /// mean over the batch; SGD with momentum 0.9 and weight decay 5e-4.
-// FP32: module attributes {lpq.recipe = "fp32"}
+// FP32: module attributes {lpq.loss = "cross-entropy", lpq.recipe = "fp32"}
 // FP32-LABEL: func.func @train_step(
 // FP32-NOT: lpq.stochastic_round
 // FP32-NOT: lpq.quantize
@@ -52,7 +52,7 @@
 
 /// Overrides: word length for the defaults, another format for A, a
 /// deterministic rounding for W, no error quantizer, other hyperparameters.
-// CUSTOM: module attributes {lpq.recipe = "sgd-lp"}
+// CUSTOM: module attributes {lpq.loss = "cross-entropy", lpq.recipe = "sgd-lp"}
 // CUSTOM-LABEL: func.func @train_step(
 // CUSTOM: lpq.quantize %{{.*}} : tensor<5x6xf32> to #lpq.block<4, axis = [0]> rounding nearest_away {lpq.role = "W"}
 // CUSTOM: lpq.stochastic_round %{{.*}} : tensor<4x5xf32> to #lpq.fixed<8, 4> stream 0 {lpq.role = "A"}
@@ -66,3 +66,15 @@
 // LOWERED: llvm.func @_mlir_ciface_train_step(
 // LOWERED: llvm.func @evaluate(
 // LOWERED: llvm.func @swa_update(
+
+// RUN: lpq-opt %S/../../../examples/linreg.mlir -lpq-train-step="loss=mse" | FileCheck %s --check-prefix=MSE
+/// Mean squared error: the targets have the predictions' type; loss
+/// sum((y - t)^2) / (2 N), gradient (y - t) / N.
+// MSE: module attributes {lpq.loss = "mse", lpq.recipe = "fp32"}
+// MSE-LABEL: func.func @train_step(
+// MSE-SAME: %{{.*}}: tensor<32x16xf32>, %{{.*}}: tensor<32x1xf32>, %{{.*}}: f32, %{{.*}}: i64, %{{.*}}: i32)
+// MSE-SAME: -> (tensor<f32>, tensor<32x1xf32>, tensor<1x16xf32>, tensor<1x16xf32>)
+// MSE: arith.constant 5.000000e-01 : f32
+// MSE: arith.subf
+// MSE-NOT: math.exp
+// MSE: return

@@ -275,6 +275,57 @@ public:
     return {loss, dlogits};
   }
 
+  /// sum((y - t)^2) / (2 N) over predictions `y` [N, C] and targets `t`,
+  /// and its gradient (y - t) / N.
+  std::pair<Value, Value> meanSquaredError(Value y, Value t) {
+    MLIRContext *ctx = b.getContext();
+    auto type = cast<RankedTensorType>(y.getType());
+    Type ft = type.getElementType();
+    Value n = tensor::DimOp::create(b, y, 0);
+    Value nF = arith::UIToFPOp::create(
+        b, ft, arith::IndexCastOp::create(b, b.getI64Type(), n));
+    Value invN = arith::DivFOp::create(
+        b, arith::ConstantOp::create(b, b.getFloatAttr(ft, 1.0)), nF);
+    Value half = arith::ConstantOp::create(b, b.getFloatAttr(ft, 0.5));
+    Value grad = elementwise({y, t}, [&](OpBuilder &nb, Location l,
+                                         ValueRange a) -> Value {
+      return arith::MulFOp::create(
+          nb, l, arith::SubFOp::create(nb, l, a[0], a[1]), invN);
+    });
+    auto scalarType = RankedTensorType::get({}, ft);
+    Value zero = arith::ConstantOp::create(b, b.getFloatAttr(ft, 0.0));
+    Value empty = tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, ft);
+    Value init = linalg::FillOp::create(b, zero, empty).getResult(0);
+    AffineMap id = b.getMultiDimIdentityMap(2);
+    AffineMap none = AffineMap::get(2, 0, {}, ctx);
+    Value total =
+        GenericOp::create(
+            b, TypeRange{scalarType}, ValueRange{y, t}, ValueRange{init},
+            SmallVector<AffineMap>{id, id, none},
+            SmallVector<IteratorType>(2, IteratorType::reduction),
+            [](OpBuilder &nb, Location l, ValueRange a) {
+              Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
+              Value sq = arith::MulFOp::create(nb, l, d, d);
+              linalg::YieldOp::create(
+                  nb, l, arith::AddFOp::create(nb, l, a[2], sq).getResult());
+            })
+            .getResult(0);
+    Value scale = arith::MulFOp::create(b, half, invN);
+    AffineMap scalarMap = AffineMap::get(0, 0, {}, ctx);
+    Value lossValue =
+        GenericOp::create(
+            b, TypeRange{scalarType}, ValueRange{total},
+            ValueRange{tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, ft)},
+            SmallVector<AffineMap>{scalarMap, scalarMap},
+            SmallVector<IteratorType>{},
+            [&](OpBuilder &nb, Location l, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, l, arith::MulFOp::create(nb, l, a[0], scale).getResult());
+            })
+            .getResult(0);
+    return {lossValue, grad};
+  }
+
   /// An elementwise generic over same-shaped tensors with scalar operands
   /// captured by `body`.
   Value elementwise(ValueRange inputs,
@@ -431,7 +482,14 @@ struct LPQTrainStepPass
     Type i32 = b.getI32Type(), i64 = b.getI64Type();
     unsigned numParams = paramTypes.size();
     int64_t batch = logitsType.getDimSize(0);
-    auto labelsType = RankedTensorType::get({batch}, i32);
+    bool mse = loss == "mse";
+    if (!mse && loss != "cross-entropy") {
+      module.emitError() << "lpq-train-step: unknown loss '" << loss
+                         << "' (expected cross-entropy or mse)";
+      return signalPassFailure();
+    }
+    auto labelsType = mse ? Type(logitsType)
+                          : Type(RankedTensorType::get({batch}, i32));
     auto scalarType = RankedTensorType::get({}, elem);
 
     // Interleaves params and data back into the forward's argument order.
@@ -475,7 +533,8 @@ struct LPQTrainStepPass
                           weights, actQuantizers);
       if (failed(logits))
         return signalPassFailure();
-      auto [loss, dlogits] = sb.crossEntropy(*logits, labels);
+      auto [lossValue, dlogits] = mse ? sb.meanSquaredError(*logits, labels)
+                                      : sb.crossEntropy(*logits, labels);
       autodiff::StraightThroughFn errorQuantizer =
           [&](OpBuilder &, Operation *op, Value d) {
             return actQuantizers.contains(op) ? sb.quantize(E, d) : d;
@@ -509,7 +568,7 @@ struct LPQTrainStepPass
         newParams.push_back(sb.quantize(Acc, p));
         newMomenta.push_back(sb.quantize(M, m));
       }
-      SmallVector<Value> returned = {loss, *logits};
+      SmallVector<Value> returned = {lossValue, *logits};
       returned.append(newParams);
       returned.append(newMomenta);
       func::ReturnOp::create(b, returned);
@@ -561,6 +620,7 @@ struct LPQTrainStepPass
       func::ReturnOp::create(b, averaged);
     }
     module->setAttr("lpq.recipe", b.getStringAttr(recipe));
+    module->setAttr("lpq.loss", b.getStringAttr(loss));
   }
 };
 

@@ -142,6 +142,10 @@ def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
     `forward` itself stays as it is (the float32 model, used to evaluate
     averaged weights).
 
+    With `loss=mse` the labels are float targets of the logits' type and the
+    loss is `sum((y - t)^2) / (2 N)` (linear regression); the module records
+    the loss in `lpq.loss`.
+
     Recipes (`recipe`), as ALGORITHMS.md section 1 (SWALP) gives them:
     - `fp32`: no quantizers;
     - `sgd-lp` and `swalp`: block floating point of `word-length` bits
@@ -174,6 +178,8 @@ def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
            "The forward function">,
     Option<"recipe", "recipe", "std::string", /*default=*/"\"fp32\"",
            "fp32, sgd-lp or swalp">,
+    Option<"loss", "loss", "std::string", /*default=*/"\"cross-entropy\"",
+           "cross-entropy (integer labels) or mse (float targets)">,
     Option<"wordLength", "word-length", "int", /*default=*/"8",
            "Word length of the recipe's block formats">,
     Option<"momentum", "momentum", "double", /*default=*/"0.9",

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Reproduces docs/results.md: the example models trained on Fashion-MNIST
+# with each recipe, and the word-length sweep on the MLP. Writes metrics
+# (JSON), plots (PNG) and logs to results/ and prints a Markdown table per
+# experiment. Usage: scripts/results.sh [table|sweep|all] (default all).
+# Environment: EPOCHS_MLP, EPOCHS_LOGREG, EPOCHS_CNN, SEED.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WHAT=${1:-all}
+OPT=build/bin/lpq-opt
+RUN=build/bin/lpq-run
+OUT=results
+SEED=${SEED:-0}
+mkdir -p "$OUT"
+
+# train NAME MODEL PASS-OPTIONS EPOCHS [lpq-run options...]: prints
+# "SGD% SWA%" (SWA "-" without averaging).
+train() {
+  local name=$1 model=$2 options=$3 epochs=$4
+  shift 4
+  "$OPT" "examples/$model.mlir" --lpq-train-step="$options" -o "$OUT/$name.mlir"
+  "$RUN" train "$OUT/$name.mlir" --epochs="$epochs" --seed="$SEED" \
+    --metrics="$OUT/$name.json" --plot="$OUT/$name.png" --no-progress "$@" \
+    > "$OUT/$name.out" 2> "$OUT/$name.log"
+  awk '/^final test accuracy/ {
+         sgd = $4; sub(/[%,]/, "", sgd); sub(/%/, "", sgd);
+         swa = "-"; if (NF >= 7) { swa = $7; sub(/%/, "", swa) }
+         print sgd, swa }' "$OUT/$name.out"
+}
+
+if [[ $WHAT == table || $WHAT == all ]]; then
+  echo "| model | epochs | fp32 SGD | fp32 SWA | SGD-LP 8-bit | SWALP 8-bit |"
+  echo "|---|---|---|---|---|---|"
+  for spec in "logreg ${EPOCHS_LOGREG:-20}" "mlp ${EPOCHS_MLP:-20}" "cnn ${EPOCHS_CNN:-10}"; do
+    read -r model epochs <<< "$spec"
+    swa_start=$(( (2 * epochs + 2) / 3 ))
+    read -r fp32 _ < <(train "$model-fp32" "$model" recipe=fp32 "$epochs")
+    read -r _ fp32swa < <(train "$model-fp32-swa" "$model" recipe=fp32 "$epochs" --swa-start="$swa_start")
+    read -r sgdlp _ < <(train "$model-sgd-lp-8" "$model" "recipe=sgd-lp word-length=8" "$epochs")
+    read -r _ swalp < <(train "$model-swalp-8" "$model" "recipe=swalp word-length=8" "$epochs")
+    echo "| $model | $epochs | $fp32 | $fp32swa | $sgdlp | $swalp |"
+  done
+fi
+
+if [[ $WHAT == sweep || $WHAT == all ]]; then
+  epochs=${EPOCHS_MLP:-20}
+  echo
+  echo "| word length | SGD-LP | SWALP | SWALP - SGD-LP |"
+  echo "|---|---|---|---|"
+  for wl in 8 6 4; do
+    if [[ -f $OUT/mlp-sgd-lp-$wl.out && -f $OUT/mlp-swalp-$wl.out && $wl == 8 ]]; then
+      read -r sgdlp _ < <(awk '/^final/ {s=$4; gsub(/[%,]/,"",s); print s}' "$OUT/mlp-sgd-lp-8.out")
+      read -r swalp < <(awk '/^final/ {s=$7; gsub(/%/,"",s); print s}' "$OUT/mlp-swalp-8.out")
+    else
+      read -r sgdlp _ < <(train "mlp-sgd-lp-$wl" mlp "recipe=sgd-lp word-length=$wl" "$epochs")
+      read -r _ swalp < <(train "mlp-swalp-$wl" mlp "recipe=swalp word-length=$wl" "$epochs")
+    fi
+    echo "| $wl | $sgdlp | $swalp | $(awk -v a="$swalp" -v b="$sgdlp" 'BEGIN { printf "%+.2f", a - b }') |"
+  done
+fi

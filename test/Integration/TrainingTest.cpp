@@ -1,0 +1,193 @@
+//===- TrainingTest.cpp - End-to-end training runs ------------------------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Short training runs of the example MLP on Fashion-MNIST (Debian's
+// dataset-fashion-mnist) through lpq-train-step, the CPU pipeline and the
+// trainer: accuracy thresholds, and bit-for-bit reproducibility from the
+// seed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Data/Idx.h"
+#include "lpq/Dialect/LPQ/IR/LPQDialect.h"
+#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+#include "lpq/Runtime/Trainer.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir;
+using namespace mlir::lpq::runtime;
+
+namespace {
+
+MLIRContext &context() {
+  static MLIRContext *ctx = [] {
+    DialectRegistry registry;
+    registerAllDialects(registry);
+    registerAllExtensions(registry);
+    registry.insert<lpq::LPQDialect>();
+    auto *c = new MLIRContext(registry);
+    c->loadAllAvailableDialects();
+    return c;
+  }();
+  return *ctx;
+}
+
+bool haveData() {
+  std::string error;
+  return lpq::data::loadFashionMNIST(lpq::data::kFashionMNISTDir, false, error)
+      .has_value();
+}
+
+/// Trains examples/mlp.mlir with `passOptions` on the first 12800 training
+/// images for 2 epochs; evaluates on the first 2000 test images.
+std::vector<EpochMetrics> trainMLP(const std::string &passOptions,
+                                   uint64_t seed, int swaStart = -1) {
+  lpq::registerLPQPasses();
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(
+      std::string(LPQ_SOURCE_DIR) + "/examples/mlp.mlir", &context());
+  EXPECT_TRUE(module);
+  if (!module)
+    return {};
+  PassManager pm(&context());
+  EXPECT_TRUE(succeeded(parsePassPipeline(
+      "lpq-train-step{" + passOptions + "}", pm, llvm::errs())));
+  EXPECT_TRUE(succeeded(pm.run(*module)));
+  std::string error;
+  std::optional<TrainableModule> info = inspectTrainableModule(*module, error);
+  EXPECT_TRUE(info) << error;
+  std::unique_ptr<JitModule> jit = JitModule::compile(*module, {}, error);
+  EXPECT_TRUE(jit) << error;
+  if (!info || !jit)
+    return {};
+  TrainOptions options;
+  options.dataDir = lpq::data::kFashionMNISTDir;
+  options.epochs = 2;
+  options.seed = seed;
+  options.trainLimit = 12800;
+  options.testLimit = 2000;
+  options.swaStart = swaStart;
+  options.progress = false;
+  std::optional<std::vector<EpochMetrics>> metrics =
+      train(*jit, *info, options, llvm::nulls(), error);
+  EXPECT_TRUE(metrics) << error;
+  if (metrics)
+    for (const EpochMetrics &m : *metrics)
+      std::printf("%s seed %llu epoch %d: loss %.4f test %.2f%% swa %.2f%%\n",
+                  passOptions.c_str(), static_cast<unsigned long long>(seed),
+                  m.epoch, m.trainLoss, 100 * m.testAccuracy,
+                  100 * m.swaTestAccuracy);
+  return metrics ? *metrics : std::vector<EpochMetrics>{};
+}
+
+} // namespace
+
+TEST(Training, Float32MLP) {
+  if (!haveData())
+    GTEST_SKIP() << "Fashion-MNIST missing (apt-get install "
+                    "dataset-fashion-mnist)";
+  std::vector<EpochMetrics> m = trainMLP("recipe=fp32", 0);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_LT(m[1].trainLoss, m[0].trainLoss);
+  EXPECT_GE(m[1].testAccuracy, 0.80);
+}
+
+TEST(Training, SWALPMLPIsReproducible) {
+  if (!haveData())
+    GTEST_SKIP() << "Fashion-MNIST missing (apt-get install "
+                    "dataset-fashion-mnist)";
+  std::vector<EpochMetrics> a = trainMLP("recipe=swalp", 7, /*swaStart=*/1);
+  std::vector<EpochMetrics> b = trainMLP("recipe=swalp", 7, /*swaStart=*/1);
+  std::vector<EpochMetrics> c = trainMLP("recipe=swalp", 8, /*swaStart=*/1);
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_GE(a[1].testAccuracy, 0.78);
+  EXPECT_GE(a[1].swaTestAccuracy, 0.78);
+  // Same seed: the same run, bit for bit (losses are sums of float32
+  // values computed by the same kernels on the same data).
+  for (int e = 0; e < 2; ++e) {
+    EXPECT_EQ(a[e].trainLoss, b[e].trainLoss);
+    EXPECT_EQ(a[e].testAccuracy, b[e].testAccuracy);
+    EXPECT_EQ(a[e].swaTestAccuracy, b[e].swaTestAccuracy);
+  }
+  // Another seed: another initialization, order and rounding.
+  EXPECT_NE(a[1].trainLoss, c[1].trainLoss);
+}
+
+TEST(Training, MissingDataNamesThePackage) {
+  lpq::registerLPQPasses();
+  std::string error;
+  EXPECT_FALSE(lpq::data::loadFashionMNIST("/nonexistent", true, error));
+  EXPECT_NE(error.find("dataset-fashion-mnist"), std::string::npos) << error;
+}
+
+TEST(Training, LearningRateSchedule) {
+  // ALGORITHMS.md 1 with swa_start 10: 1 up to t = 0.5, linear to 0.01 at
+  // t = 0.9, 0.01 until t = 1, then swa_lr / lr_init.
+  EXPECT_EQ(swalpLearningRateFactor(0, 10, 0.2), 1.0);
+  EXPECT_EQ(swalpLearningRateFactor(5, 10, 0.2), 1.0);
+  EXPECT_NEAR(swalpLearningRateFactor(7, 10, 0.2), 1.0 - 0.99 * 0.5, 1e-12);
+  EXPECT_NEAR(swalpLearningRateFactor(9, 10, 0.2), 0.01, 1e-12);
+  EXPECT_EQ(swalpLearningRateFactor(10, 10, 0.2), 0.2);
+  EXPECT_EQ(swalpLearningRateFactor(15, 10, 0.2), 0.2);
+}
+
+namespace {
+
+/// examples/linreg.mlir with loss=mse and `passOptions`, trained on
+/// synthetic data (no label noise): final distances to the optimum.
+RegressionPoint trainLinearRegression(const std::string &passOptions) {
+  lpq::registerLPQPasses();
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(
+      std::string(LPQ_SOURCE_DIR) + "/examples/linreg.mlir", &context());
+  EXPECT_TRUE(module);
+  if (!module)
+    return {};
+  PassManager pm(&context());
+  EXPECT_TRUE(succeeded(parsePassPipeline(
+      "lpq-train-step{loss=mse momentum=0 weight-decay=0 " + passOptions +
+          "}",
+      pm, llvm::errs())));
+  EXPECT_TRUE(succeeded(pm.run(*module)));
+  std::string error;
+  std::unique_ptr<JitModule> jit = JitModule::compile(*module, {}, error);
+  EXPECT_TRUE(jit) << error;
+  if (!jit)
+    return {};
+  RegressionOptions options;
+  options.steps = 10000;
+  options.lr = 0.02;
+  options.averageFrom = 1000;
+  std::optional<std::vector<RegressionPoint>> points =
+      trainRegression(*jit, options, llvm::nulls(), error);
+  EXPECT_TRUE(points) << error;
+  return points ? points->back() : RegressionPoint{};
+}
+
+} // namespace
+
+TEST(Training, QuadraticSWALPGoesBelowTheGrid) {
+  // SWALP's claim on a quadratic: with the weights on a fixed-point grid
+  // (step 2^-6, stochastic rounding), SGD-LP's iterate stalls at a distance
+  // set by the grid while the average of the iterates keeps converging.
+  RegressionPoint lp = trainLinearRegression(
+      "recipe=sgd-lp w-format=none a-format=none e-format=none "
+      "g-format=none m-format=none acc-format=#lpq.fixed<8,6>");
+  std::printf("fixed<8,6>: iterate %.4g, average %.4g\n", lp.distance,
+              lp.averageDistance);
+  EXPECT_GT(lp.distance, 0.25 * std::sqrt(16.0) / 64); // the grid's floor
+  EXPECT_LT(lp.averageDistance, 0.2 * lp.distance);
+  // In float32 the iterate itself converges (no noise in the labels).
+  RegressionPoint fp = trainLinearRegression("recipe=fp32");
+  std::printf("fp32: iterate %.4g\n", fp.distance);
+  EXPECT_LT(fp.distance, 1e-4);
+}
