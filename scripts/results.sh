@@ -2,7 +2,8 @@
 # Reproduces docs/results.md: the example models trained on Fashion-MNIST
 # with each recipe, and the word-length sweep on the MLP. Writes metrics
 # (JSON), plots (PNG) and logs to results/ and prints a Markdown table per
-# experiment. Usage: scripts/results.sh [table|sweep|all] (default all).
+# experiment. Usage: scripts/results.sh [table|sweep|seeds|quadratic|all]
+# (default all).
 # Environment: EPOCHS_MLP, EPOCHS_LOGREG, EPOCHS_CNN, SEED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,5 +57,40 @@ if [[ $WHAT == sweep || $WHAT == all ]]; then
       read -r _ swalp < <(train "mlp-swalp-$wl" mlp "recipe=swalp word-length=$wl" "$epochs")
     fi
     echo "| $wl | $sgdlp | $swalp | $(awk -v a="$swalp" -v b="$sgdlp" 'BEGIN { printf "%+.2f", a - b }') |"
+  done
+fi
+
+if [[ $WHAT == seeds || $WHAT == all ]]; then
+  # SGD-LP vs SWALP at 8 bits on the MLP over more seeds (seed 0 is above).
+  epochs=${EPOCHS_MLP:-20}
+  echo
+  echo "| seed | SGD-LP 8-bit | SWALP 8-bit |"
+  echo "|---|---|---|"
+  saved=$SEED
+  for SEED in 1 2; do
+    read -r sgdlp _ < <(train "mlp-sgd-lp-8-seed$SEED" mlp "recipe=sgd-lp" "$epochs")
+    read -r _ swalp < <(train "mlp-swalp-8-seed$SEED" mlp "recipe=swalp" "$epochs")
+    echo "| $SEED | $sgdlp | $swalp |"
+  done
+  SEED=$saved
+fi
+
+if [[ $WHAT == quadratic || $WHAT == all ]]; then
+  # SWALP's quadratic claim: linear regression, weights on the fixed-point
+  # grid #lpq.fixed<8,6> (step 1/64) with stochastic rounding, plain SGD.
+  echo
+  echo "| weights | iterate (SGD) | average (SWA) |"
+  echo "|---|---|---|"
+  base="loss=mse momentum=0 weight-decay=0"
+  for spec in "fp32|recipe=fp32" \
+              "fixed<8,6>|recipe=sgd-lp w-format=none a-format=none e-format=none g-format=none m-format=none acc-format=#lpq.fixed<8,6>" \
+              "fixed<6,4>|recipe=sgd-lp w-format=none a-format=none e-format=none g-format=none m-format=none acc-format=#lpq.fixed<6,4>"; do
+    name=${spec%%|*}
+    file=linreg-$(echo "$name" | tr -d '<>,')
+    "$OPT" examples/linreg.mlir --lpq-train-step="$base ${spec#*|}" -o "$OUT/$file.mlir"
+    "$RUN" train "$OUT/$file.mlir" --data=synthetic-regression --steps=20000 \
+      --lr=0.02 --average-from=1000 --seed="$SEED" --metrics="$OUT/$file.csv" \
+      --plot="$OUT/$file.png" > "$OUT/$file.out" 2> "$OUT/$file.log"
+    awk -v n="$name" '/^final distance/ { print "| " n " | " $6 " | " $8 " |" }' "$OUT/$file.out"
   done
 fi

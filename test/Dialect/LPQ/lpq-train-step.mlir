@@ -78,3 +78,10 @@
 // MSE: arith.subf
 // MSE-NOT: math.exp
 // MSE: return
+
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp" -lpq-gpu-pipeline="format=isa" | FileCheck %s --check-prefix=GPU
+/// The whole SWALP training step also lowers to NVIDIA GPU kernels.
+// GPU: gpu.binary
+// GPU: .entry
+// GPU: llvm.func @train_step(
+// GPU: gpu.launch_func
