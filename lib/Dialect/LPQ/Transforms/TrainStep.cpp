@@ -90,6 +90,9 @@ public:
                                 SmallVectorImpl<Operation *> &ops,
                                 SmallVectorImpl<Value> &weights,
                                 DenseSet<Operation *> &actQuantizers) {
+    if (!forward.getBody().hasOneBlock())
+      return forward.emitOpError("must have a single block (structured "
+                                 "control flow only)");
     IRMapping mapping;
     Block &body = forward.getBody().front();
     for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
@@ -100,9 +103,9 @@ public:
       }
       mapping.map(arg, v);
     }
-    // Activations: values computed from the input batch (not from
-    // parameters and constants alone, like transposed weights).
-    // The input batch and its reshapes are not quantized.
+    // Activations are values computed from the input batch (not from
+    // parameters and constants alone, like transposed weights); the batch
+    // itself and its reshapes are not quantized.
     DenseSet<Value> fromData, input;
     for (auto [i, arg] : llvm::enumerate(body.getArguments()))
       if (!isParam[i]) {
@@ -139,10 +142,9 @@ public:
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(clone);
           Value q = quantize(A, linalgOp.getDpsInputOperand(k)->get());
-          if (Operation *qOp = q.getDefiningOp(); qOp && qOp != clone &&
-                                                   roles[A].format) {
-            actQuantizers.insert(qOp);
-            ops.push_back(qOp);
+          if (roles[A].format) {
+            actQuantizers.insert(q.getDefiningOp());
+            ops.push_back(q.getDefiningOp());
           }
           linalgOp.getDpsInputOperand(k)->set(q);
         }
