@@ -219,8 +219,9 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
   int scheduleEnd = swa ? std::max(1, options.swaStart) : options.epochs;
   double swaRatio = swa ? options.swaLr / options.lr : 0.01;
 
-  // Evaluates `entry` on the test set; `withParams` puts the parameters in
-  // the entry's argument order.
+  // Test accuracy of `params` through `evaluate` (the low-precision model:
+  // parameters, batch, seed, step) or `forward` (float32, the forward's own
+  // argument order).
   std::vector<int64_t> testOrder(testSet.labels.shape[0]);
   for (size_t i = 0; i < testOrder.size(); ++i)
     testOrder[i] = i;
