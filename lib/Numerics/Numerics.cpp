@@ -684,6 +684,60 @@ uint32_t randomBits(uint64_t seed, uint32_t stream, uint32_t step,
 }
 
 //===----------------------------------------------------------------------===//
+// Stochastic Quantization (SQ)
+//===----------------------------------------------------------------------===//
+
+std::vector<bool> sqKeptRows(const std::vector<float> &w,
+                             const std::vector<float> &q, const Shape &shape,
+                             double ratio, const RandomStream &random) {
+  int64_t rows = shape.empty() ? 1 : shape[0];
+  int64_t size = rows == 0 ? 0 : static_cast<int64_t>(w.size()) / rows;
+  std::vector<double> error(rows, 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    double diff = 0, norm = 0;
+    for (int64_t i = r * size; i < (r + 1) * size; ++i) {
+      diff += std::fabs(static_cast<double>(w[i]) - q[i]);
+      norm += std::fabs(static_cast<double>(w[i]));
+    }
+    double e = diff / norm;
+    error[r] = norm == 0 || std::isnan(e) ? 0.0 : e;
+  }
+  std::vector<bool> kept(rows, false);
+  auto draws = static_cast<int64_t>(std::floor((1.0 - ratio) * rows));
+  for (int64_t j = 0; j < draws; ++j) {
+    double total = 0;
+    for (int64_t r = 0; r < rows; ++r)
+      if (!kept[r])
+        total += error[r];
+    double u = randomBits(random.seed, random.stream, random.step, j) *
+               0x1p-32 * total;
+    double running = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      if (kept[r])
+        continue;
+      running += error[r];
+      if (running > u) {
+        kept[r] = true;
+        break;
+      }
+    }
+  }
+  return kept;
+}
+
+std::vector<float> sqSelect(const std::vector<float> &w,
+                            const std::vector<float> &q, const Shape &shape,
+                            double ratio, const RandomStream &random) {
+  std::vector<bool> kept = sqKeptRows(w, q, shape, ratio, random);
+  int64_t rows = kept.size();
+  int64_t size = rows == 0 ? 0 : static_cast<int64_t>(w.size()) / rows;
+  std::vector<float> out(w.size());
+  for (size_t i = 0; i < w.size(); ++i)
+    out[i] = kept[i / size] ? w[i] : q[i];
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
 // Rounding entry points
 //===----------------------------------------------------------------------===//
 

@@ -226,3 +226,80 @@ TEST_F(Differential, Average) {
           << i;
   }
 }
+
+/// lpq.sq_select (with BWN and TWN as the quantized weights) against
+/// numerics::sqSelect: the same rows kept, the same hybrid, bit for bit,
+/// for static and dynamic shapes, several ratios, seeds and steps, and rows
+/// of zeros (error 0: never kept).
+TEST_F(Differential, SQSelect) {
+  const char *text = R"mlir(
+func.func @bwn(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {
+  %q = lpq.quantize %w : tensor<?x7xf32> to #lpq.binary
+  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x7xf32> ratio 0.5 stream 3
+  return %h : tensor<?x7xf32>
+}
+func.func @twn(%w: tensor<24x3x2xf32>, %s: i64, %t: i32) -> tensor<24x3x2xf32> {
+  %q = lpq.quantize %w : tensor<24x3x2xf32> to #lpq.ternary
+  %h = lpq.sq_select %w, %q, %s, %t : tensor<24x3x2xf32> ratio 0.875 stream 9
+  return %h : tensor<24x3x2xf32>
+}
+func.func @none(%w: tensor<?x5xf32>, %s: i64, %t: i32) -> tensor<?x5xf32> {
+  %q = lpq.quantize %w : tensor<?x5xf32> to #lpq.binary
+  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x5xf32> ratio 0.0 stream 1
+  return %h : tensor<?x5xf32>
+}
+)mlir";
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, context);
+  ASSERT_TRUE(module);
+  std::string error;
+  auto jit = JitModule::compile(*module, JitOptions{}, error);
+  ASSERT_TRUE(jit) << error;
+  std::mt19937 rng(11);
+  struct Case {
+    const char *name;
+    std::vector<int64_t> shape;
+    double ratio;
+    uint32_t stream;
+    numerics::Format format;
+  };
+  std::vector<Case> cases = {
+      {"bwn", {40, 7}, 0.5, 3, numerics::RowBinary{}},
+      {"bwn", {1, 7}, 0.5, 3, numerics::RowBinary{}},
+      {"bwn", {0, 7}, 0.5, 3, numerics::RowBinary{}},
+      {"twn", {24, 3, 2}, 0.875, 9, numerics::RowTernary{}},
+      {"none", {13, 5}, 0.0, 1, numerics::RowBinary{}}};
+  int64_t keptTotal = 0;
+  for (const Case &c : cases)
+    for (uint32_t step : {0u, 1u, 77u}) {
+      Array w = Array::zeros(DType::F32, c.shape);
+      std::vector<float> values(w.numElements());
+      std::normal_distribution<float> normal(0, 1);
+      for (size_t i = 0; i < values.size(); ++i)
+        values[i] = normal(rng);
+      // Zero rows (error 0) and a NaN-free mix of scales.
+      if (c.shape[0] > 3)
+        for (int64_t i = 0; i < w.numElements() / c.shape[0]; ++i)
+          values[2 * (w.numElements() / c.shape[0]) + i] = 0.0f;
+      std::memcpy(w.bytes.data(), values.data(), values.size() * 4);
+      numerics::RandomStream random{0xfeedULL + step, c.stream, step};
+      auto out = jit->run(c.name,
+                          {Argument::of(w),
+                           Argument::ofInteger(static_cast<int64_t>(random.seed)),
+                           Argument::ofInteger(step)},
+                          error);
+      ASSERT_TRUE(out) << error;
+      std::vector<float> q =
+          numerics::quantize(values, c.shape, c.format,
+                             numerics::Rounding::NearestEven);
+      std::vector<float> expected =
+          numerics::sqSelect(values, q, c.shape, c.ratio, random);
+      std::vector<bool> kept =
+          numerics::sqKeptRows(values, q, c.shape, c.ratio, random);
+      keptTotal += std::count(kept.begin(), kept.end(), true);
+      for (size_t i = 0; i < expected.size(); ++i)
+        ASSERT_TRUE(sameBits(expected[i], (*out)[0].data<float>()[i]))
+            << c.name << " step " << step << " element " << i;
+    }
+  // floor(0.5 * 40) + floor(0.5 * 1) + floor(0.125 * 24) + 13 rows, x 3.
+  EXPECT_EQ(keptTotal, 3 * (20 + 0 + 3 + 13 - 1));
+}

@@ -822,3 +822,63 @@ TEST(Average, RunningMean) {
   // float32 arithmetic, each step rounded: (1 - 0) / 3 then added.
   EXPECT_EQ(average(0.0f, 1.0f, 2), 1.0f / 3.0f);
 }
+
+//===----------------------------------------------------------------------===//
+// Stochastic Quantization (SQ) row selection
+//===----------------------------------------------------------------------===//
+
+TEST(SQ, RelativeErrorsAndCounts) {
+  // Rows: error 0.5, 0 (exact), 0 (all zero), 1.0.
+  std::vector<float> w = {2, -2, 1, 1, 0, 0, 1, -1};
+  std::vector<float> q = {1, -1, 1, 1, 0, 0, 0, 0};
+  // ratio 1: everything quantized; ratio 0: every row with an error kept,
+  // zero-error rows never (the roulette cannot pick them).
+  std::vector<bool> all = sqKeptRows(w, q, {4, 2}, 1.0, {1, 2, 3});
+  EXPECT_EQ(std::count(all.begin(), all.end(), true), 0);
+  std::vector<bool> none = sqKeptRows(w, q, {4, 2}, 0.0, {1, 2, 3});
+  EXPECT_EQ(none, (std::vector<bool>{true, false, false, true}));
+  // Hybrid: kept rows from w, the others from q.
+  std::vector<float> h = sqSelect(w, q, {4, 2}, 0.0, {1, 2, 3});
+  EXPECT_EQ(h, (std::vector<float>{2, -2, 1, 1, 0, 0, 1, -1}));
+}
+
+TEST(SQ, SelectionFollowsTheErrors) {
+  // One draw among rows with relative errors 0.1, 0.2, 0.3, 0.4: over 40000
+  // steps each row is kept with probability e_r / sum e, within 4 standard
+  // errors.
+  std::vector<float> w(4 * 10, 1.0f), q(4 * 10, 1.0f);
+  for (int r = 0; r < 4; ++r)
+    q[r * 10] = 1.0f - (r + 1); // row error (r + 1) / 10
+  const int steps = 40000;
+  std::vector<int> counts(4, 0);
+  for (int s = 0; s < steps; ++s) {
+    std::vector<bool> kept =
+        sqKeptRows(w, q, {4, 10}, 0.75, {42, 7, static_cast<uint32_t>(s)});
+    ASSERT_EQ(std::count(kept.begin(), kept.end(), true), 1);
+    for (int r = 0; r < 4; ++r)
+      counts[r] += kept[r];
+  }
+  for (int r = 0; r < 4; ++r) {
+    double p = (r + 1) / 10.0;
+    double se = std::sqrt(p * (1 - p) / steps);
+    EXPECT_NEAR(counts[r] / double(steps), p, 4 * se) << "row " << r;
+  }
+}
+
+TEST(SQ, WithoutReplacement) {
+  // Two draws among three rows: never the same row twice, and the second
+  // draw renormalizes over the rows left.
+  std::vector<float> w(3 * 4, 1.0f), q(3 * 4, 1.0f);
+  q[0] = 0.0f; q[4] = 0.0f; q[8] = -1.0f; // errors 0.25, 0.25, 0.5
+  int both01 = 0;
+  const int steps = 20000;
+  for (int s = 0; s < steps; ++s) {
+    std::vector<bool> kept =
+        sqKeptRows(w, q, {3, 4}, 1.0 / 3.0, {9, 1, static_cast<uint32_t>(s)});
+    ASSERT_EQ(std::count(kept.begin(), kept.end(), true), 2);
+    both01 += kept[0] && kept[1];
+  }
+  // P(rows 0 and 1) = 2 * 0.25 * (0.25 / 0.75) = 1/6.
+  double p = 1.0 / 6.0, se = std::sqrt(p * (1 - p) / steps);
+  EXPECT_NEAR(both01 / double(steps), p, 4 * se);
+}

@@ -42,6 +42,7 @@ def ConvertLPQToArithPass : Pass<"convert-lpq-to-arith"> {
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::tensor::TensorDialect",
+    "::mlir::scf::SCFDialect",
   ];
 }
 

@@ -206,6 +206,26 @@ std::vector<float> stochasticRound(const std::vector<float> &x,
                                    const RandomStream &random,
                                    const std::vector<int32_t> *scales = nullptr);
 
+/// SQ (Stochastic Quantization, the authors' code rule): which rows (indices
+/// along axis 0) of `w` stay in full precision when `q` is its quantized
+/// form and a fraction `ratio` of the rows is to be quantized. Row r's
+/// relative error is e_r = sum|w - q| / sum|w| (float64 sums in row-major
+/// order; 0 for an all-zero row, NaN rows count as 0). floor((1 - ratio) * N)
+/// draws, roulette without replacement: draw j takes
+/// u = randomBits(seed, stream, step, j) * 2^-32 * T, T the sum of the
+/// unpicked rows' errors in row order, and picks the first unpicked row whose
+/// running sum of errors (row order) exceeds u; a draw with T = 0 picks
+/// nothing.
+std::vector<bool> sqKeptRows(const std::vector<float> &w,
+                             const std::vector<float> &q, const Shape &shape,
+                             double ratio, const RandomStream &random);
+
+/// SQ's hybrid weights: the rows sqKeptRows() keeps come from `w`, the
+/// others from `q`.
+std::vector<float> sqSelect(const std::vector<float> &w,
+                            const std::vector<float> &q, const Shape &shape,
+                            double ratio, const RandomStream &random);
+
 /// The SWA running mean avg + (x - avg) / (n + 1), in float32.
 float average(float avg, float x, int64_t n);
 

@@ -26,6 +26,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/PatternMatch.h"
@@ -661,6 +662,163 @@ struct AverageOpLowering : OpRewritePattern<AverageOp> {
   }
 };
 
+/// SQ's row selection: float64 row errors by a reduction generic, the
+/// roulette draws as sequential scf loops over the rows (their number is
+/// small: one per output channel), the hybrid as an elementwise select.
+struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SQSelectOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    MLIRContext *ctx = b.getContext();
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank();
+    Type f64 = b.getF64Type(), i8 = b.getI8Type();
+    SmallVector<Value> sizes = dimSizes(b, op.getWeights());
+    Value rows = sizes[0];
+    SmallVector<Value> rowSizes = {rows};
+    SmallVector<Value> dynRows =
+        ShapedType::isDynamic(type.getDimSize(0)) ? rowSizes
+                                                  : SmallVector<Value>{};
+    SmallVector<int64_t> rowShape = {type.getDimSize(0)};
+    AffineMap id = b.getMultiDimIdentityMap(rank);
+    AffineMap rowMap = AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx)}, ctx);
+
+    // sum |w - q| and sum |w| per row, in float64 and row-major order.
+    SmallVector<IteratorType> iterators(rank, IteratorType::reduction);
+    iterators[0] = IteratorType::parallel;
+    Value zeros = zeroFilled(b, rowShape, b.getF64Type(), dynRows);
+    auto sums = linalg::GenericOp::create(
+        b, TypeRange{zeros.getType(), zeros.getType()},
+        ValueRange{op.getWeights(), op.getQuantized()},
+        ValueRange{zeros, zeros}, SmallVector<AffineMap>{id, id, rowMap, rowMap},
+        iterators, [&](OpBuilder &nested, Location loc, ValueRange a) {
+          ImplicitLocOpBuilder nb(loc, nested);
+          Value w = arith::ExtFOp::create(nb, f64, a[0]);
+          Value q = arith::ExtFOp::create(nb, f64, a[1]);
+          Value diff = math::AbsFOp::create(nb, arith::SubFOp::create(nb, w, q));
+          linalg::YieldOp::create(
+              nb, ValueRange{arith::AddFOp::create(nb, a[2], diff),
+                             arith::AddFOp::create(nb, a[3],
+                                                   math::AbsFOp::create(nb, w))});
+        });
+    auto rowType = cast<RankedTensorType>(zeros.getType());
+    Value zeroF = arith::ConstantOp::create(b, b.getF64FloatAttr(0.0));
+    Value errors = elementwise(
+        b, rowType, rowSizes, ValueRange{sums.getResult(0), sums.getResult(1)},
+        {b.getMultiDimIdentityMap(1), b.getMultiDimIdentityMap(1)},
+        [&](ImplicitLocOpBuilder &nb, ValueRange a) {
+          Value e = arith::DivFOp::create(nb, a[0], a[1]);
+          Value bad = arith::OrIOp::create(
+              nb,
+              arith::CmpFOp::create(nb, arith::CmpFPredicate::OEQ, a[1], zeroF),
+              arith::CmpFOp::create(nb, arith::CmpFPredicate::UNO, e, e));
+          return Value(arith::SelectOp::create(nb, bad, zeroF, e));
+        });
+
+    // floor((1 - ratio) * rows) draws.
+    Value rowsF = arith::UIToFPOp::create(
+        b, f64, arith::IndexCastOp::create(b, b.getI64Type(), rows));
+    Value keepFraction = arith::ConstantOp::create(
+        b, b.getF64FloatAttr(1.0 - op.getRatio().convertToDouble()));
+    Value draws = arith::IndexCastOp::create(
+        b, b.getIndexType(),
+        arith::FPToSIOp::create(
+            b, b.getI64Type(),
+            math::FloorOp::create(b, arith::MulFOp::create(b, keepFraction,
+                                                           rowsF))));
+    Value zeroI8 = arith::ConstantOp::create(b, b.getIntegerAttr(i8, 0));
+    Value oneI8 = arith::ConstantOp::create(b, b.getIntegerAttr(i8, 1));
+    Value keptEmpty = tensor::EmptyOp::create(b, rowShape, i8, dynRows);
+    Value kept0 = linalg::FillOp::create(b, zeroI8, keptEmpty).getResult(0);
+    Value c0 = arith::ConstantIndexOp::create(b, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, 1);
+    uint32_t stream = op.getStream();
+    auto loop = scf::ForOp::create(
+        b, c0, draws, c1, ValueRange{kept0},
+        [&](OpBuilder &nested, Location loc, Value j, ValueRange iter) {
+          ImplicitLocOpBuilder nb(loc, nested);
+          Value kept = iter[0];
+          auto unpickedError = [&](ImplicitLocOpBuilder &ib, Value n) {
+            Value k = tensor::ExtractOp::create(ib, kept, ValueRange{n});
+            Value e = tensor::ExtractOp::create(ib, errors, ValueRange{n});
+            Value free =
+                arith::CmpIOp::create(ib, arith::CmpIPredicate::eq, k, zeroI8);
+            return std::make_pair(
+                free, Value(arith::SelectOp::create(ib, free, e, zeroF)));
+          };
+          // Sum of the unpicked rows' errors.
+          auto total = scf::ForOp::create(
+              nb, c0, rows, c1, ValueRange{zeroF},
+              [&](OpBuilder &inner, Location l, Value n, ValueRange acc) {
+                ImplicitLocOpBuilder ib(l, inner);
+                Value add = arith::AddFOp::create(
+                    ib, acc[0], unpickedError(ib, n).second);
+                scf::YieldOp::create(ib, add);
+              });
+          // u = R_j * 2^-32 * total.
+          Value j64 = arith::IndexCastOp::create(nb, nb.getI64Type(), j);
+          Value group = arith::ShRUIOp::create(
+              nb, j64, arith::ConstantOp::create(nb, nb.getI64IntegerAttr(2)));
+          Value word = arith::TruncIOp::create(
+              nb, nb.getI32Type(),
+              arith::AndIOp::create(
+                  nb, j64, arith::ConstantOp::create(nb, nb.getI64IntegerAttr(3))));
+          Value bits =
+              emitRandomBits(nb, op.getSeed(), stream, op.getStep(), group, word);
+          Value u = arith::MulFOp::create(
+              nb,
+              arith::MulFOp::create(
+                  nb, arith::UIToFPOp::create(nb, f64, bits),
+                  arith::ConstantOp::create(nb, nb.getF64FloatAttr(0x1p-32))),
+              total.getResult(0));
+          // The first unpicked row whose running error sum exceeds u (rows
+          // while none is found; `rows` as "none").
+          auto search = scf::ForOp::create(
+              nb, c0, rows, c1, ValueRange{rows, zeroF},
+              [&](OpBuilder &inner, Location l, Value n, ValueRange acc) {
+                ImplicitLocOpBuilder ib(l, inner);
+                auto [free, e] = unpickedError(ib, n);
+                Value searching = arith::CmpIOp::create(
+                    ib, arith::CmpIPredicate::eq, acc[0], rows);
+                Value running = arith::AddFOp::create(ib, acc[1], e);
+                Value hit = arith::AndIOp::create(
+                    ib, arith::AndIOp::create(ib, searching, free),
+                    arith::CmpFOp::create(ib, arith::CmpFPredicate::OGT,
+                                          running, u));
+                Value found = arith::SelectOp::create(ib, hit, n, acc[0]);
+                Value nextRunning =
+                    arith::SelectOp::create(ib, searching, running, acc[1]);
+                scf::YieldOp::create(ib, ValueRange{found, nextRunning});
+              });
+          Value picked = search.getResult(0);
+          Value any = arith::CmpIOp::create(nb, arith::CmpIPredicate::ult,
+                                            picked, rows);
+          auto update = scf::IfOp::create(
+              nb, any,
+              [&](OpBuilder &inner, Location l) {
+                Value set = tensor::InsertOp::create(inner, l, oneI8, kept,
+                                                     ValueRange{picked});
+                scf::YieldOp::create(inner, l, set);
+              },
+              [&](OpBuilder &inner, Location l) {
+                scf::YieldOp::create(inner, l, kept);
+              });
+          scf::YieldOp::create(nb, update.getResult(0));
+        });
+    Value keptRows = loop.getResult(0);
+    Value hybrid = elementwise(
+        b, type, sizes, ValueRange{op.getWeights(), op.getQuantized(), keptRows},
+        {id, id, rowMap}, [&](ImplicitLocOpBuilder &nb, ValueRange a) {
+          Value keep =
+              arith::CmpIOp::create(nb, arith::CmpIPredicate::ne, a[2], zeroI8);
+          return Value(arith::SelectOp::create(nb, keep, a[0], a[1]));
+        });
+    rewriter.replaceOp(op, hybrid);
+    return success();
+  }
+};
+
 struct ConvertLPQToArithPass
     : mlir::lpq::impl::ConvertLPQToArithPassBase<ConvertLPQToArithPass> {
   using Base::Base;
@@ -685,6 +843,6 @@ struct ConvertLPQToArithPass
 
 void mlir::lpq::populateLPQToArithPatterns(RewritePatternSet &patterns) {
   patterns.add<QuantizeOpLowering, StochasticRoundOpLowering,
-               BlockScaleOpLowering, AverageOpLowering>(
+               BlockScaleOpLowering, AverageOpLowering, SQSelectOpLowering>(
       patterns.getContext());
 }

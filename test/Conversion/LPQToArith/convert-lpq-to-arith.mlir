@@ -195,3 +195,24 @@ func.func @block_whole_tensor(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
   %0 = lpq.quantize %x : tensor<4x10xf32> to #lpq.block<8>
   return %0 : tensor<4x10xf32>
 }
+
+// -----
+
+/// SQ selection: float64 row errors (one reduction generic), the roulette as
+/// scf loops (draws x rows) with Philox, the hybrid as a select.
+// CHECK-LABEL: func @sq_select
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.extf %{{.*}} : f32 to f64
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: arith.mului_extended
+// CHECK: scf.for
+// CHECK: scf.if
+// CHECK: tensor.insert
+// CHECK: linalg.generic
+// CHECK: arith.select
+// CHECK-NOT: lpq.sq_select
+func.func @sq_select(%w: tensor<8x4xf32>, %q: tensor<8x4xf32>, %seed: i64, %step: i32) -> tensor<8x4xf32> {
+  %h = lpq.sq_select %w, %q, %seed, %step : tensor<8x4xf32> ratio 0.75 stream 2
+  return %h : tensor<8x4xf32>
+}

@@ -269,3 +269,19 @@ func.func @f(%a: tensor<4xf32>, %x: tensor<5xf32>, %n: i32) -> tensor<4xf32> {
   %0 = "lpq.average"(%a, %x, %n) : (tensor<4xf32>, tensor<5xf32>, i32) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @sq_ratio(%w: tensor<8x4xf32>, %s: i64, %t: i32) -> tensor<8x4xf32> {
+  // expected-error @+1 {{ratio must be in [0, 1], got 1.5}}
+  %h = lpq.sq_select %w, %w, %s, %t : tensor<8x4xf32> ratio 1.5 stream 0
+  return %h : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @sq_rank(%w: tensor<f32>, %s: i64, %t: i32) -> tensor<f32> {
+  // expected-error @+1 {{needs a tensor of rank >= 1 (rows along dim 0)}}
+  %h = lpq.sq_select %w, %w, %s, %t : tensor<f32> ratio 0.5 stream 0
+  return %h : tensor<f32>
+}

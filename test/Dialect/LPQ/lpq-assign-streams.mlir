@@ -28,3 +28,13 @@ func.func @b(%x: tensor<4xf32>, %seed: i64, %step: i32) -> tensor<4xf32> {
   %1 = lpq.stochastic_round %0, %seed, %step : tensor<4xf32> to #lpq.fixed<8, 3> stream 2
   return %1 : tensor<4xf32>
 }
+
+/// SQ selection ops share the stream space.
+// CHECK-LABEL: func @sq
+// CHECK: lpq.stochastic_round {{.*}} stream 7
+// CHECK: lpq.sq_select {{.*}} stream 4
+func.func @sq(%x: tensor<4x4xf32>, %seed: i64, %step: i32) -> tensor<4x4xf32> {
+  %0 = lpq.stochastic_round %x, %seed, %step : tensor<4x4xf32> to #lpq.fixed<8, 4> stream 7
+  %1 = lpq.sq_select %x, %0, %seed, %step : tensor<4x4xf32> ratio 0.5 stream 7
+  return %1 : tensor<4x4xf32>
+}

@@ -100,3 +100,12 @@ func.func @alias(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %0 = lpq.quantize %x : tensor<2x2xf32> to #w
   return %0 : tensor<2x2xf32>
 }
+
+/// SQ's selection op round-trips.
+// CHECK-LABEL: func @sq_select
+// CHECK: lpq.sq_select %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<8x4xf32> ratio 7.500000e-01 stream 2
+func.func @sq_select(%w: tensor<8x4xf32>, %seed: i64, %step: i32) -> tensor<8x4xf32> {
+  %q = lpq.quantize %w : tensor<8x4xf32> to #lpq.binary
+  %h = lpq.sq_select %w, %q, %seed, %step : tensor<8x4xf32> ratio 0.75 stream 2
+  return %h : tensor<8x4xf32>
+}

@@ -210,6 +210,15 @@ LogicalResult StochasticRoundOp::verify() {
                          getScales());
 }
 
+LogicalResult SQSelectOp::verify() {
+  double ratio = getRatio().convertToDouble();
+  if (!(ratio >= 0.0 && ratio <= 1.0))
+    return emitOpError() << "ratio must be in [0, 1], got " << ratio;
+  if (getType().getRank() < 1)
+    return emitOpError("needs a tensor of rank >= 1 (rows along dim 0)");
+  return success();
+}
+
 OpFoldResult StochasticRoundOp::fold(FoldAdaptor adaptor) {
   if (isNoOp(getInput(), getFormat(), getScales()))
     return getInput();

@@ -24,25 +24,38 @@ struct LPQAssignStreamsPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<StochasticRoundOp> ops;
-    getOperation().walk([&](StochasticRoundOp op) { ops.push_back(op); });
+    // Every op that draws random bits: stochastic rounding and SQ's
+    // selection share one stream space.
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<StochasticRoundOp, SQSelectOp>(op))
+        ops.push_back(op);
+    });
+    auto streamOf = [](Operation *op) {
+      return static_cast<uint32_t>(
+          op->getAttrOfType<IntegerAttr>("stream").getInt());
+    };
+    auto setStream = [](Operation *op, uint32_t stream) {
+      op->setAttr("stream", IntegerAttr::get(
+                                IntegerType::get(op->getContext(), 32), stream));
+    };
     if (renumber) {
       uint32_t next = 0;
-      for (StochasticRoundOp op : ops)
-        op.setStream(next++);
+      for (Operation *op : ops)
+        setStream(op, next++);
       return;
     }
     llvm::DenseSet<uint32_t> used;
-    SmallVector<StochasticRoundOp> duplicates;
-    for (StochasticRoundOp op : ops)
-      if (!used.insert(op.getStream()).second)
+    SmallVector<Operation *> duplicates;
+    for (Operation *op : ops)
+      if (!used.insert(streamOf(op)).second)
         duplicates.push_back(op);
     uint32_t next = 0;
-    for (StochasticRoundOp op : duplicates) {
+    for (Operation *op : duplicates) {
       while (used.contains(next))
         ++next;
       used.insert(next);
-      op.setStream(next);
+      setStream(op, next);
     }
   }
 };

@@ -85,6 +85,40 @@ def LPQ_StochasticRoundOp : LPQ_Op<"stochastic_round",
   let hasFolder = 1;
 }
 
+def LPQ_SQSelectOp : LPQ_Op<"sq_select",
+    [Pure, AllTypesMatch<["weights", "quantized", "result"]>]> {
+  let summary = "Stochastic Quantization: hybrid weights, rows kept in full "
+                "precision by error-proportional roulette";
+  let description = [{
+    SQ (Dong et al., BMVC 2017; the authors' code rule): `quantized` is
+    `weights` rounded onto a format (BWN or TWN in the paper). Each row r
+    (index along dim 0) has the relative error
+    e_r = sum|w - q| / sum|w| (float64, row-major order; 0 for an all-zero
+    row). floor((1 - `ratio`) * rows) rows are kept in full precision, drawn
+    by roulette without replacement with probability proportional to e_r:
+    draw j uses u = R_j * 2^-32 * (sum of the unpicked rows' errors), R_j
+    the 32 random bits that `lpq.stochastic_round` would use for element j
+    with the same `seed`, `step` and `stream`, and picks the first unpicked
+    row whose running error sum exceeds u. The result takes the kept rows
+    from `weights` and the others from `quantized`. `ratio` = 1 quantizes
+    every row.
+
+    Example:
+    ```mlir
+    %q = lpq.quantize %w : tensor<64x256xf32> to #lpq.binary
+    %h = lpq.sq_select %w, %q, %seed, %step : tensor<64x256xf32> ratio 0.75 stream 4
+    ```
+  }];
+  let arguments = (ins LPQ_F32Tensor:$weights, LPQ_F32Tensor:$quantized,
+                       I64:$seed, I32:$step, F64Attr:$ratio, I32Attr:$stream);
+  let results = (outs LPQ_F32Tensor:$result);
+  let assemblyFormat = [{
+    $weights `,` $quantized `,` $seed `,` $step `:` type($result)
+    `ratio` $ratio `stream` $stream attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 def LPQ_BlockScaleOp : LPQ_Op<"block_scale",
     [Pure, InferTypeOpAdaptor]> {
   let summary = "Per-block exponents of a block or MX format";

@@ -10,7 +10,7 @@
 include "mlir/Pass/PassBase.td"
 
 def LPQAssignStreamsPass : Pass<"lpq-assign-streams", "::mlir::ModuleOp"> {
-  let summary = "Give every stochastic rounding op its own random stream";
+  let summary = "Give every stochastic rounding and SQ selection op its own random stream";
   let description = [{
     Stochastic rounding draws its random bits from Philox4x32-10 with the
     op's `stream` id in the counter, so two ops with the same id, seed and
