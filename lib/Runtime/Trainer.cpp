@@ -191,6 +191,19 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
       p.data<float>()[i] = static_cast<float>((2 * rng.uniform() - 1) * bound);
     stepArgs.push_back(Argument::of(std::move(p)));
   }
+  if (!options.initParams.empty())
+    for (unsigned k = 0; k < numParams; ++k) {
+      std::string path = options.initParams + std::to_string(k) + ".npy";
+      std::optional<Array> p = readNpy(path, error);
+      if (!p)
+        return std::nullopt;
+      if (p->dtype != DType::F32 || p->shape != stepArgs[k].array->shape) {
+        error = "'" + path + "' does not match parameter #" +
+                std::to_string(k) + "'s float32 shape";
+        return std::nullopt;
+      }
+      stepArgs[k] = Argument::of(std::move(*p));
+    }
   for (unsigned k = 0; k < numParams; ++k)
     stepArgs.push_back(
         Argument::of(Array::zeros(DType::F32, shapeOf(stepType->getInput(k)))));
@@ -334,6 +347,11 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
     log.flush();
     metrics.push_back(m);
   }
+  if (!options.saveParams.empty())
+    for (unsigned k = 0; k < numParams; ++k)
+      if (!writeNpy(options.saveParams + std::to_string(k) + ".npy",
+                    *stepArgs[k].array, error))
+        return std::nullopt;
   return metrics;
 }
 

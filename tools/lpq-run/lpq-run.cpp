@@ -212,6 +212,15 @@ static cl::opt<int64_t> averageFrom(
     "average-from", cl::sub(trainCommand),
     cl::desc("synthetic-regression: average every step from this step on"),
     cl::init(1000));
+static cl::opt<std::string> initParams(
+    "init-params", cl::sub(trainCommand),
+    cl::desc("Start from the parameters PREFIX<k>.npy (e.g. the previous SQ "
+             "stage's)"),
+    cl::value_desc("PREFIX"));
+static cl::opt<std::string> saveParams(
+    "save-params", cl::sub(trainCommand),
+    cl::desc("Write the final parameters to PREFIX<k>.npy"),
+    cl::value_desc("PREFIX"));
 static cl::opt<bool> noProgress("no-progress", cl::sub(trainCommand),
                                 cl::desc("No progress bar"));
 static cl::opt<int> trainThreads("num-threads", cl::sub(trainCommand),
@@ -293,6 +302,8 @@ static int runTraining(ModuleOp module) {
   options.trainLimit = trainLimit;
   options.testLimit = testLimit;
   options.progress = !noProgress && llvm::errs().is_displayed();
+  options.initParams = initParams;
+  options.saveParams = saveParams;
   if (epochs < 1 || learningRate <= 0)
     return fail("--epochs must be >= 1 and --lr > 0");
 

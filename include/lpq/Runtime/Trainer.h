@@ -50,6 +50,11 @@ struct TrainOptions {
   int64_t trainLimit = 0, testLimit = 0;
   /// Print a progress bar (otherwise one line per epoch).
   bool progress = true;
+  /// Start from the parameters in PREFIX<k>.npy instead of a random
+  /// initialization (e.g. SQ's next stage); empty: random.
+  std::string initParams;
+  /// Write the final parameters to PREFIX<k>.npy; empty: do not.
+  std::string saveParams;
 };
 
 /// One epoch's results. Accuracies are fractions; NaN where not measured.

@@ -5,7 +5,7 @@
 // RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp word-length=1" 2>&1 | FileCheck %s --check-prefix=WL
 // RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="forward=model" 2>&1 | FileCheck %s --check-prefix=NOFWD
 
-// RECIPE: error: lpq-train-step: unknown recipe 'adam' (expected fp32, sgd-lp or swalp)
+// RECIPE: error: lpq-train-step: unknown recipe 'adam' (expected fp32, sgd-lp, swalp, bwn, twn, sq-bwn or sq-twn)
 // FORMAT: W format '#lpq.foo' is not an lpq format attribute
 // ROUNDING: error: lpq-train-step: unknown rounding 'sideways' for G
 // WL: error: lpq-train-step: word-length must be in [2, 25], got 1
@@ -75,3 +75,5 @@ func.func @forward(%x: tensor<4xf32>, %p: tensor<4xf32> {lpq.param}) -> tensor<4
 func.func @forward(%x: tensor<4x3xf32>, %p: tensor<4x3xi32> {lpq.param}) -> tensor<4x3xf32> {
   return %x : tensor<4x3xf32>
 }
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=sq-bwn sq-ratio=2" 2>&1 | FileCheck %s --check-prefix=RATIO
+// RATIO: error: lpq-train-step: sq-ratio must be in [0, 1], got 2

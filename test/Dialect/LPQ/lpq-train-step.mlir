@@ -85,3 +85,23 @@
 // GPU: .entry
 // GPU: llvm.func @train_step(
 // GPU: gpu.launch_func
+
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=bwn" | FileCheck %s --check-prefix=BWN
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=sq-twn sq-ratio=0.75" | FileCheck %s --check-prefix=SQTWN
+/// With recipe bwn, weight matrices go through #lpq.binary (deterministic), the bias and
+/// everything else float32.
+// BWN-LABEL: func.func @train_step(
+// BWN-SAME: %[[W:[a-z0-9]+]]: tensor<5x6xf32>, %[[B:[a-z0-9]+]]: tensor<5xf32>, %[[W2:[a-z0-9]+]]: tensor<3x5xf32>,
+// BWN: lpq.quantize %[[W]] : tensor<5x6xf32> to #lpq.binary {lpq.role = "W"}
+// BWN-NOT: lpq.quantize %[[B]]
+// BWN: lpq.quantize %[[W2]] : tensor<3x5xf32> to #lpq.binary {lpq.role = "W"}
+// BWN-NOT: lpq.stochastic_round
+// BWN-NOT: lpq.sq_select
+// BWN: return
+/// With recipe sq-twn, TWN, then the selection of full-precision rows, one stream each.
+// SQTWN-LABEL: func.func @train_step(
+// SQTWN: %[[Q:.*]] = lpq.quantize %[[W:[a-z0-9]+]] : tensor<5x6xf32> to #lpq.ternary {lpq.role = "W"}
+// SQTWN: lpq.sq_select %[[W]], %[[Q]], %{{.*}}, %{{.*}} : tensor<5x6xf32> ratio 7.500000e-01 stream 0
+// SQTWN: lpq.sq_select {{.*}} : tensor<3x5xf32> ratio 7.500000e-01 stream 1
+// SQTWN-LABEL: func.func @evaluate(
+// SQTWN: lpq.sq_select {{.*}} stream 2

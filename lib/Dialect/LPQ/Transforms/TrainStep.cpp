@@ -43,8 +43,11 @@ struct RoleQuantizer {
 };
 
 /// One exponent per tensor for a block format that has one per row, for
-/// vectors.
+/// vectors; no quantizer at all for vectors under a row format (BWN/TWN
+/// leave biases in full precision).
 FormatAttrInterface forRank(FormatAttrInterface format, int64_t rank) {
+  if (isa<BinaryAttr, TernaryAttr>(format) && rank <= 1)
+    return {};
   auto block = dyn_cast<BlockAttr>(format);
   if (!block || rank != 1 || block.getBlocking() != numerics::Blocking::Kind::Axes)
     return format;
@@ -68,6 +71,8 @@ public:
       return x;
     auto type = cast<RankedTensorType>(x.getType());
     FormatAttrInterface format = forRank(q.format, type.getRank());
+    if (!format)
+      return x;
     Operation *op;
     if (q.stochastic)
       op = StochasticRoundOp::create(b, type, x, seed, step, format,
@@ -78,8 +83,18 @@ public:
                               RoundingAttr::get(b.getContext(), q.rounding),
                               Value());
     op->setAttr("lpq.role", b.getStringAttr(kRoleNames[role]));
-    return op->getResult(0);
+    Value result = op->getResult(0);
+    // SQ: only a fraction of the rows quantized, the others kept in full
+    // precision, chosen by lpq.sq_select.
+    if (role == W && sqRatio < 1.0 && isa<BinaryAttr, TernaryAttr>(format))
+      result = SQSelectOp::create(b, type, x, result, seed, step,
+                                  b.getF64FloatAttr(sqRatio),
+                                  b.getI32IntegerAttr(nextStream++));
+    return result;
   }
+
+  /// Fraction of each weight's rows that SQ quantizes (1: all).
+  double sqRatio = 1.0;
 
   /// Clones the body of `forward` with `args` for its arguments, weights
   /// through Q_W and activations entering contractions through Q_A. Returns
@@ -358,17 +373,35 @@ struct LPQTrainStepPass
     : mlir::lpq::impl::LPQTrainStepPassBase<LPQTrainStepPass> {
   using Base::Base;
 
+  bool sqRecipe() const { return recipe == "sq-bwn" || recipe == "sq-twn"; }
+
   /// The recipe's quantizers with the per-role overrides applied.
   FailureOr<SmallVector<RoleQuantizer>> buildRoles() {
     MLIRContext *ctx = &getContext();
     SmallVector<RoleQuantizer> roles(NumRoles);
-    if (recipe != "fp32" && recipe != "sgd-lp" && recipe != "swalp") {
+    bool sq = recipe == "sq-bwn" || recipe == "sq-twn";
+    bool rowFormat = sq || recipe == "bwn" || recipe == "twn";
+    if (recipe != "fp32" && recipe != "sgd-lp" && recipe != "swalp" &&
+        !rowFormat) {
       getOperation().emitError()
           << "lpq-train-step: unknown recipe '" << recipe
-          << "' (expected fp32, sgd-lp or swalp)";
+          << "' (expected fp32, sgd-lp, swalp, bwn, twn, sq-bwn or sq-twn)";
       return failure();
     }
-    if (recipe != "fp32") {
+    if (!(sqRatio >= 0.0 && sqRatio <= 1.0)) {
+      getOperation().emitError()
+          << "lpq-train-step: sq-ratio must be in [0, 1], got "
+          << static_cast<double>(sqRatio);
+      return failure();
+    }
+    if (rowFormat) {
+      // BWN / TWN weights for the forward pass, straight-through gradients
+      // to the real weights, everything else in float32.
+      bool binary = recipe == "bwn" || recipe == "sq-bwn";
+      roles[W].format = binary ? FormatAttrInterface(BinaryAttr::get(ctx, 0))
+                               : FormatAttrInterface(TernaryAttr::get(ctx, llvm::APFloat(0.7), 0));
+      roles[W].stochastic = false;
+    } else if (recipe != "fp32") {
       if (wordLength < 2 || wordLength > 25) {
         getOperation().emitError()
             << "lpq-train-step: word-length must be in [2, 25], got "
@@ -524,6 +557,7 @@ struct LPQTrainStepPass
       unsigned tail = 2 * numParams + dataTypes.size();
       Value labels = args[tail], lr = args[tail + 1];
       StepBuilder sb(b, *roles, nextStream);
+      sb.sqRatio = sqRecipe() ? static_cast<double>(sqRatio) : 1.0;
       sb.seed = args[tail + 2];
       sb.step = args[tail + 3];
 
@@ -589,6 +623,7 @@ struct LPQTrainStepPass
       b.setInsertionPointToStart(entry);
       ValueRange args = entry->getArguments();
       StepBuilder sb(b, *roles, nextStream);
+      sb.sqRatio = sqRecipe() ? static_cast<double>(sqRatio) : 1.0;
       sb.seed = args[args.size() - 2];
       sb.step = args.back();
       SmallVector<Operation *> ops;

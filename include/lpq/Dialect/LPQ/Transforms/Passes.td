@@ -158,7 +158,17 @@ def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
       tensors of rank >= 2 and one per tensor for vectors; A and E one per
       tensor. `swalp` differs from `sgd-lp` only in how it is trained
       (`lpq-run train` averages its iterates); the module records the recipe
-      in the `lpq.recipe` module attribute.
+      in the `lpq.recipe` module attribute;
+    - `bwn`, `twn`: the weights of rank >= 2 go through BWN
+      (`#lpq.binary`) or TWN (`#lpq.ternary`) in the forward pass, per row
+      of dim 0; biases and everything else stay float32; the gradient with
+      respect to the quantized weight updates the real one
+      (straight-through);
+    - `sq-bwn`, `sq-twn`: Stochastic Quantization: only a fraction
+      `sq-ratio` of each weight's rows is quantized, the rows kept in full
+      precision chosen each step by `lpq.sq_select` (error-proportional
+      roulette, its own stream). SQ's stages (0.5, 0.75, 0.875, 1.0) are
+      separate compilations, each training from the previous weights.
 
     Each role's format can be replaced (`w-format` ... `acc-format`: an lpq
     format attribute, or `none`) and its rounding changed (`w-rounding` ...:
@@ -177,7 +187,9 @@ def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
     Option<"forwardName", "forward", "std::string", /*default=*/"\"forward\"",
            "The forward function">,
     Option<"recipe", "recipe", "std::string", /*default=*/"\"fp32\"",
-           "fp32, sgd-lp or swalp">,
+           "fp32, sgd-lp, swalp, bwn, twn, sq-bwn or sq-twn">,
+    Option<"sqRatio", "sq-ratio", "double", /*default=*/"0.5",
+           "sq-bwn / sq-twn: fraction of each weight's rows quantized">,
     Option<"loss", "loss", "std::string", /*default=*/"\"cross-entropy\"",
            "cross-entropy (integer labels) or mse (float targets)">,
     Option<"wordLength", "word-length", "int", /*default=*/"8",
