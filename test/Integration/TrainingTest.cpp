@@ -100,6 +100,16 @@ TEST(Training, Float32MLP) {
   EXPECT_GE(m[1].testAccuracy, 0.80);
 }
 
+TEST(Training, BinaryWeightMLP) {
+  if (!haveData())
+    GTEST_SKIP() << "Fashion-MNIST missing (apt-get install "
+                    "dataset-fashion-mnist)";
+  // BWN weights in the forward pass, straight-through to float32 weights.
+  std::vector<EpochMetrics> m = trainMLP("recipe=bwn", 0);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_GE(m[1].testAccuracy, 0.75);
+}
+
 TEST(Training, SWALPMLPIsReproducible) {
   if (!haveData())
     GTEST_SKIP() << "Fashion-MNIST missing (apt-get install "
