@@ -47,6 +47,13 @@ struct LPQGPUPrepareLoopsPass
       else if (auto f = dyn_cast<scf::ForOp>(op); f && touchesMemory(f))
         serials.push_back(f);
     }
+    for (scf::ForOp f : serials)
+      if (f.getNumResults() != 0) {
+        f.emitOpError("lpq-gpu-prepare-loops: a sequential loop that reads "
+                      "memory and returns values cannot be moved onto the "
+                      "device yet (e.g. lpq.sq_select's row selection)");
+        return signalPassFailure();
+      }
     for (scf::ParallelOp p : parallels) {
       SmallVector<int64_t> sizes(p.getNumLoops(), 1);
       sizes.back() = blockSize;
