@@ -7,13 +7,16 @@
 # (default 5), MODEL (default mlp). Outputs in results/sq/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OPT=build/bin/lpq-opt
-RUN=build/bin/lpq-run
 OUT=results/sq
+# Private copies: rebuilding lpq during a long run must not swap the tools.
+mkdir -p "$OUT/bin"
+cp build/bin/lpq-opt build/bin/lpq-run "$OUT/bin/"
+OPT=$OUT/bin/lpq-opt
+RUN=$OUT/bin/lpq-run
 EPOCHS=${EPOCHS:-5}
 MODEL=${MODEL:-mlp}
 SEEDS=("${@:-0}")
-mkdir -p "$OUT"
+
 final() { awk '/^final test accuracy/ { s = $4; gsub(/[%,]/, "", s); print s }' "$1"; }
 
 echo "| seed | fp32 | BWN | SQ-BWN | TWN | SQ-TWN |"

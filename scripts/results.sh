@@ -8,11 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}
-OPT=build/bin/lpq-opt
-RUN=build/bin/lpq-run
 OUT=results
 SEED=${SEED:-0}
-mkdir -p "$OUT"
+# Private copies: rebuilding lpq during a long run must not swap the tools.
+mkdir -p "$OUT/bin"
+cp build/bin/lpq-opt build/bin/lpq-run "$OUT/bin/"
+OPT=$OUT/bin/lpq-opt
+RUN=$OUT/bin/lpq-run
 
 # train NAME MODEL PASS-OPTIONS EPOCHS [lpq-run options...]: prints
 # "SGD% SWA%" (SWA "-" without averaging).
