@@ -290,7 +290,14 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
       stepArgs[stepIndex] = Argument::ofInteger(step++);
       if (!jit.runInto("train_step", stepArgs, results, error))
         return std::nullopt;
-      lossSum += results[0].data<float>()[0];
+      float loss = results[0].data<float>()[0];
+      if (!std::isfinite(loss)) {
+        error = "training diverged: the loss is " + std::to_string(loss) +
+                " at step " + std::to_string(step - 1) + " (epoch " +
+                std::to_string(epoch + 1) + "); try a smaller --lr";
+        return std::nullopt;
+      }
+      lossSum += loss;
       correct += countCorrect(results[1], labels, batch);
       for (unsigned k = 0; k < 2 * numParams; ++k)
         std::swap(*stepArgs[k].array, results[2 + k]);

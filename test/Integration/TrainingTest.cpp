@@ -133,6 +133,35 @@ TEST(Training, SWALPMLPIsReproducible) {
   EXPECT_NE(a[1].trainLoss, c[1].trainLoss);
 }
 
+TEST(Training, DivergenceStopsWithAClearError) {
+  if (!haveData())
+    GTEST_SKIP() << "Fashion-MNIST missing (apt-get install "
+                    "dataset-fashion-mnist)";
+  lpq::registerLPQPasses();
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(
+      std::string(LPQ_SOURCE_DIR) + "/examples/logreg.mlir", &context());
+  ASSERT_TRUE(module);
+  PassManager pm(&context());
+  ASSERT_TRUE(succeeded(
+      parsePassPipeline("lpq-train-step{recipe=fp32}", pm, llvm::errs())));
+  ASSERT_TRUE(succeeded(pm.run(*module)));
+  std::string error;
+  std::optional<TrainableModule> info = inspectTrainableModule(*module, error);
+  ASSERT_TRUE(info) << error;
+  std::unique_ptr<JitModule> jit = JitModule::compile(*module, {}, error);
+  ASSERT_TRUE(jit) << error;
+  TrainOptions options;
+  options.dataDir = lpq::data::kFashionMNISTDir;
+  options.epochs = 1;
+  options.lr = 1e30;
+  options.trainLimit = 1280;
+  options.testLimit = 128;
+  options.progress = false;
+  EXPECT_FALSE(train(*jit, *info, options, llvm::nulls(), error));
+  EXPECT_NE(error.find("training diverged"), std::string::npos) << error;
+  EXPECT_NE(error.find("smaller --lr"), std::string::npos) << error;
+}
+
 TEST(Training, MissingDataNamesThePackage) {
   lpq::registerLPQPasses();
   std::string error;
