@@ -35,15 +35,15 @@ using namespace mlir::lpq;
 using linalg::GenericOp;
 using utils::IteratorType;
 
-LogicalResult
-autodiff::generalizeLinalgOps(SmallVectorImpl<Operation *> &ops) {
+LogicalResult autodiff::generalizeLinalgOps(SmallVectorImpl<Operation *> &ops) {
   for (Operation *&op : ops) {
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
     if (!linalgOp || isa<GenericOp>(op))
       continue;
     IRRewriter rewriter(op->getContext());
     rewriter.setInsertionPoint(op);
-    FailureOr<GenericOp> generic = linalg::generalizeNamedOp(rewriter, linalgOp);
+    FailureOr<GenericOp> generic =
+        linalg::generalizeNamedOp(rewriter, linalgOp);
     if (failed(generic))
       return op->emitOpError("cannot be expressed as a linalg.generic, so "
                              "lpq cannot differentiate it");
@@ -56,25 +56,32 @@ Value autodiff::zerosLike(OpBuilder &b, Location loc, Value like) {
   auto type = cast<RankedTensorType>(like.getType());
   Value empty = tensor::EmptyOp::create(
       b, loc, tensor::getMixedSizes(b, loc, like), type.getElementType());
-  Value zero = arith::ConstantOp::create(
-      b, loc, b.getZeroAttr(type.getElementType()));
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
   return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 }
 
-Value autodiff::addTensors(OpBuilder &b, Location loc, Value x, Value y) {
-  auto type = cast<RankedTensorType>(x.getType());
+Value autodiff::elementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                            ScalarBodyFn body) {
+  auto type = cast<RankedTensorType>(inputs[0].getType());
   AffineMap id = b.getMultiDimIdentityMap(type.getRank());
   Value empty = tensor::EmptyOp::create(
-      b, loc, tensor::getMixedSizes(b, loc, x), type.getElementType());
+      b, loc, tensor::getMixedSizes(b, loc, inputs[0]), type.getElementType());
   return GenericOp::create(
-             b, loc, TypeRange{type}, ValueRange{x, y}, ValueRange{empty},
-             SmallVector<AffineMap>(3, id),
+             b, loc, TypeRange{type}, inputs, ValueRange{empty},
+             SmallVector<AffineMap>(inputs.size() + 1, id),
              SmallVector<IteratorType>(type.getRank(), IteratorType::parallel),
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               Value s = arith::AddFOp::create(nb, l, args[0], args[1]);
-               linalg::YieldOp::create(nb, l, s);
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, body(nb, l, args));
              })
       .getResult(0);
+}
+
+Value autodiff::addTensors(OpBuilder &b, Location loc, Value x, Value y) {
+  return elementwise(b, loc, {x, y},
+                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       return arith::AddFOp::create(nb, l, a[0], a[1]);
+                     });
 }
 
 namespace {
@@ -127,9 +134,8 @@ private:
   void minMax(Value x, Value y, Value d, bool isMax) {
     Value zero = constant(d.getType(), 0.0);
     Value half = mul(d, constant(d.getType(), 0.5));
-    Value xWins = cmp(isMax ? arith::CmpFPredicate::OGT
-                            : arith::CmpFPredicate::OLT,
-                      x, y);
+    Value xWins = cmp(
+        isMax ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT, x, y);
     Value tie = cmp(arith::CmpFPredicate::OEQ, x, y);
     Value dx = select(xWins, d, select(tie, half, zero));
     Value dy = select(xWins, zero, select(tie, half, d));
@@ -174,8 +180,8 @@ private:
       accumulate(operand(0), div(mul(d, constant(d.getType(), 0.5)), y));
     } else if (isa<math::AbsFOp>(op)) {
       Value zero = constant(d.getType(), 0.0);
-      Value sign = select(cmp(arith::CmpFPredicate::OLT, operand(0), zero),
-                          neg(d), d);
+      Value sign =
+          select(cmp(arith::CmpFPredicate::OLT, operand(0), zero), neg(d), d);
       accumulate(operand(0), sign);
     } else if (llvm::any_of(op->getOperandTypes(), llvm::IsaPred<FloatType>)) {
       return op->emitOpError(
@@ -299,8 +305,8 @@ Value emitGenericAdjoint(OpBuilder &b, GenericOp op, const GenericShape &shape,
         Value acc = args.back();
         Value d = reverse.adjointOf(
             args[op.getMatchingBlockArgument(&operand).getArgNumber()]);
-        Value result = d ? arith::AddFOp::create(nb, l, acc, d).getResult()
-                         : acc;
+        Value result =
+            d ? arith::AddFOp::create(nb, l, acc, d).getResult() : acc;
         linalg::YieldOp::create(nb, l, result);
       });
   return generic.getResult(0);
@@ -342,7 +348,8 @@ autodiff::emitReversePass(OpBuilder &b, ArrayRef<Operation *> forward,
                      [&](Value v) { return active.contains(v); }))
       for (Value r : op->getResults())
         if (isa<RankedTensorType>(r.getType()) &&
-            isa<FloatType>(cast<RankedTensorType>(r.getType()).getElementType()))
+            isa<FloatType>(
+                cast<RankedTensorType>(r.getType()).getElementType()))
           active.insert(r);
 
   DenseMap<Value, Value> adjoints;
@@ -372,8 +379,8 @@ autodiff::emitReversePass(OpBuilder &b, ArrayRef<Operation *> forward,
         return failure();
       for (OpOperand *in : generic.getDpsInputOperands())
         if (active.contains(in->get()))
-          accumulate(in->get(),
-                     emitGenericAdjoint(b, generic, *shape, *in, d), loc);
+          accumulate(in->get(), emitGenericAdjoint(b, generic, *shape, *in, d),
+                     loc);
       OpOperand *init = generic.getDpsInitOperand(0);
       if (active.contains(init->get())) {
         if (shape->combine == Combine::Sum)

@@ -14,6 +14,7 @@
 #include "llvm/Support/Program.h"
 
 #include <chrono>
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::lpq::runtime;
@@ -86,11 +87,32 @@ void truncate(lpq::data::Split &split, int64_t limit) {
   split.labels.bytes.resize(limit * sizeof(int32_t));
 }
 
-/// `v` with 7 significant digits (enough to tell float32 values apart).
-std::string formatNumber(double v) {
+/// `v` with 7 significant digits (enough to tell float32 values apart);
+/// `nanText` for NaN (the value not measured).
+std::string formatNumber(double v, const char *nanText) {
+  if (std::isnan(v))
+    return nanText;
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.7g", v);
   return buffer;
+}
+
+/// A file opened for writing, or null with `error` set.
+std::unique_ptr<llvm::raw_fd_ostream> openForWriting(const std::string &path,
+                                                     std::string &error) {
+  std::error_code ec;
+  auto os = std::make_unique<llvm::raw_fd_ostream>(path, ec);
+  if (ec) {
+    error = "cannot write '" + path + "': " + ec.message();
+    return nullptr;
+  }
+  return os;
+}
+
+/// Shuffles `order` in place (Fisher-Yates with `rng`).
+void shuffle(std::vector<int64_t> &order, Rng &rng) {
+  for (size_t i = order.size(); i > 1; --i)
+    std::swap(order[i - 1], order[rng.below(i)]);
 }
 
 } // namespace
@@ -183,7 +205,8 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
         fanIn *= shape[d];
       bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
     } else if (bound == 0) {
-      bound = 1.0 / std::sqrt(static_cast<double>(shape.empty() ? 1 : shape[0]));
+      bound =
+          1.0 / std::sqrt(static_cast<double>(shape.empty() ? 1 : shape[0]));
     }
     // PyTorch's default for linear and conv layers: U(-1/sqrt(fan_in),
     // 1/sqrt(fan_in)) for weights and for the bias that follows them.
@@ -236,26 +259,34 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
   // parameters, batch, seed, step) or `forward` (float32, the forward's own
   // argument order).
   std::vector<int64_t> testOrder(testSet.labels.shape[0]);
-  for (size_t i = 0; i < testOrder.size(); ++i)
-    testOrder[i] = i;
+  std::iota(testOrder.begin(), testOrder.end(), 0);
   std::vector<Array> evalResults;
-  auto evaluate = [&](StringRef entry, bool lowPrecision,
-                      const std::vector<Argument> &params) -> std::optional<double> {
+  auto evaluate =
+      [&](StringRef entry, bool lowPrecision,
+          const std::vector<Argument> &params) -> std::optional<double> {
+    // The arguments are built once; each batch is gathered into the input.
+    std::vector<Argument> args;
+    size_t xAt = 0;
+    if (lowPrecision) {
+      args.assign(params.begin(), params.begin() + numParams);
+      xAt = args.size();
+      args.push_back(Argument::of(x));
+      args.push_back(Argument::ofInteger(static_cast<int64_t>(options.seed)));
+      args.push_back(Argument::ofInteger(0));
+    } else {
+      unsigned p = 0;
+      for (bool isParam : info.forwardIsParam) {
+        if (!isParam)
+          xAt = args.size();
+        args.push_back(isParam ? params[p++] : Argument::of(x));
+      }
+    }
     int64_t correct = 0;
     for (size_t first = 0; first < testOrder.size(); first += batch) {
-      int64_t count = gather(testSet, testOrder, first, x, labels);
-      std::vector<Argument> args;
-      if (lowPrecision) {
-        for (unsigned k = 0; k < numParams; ++k)
-          args.push_back(params[k]);
-        args.push_back(Argument::of(x));
-        args.push_back(Argument::ofInteger(static_cast<int64_t>(options.seed)));
-        args.push_back(Argument::ofInteger(first / batch));
-      } else {
-        unsigned p = 0;
-        for (bool isParam : info.forwardIsParam)
-          args.push_back(isParam ? params[p++] : Argument::of(x));
-      }
+      int64_t count =
+          gather(testSet, testOrder, first, *args[xAt].array, labels);
+      if (lowPrecision)
+        args.back() = Argument::ofInteger(first / batch);
       if (!jit.runInto(entry, args, evalResults, error))
         return std::nullopt;
       correct += countCorrect(evalResults[0], labels, count);
@@ -268,8 +299,8 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
   std::vector<int64_t> order(trainSet.labels.shape[0]);
   int64_t numBatches = order.size() / batch;
   if (numBatches == 0) {
-    error = "fewer training examples than one batch (" +
-            std::to_string(batch) + ")";
+    error = "fewer training examples than one batch (" + std::to_string(batch) +
+            ")";
     return std::nullopt;
   }
   int32_t step = 0;
@@ -279,10 +310,8 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
     m.epoch = epoch + 1;
     m.lr = options.lr * swalpLearningRateFactor(epoch, scheduleEnd, swaRatio);
     stepArgs[lrIndex] = Argument::of(m.lr);
-    for (size_t i = 0; i < order.size(); ++i)
-      order[i] = i;
-    for (size_t i = order.size() - 1; i > 0; --i)
-      std::swap(order[i], order[rng.below(i + 1)]);
+    std::iota(order.begin(), order.end(), 0);
+    shuffle(order, rng);
     double lossSum = 0;
     int64_t correct = 0;
     for (int64_t b = 0; b < numBatches; ++b) {
@@ -341,9 +370,9 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
         return std::nullopt;
       m.swaTestAccuracy = *swaAcc;
     }
-    m.seconds = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
+    m.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     log << llvm::format("epoch %3d/%d  lr %.4f  loss %.4f  train %.2f%%  "
                         "test %.2f%%",
                         m.epoch, options.epochs, m.lr, m.trainLoss,
@@ -367,24 +396,16 @@ bool mlir::lpq::runtime::writeMetrics(const std::string &path,
                                       const TrainOptions &options,
                                       const std::string &recipe,
                                       std::string &error) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec) {
-    error = "cannot write '" + path + "': " + ec.message();
+  std::unique_ptr<llvm::raw_fd_ostream> file = openForWriting(path, error);
+  if (!file)
     return false;
-  }
-  auto number = [](double v) -> std::string {
-    if (std::isnan(v))
-      return "null";
-    return formatNumber(v);
-  };
+  llvm::raw_fd_ostream &os = *file;
+  auto number = [](double v) { return formatNumber(v, "null"); };
   if (StringRef(path).ends_with(".csv")) {
     os << "epoch,lr,train_loss,train_accuracy,test_accuracy,"
           "swa_test_accuracy,seconds\n";
     for (const EpochMetrics &m : metrics) {
-      auto csv = [&](double v) {
-        return std::isnan(v) ? std::string() : number(v);
-      };
+      auto csv = [](double v) { return formatNumber(v, ""); };
       os << m.epoch << "," << csv(m.lr) << "," << csv(m.trainLoss) << ","
          << csv(m.trainAccuracy) << "," << csv(m.testAccuracy) << ","
          << csv(m.swaTestAccuracy) << "," << csv(m.seconds) << "\n";
@@ -392,8 +413,9 @@ bool mlir::lpq::runtime::writeMetrics(const std::string &path,
     return true;
   }
   os << "{\n  \"recipe\": \"" << recipe << "\",\n  \"seed\": " << options.seed
-     << ",\n  \"epochs\": " << options.epochs << ",\n  \"lr\": "
-     << number(options.lr) << ",\n  \"swa_start\": " << options.swaStart
+     << ",\n  \"epochs\": " << options.epochs
+     << ",\n  \"lr\": " << number(options.lr)
+     << ",\n  \"swa_start\": " << options.swaStart
      << ",\n  \"swa_lr\": " << number(options.swaLr)
      << ",\n  \"per_epoch\": [\n";
   for (size_t i = 0; i < metrics.size(); ++i) {
@@ -448,10 +470,6 @@ bool runGnuplot(const std::string &script, const std::string &data,
   return true;
 }
 
-std::string numberOrNaN(double v) {
-  return std::isnan(v) ? std::string("NaN") : formatNumber(v);
-}
-
 } // namespace
 
 bool mlir::lpq::runtime::plotMetrics(const std::string &pngPath,
@@ -460,13 +478,17 @@ bool mlir::lpq::runtime::plotMetrics(const std::string &pngPath,
                                      std::string &error) {
   std::string data;
   for (const EpochMetrics &m : metrics)
-    data += std::to_string(m.epoch) + " " + numberOrNaN(m.trainLoss) + " " +
-            numberOrNaN(100 * m.testAccuracy) + " " +
-            numberOrNaN(100 * m.swaTestAccuracy) + "\n";
+    data += std::to_string(m.epoch) + " " + formatNumber(m.trainLoss, "NaN") +
+            " " + formatNumber(100 * m.testAccuracy, "NaN") + " " +
+            formatNumber(100 * m.swaTestAccuracy, "NaN") + "\n";
   std::string script =
       "set terminal pngcairo size 900,400\n"
-      "set output '" + pngPath + "'\n"
-      "set multiplot layout 1,2 title '" + title + "'\n"
+      "set output '" +
+      pngPath +
+      "'\n"
+      "set multiplot layout 1,2 title '" +
+      title +
+      "'\n"
       "set xlabel 'epoch'\nset ylabel 'test accuracy (%)'\n"
       "set key bottom right\nset grid\n"
       "plot DATA using 1:3 with linespoints title 'SGD iterate', "
@@ -526,11 +548,9 @@ double distance(const Array &w, const std::vector<double> &opt) {
 
 } // namespace
 
-std::optional<std::vector<RegressionPoint>>
-mlir::lpq::runtime::trainRegression(JitModule &jit,
-                                    const RegressionOptions &options,
-                                    llvm::raw_ostream &log,
-                                    std::string &error) {
+std::optional<std::vector<RegressionPoint>> mlir::lpq::runtime::trainRegression(
+    JitModule &jit, const RegressionOptions &options, llvm::raw_ostream &log,
+    std::string &error) {
   std::optional<FunctionType> type = jit.signature("train_step");
   if (!type || type->getNumInputs() != 7) {
     error = "regression needs a train_step with one weight [C, d] and one "
@@ -608,15 +628,13 @@ mlir::lpq::runtime::trainRegression(JitModule &jit,
   }
   std::vector<RegressionPoint> points;
   std::vector<int64_t> order(n);
-  for (int64_t i = 0; i < n; ++i)
-    order[i] = i;
+  std::iota(order.begin(), order.end(), 0);
   int64_t position = n, averaged = 0;
   std::vector<Array> results, averages;
   size_t nextMark = 0;
   for (int64_t step = 1; step <= options.steps; ++step) {
     if (position + batch > n) {
-      for (int64_t i = n - 1; i > 0; --i)
-        std::swap(order[i], order[rng.below(i + 1)]);
+      shuffle(order, rng);
       position = 0;
     }
     Array &xb = *args[2].array, &tb = *args[3].array;
@@ -663,18 +681,13 @@ mlir::lpq::runtime::trainRegression(JitModule &jit,
 bool mlir::lpq::runtime::writeRegressionMetrics(
     const std::string &path, const std::vector<RegressionPoint> &points,
     std::string &error) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec) {
-    error = "cannot write '" + path + "': " + ec.message();
+  std::unique_ptr<llvm::raw_fd_ostream> os = openForWriting(path, error);
+  if (!os)
     return false;
-  }
-  os << "step,distance,average_distance\n";
+  *os << "step,distance,average_distance\n";
   for (const RegressionPoint &p : points)
-    os << p.step << "," << numberOrNaN(p.distance) << ","
-       << (std::isnan(p.averageDistance) ? std::string()
-                                         : numberOrNaN(p.averageDistance))
-       << "\n";
+    *os << p.step << "," << formatNumber(p.distance, "") << ","
+        << formatNumber(p.averageDistance, "") << "\n";
   return true;
 }
 
@@ -683,12 +696,16 @@ bool mlir::lpq::runtime::plotRegression(
     const std::string &title, std::string &error) {
   std::string data;
   for (const RegressionPoint &p : points)
-    data += std::to_string(p.step) + " " + numberOrNaN(p.distance) + " " +
-            numberOrNaN(p.averageDistance) + "\n";
+    data += std::to_string(p.step) + " " + formatNumber(p.distance, "NaN") +
+            " " + formatNumber(p.averageDistance, "NaN") + "\n";
   std::string script =
       "set terminal pngcairo size 700,450\n"
-      "set output '" + pngPath + "'\n"
-      "set title '" + title + "'\n"
+      "set output '" +
+      pngPath +
+      "'\n"
+      "set title '" +
+      title +
+      "'\n"
       "set logscale xy\nset grid\nset key top right\n"
       "set xlabel 'step'\nset ylabel 'distance to the optimum'\n"
       "plot DATA using 1:2 with lines lw 2 title 'iterate (SGD)', "

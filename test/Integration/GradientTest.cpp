@@ -57,8 +57,7 @@ MLIRContext &context() {
 /// Parses `text`, builds the training step and JIT-compiles it.
 std::unique_ptr<JitModule> compileTrainStep(const std::string &text,
                                             const std::string &options) {
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>(text, &context());
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context());
   if (!module)
     return nullptr;
   PassManager pm(&context());
@@ -349,8 +348,9 @@ void checkAgainstTorch(const std::string &name, int64_t n) {
     args.push_back(Argument::of(std::move(p)));
   }
   for (size_t k = 0; k < numParams; ++k)
-    args.push_back(Argument::of(Array::zeros(
-        DType::F32, {args[k].array->shape.begin(), args[k].array->shape.end()})));
+    args.push_back(
+        Argument::of(Array::zeros(DType::F32, {args[k].array->shape.begin(),
+                                               args[k].array->shape.end()})));
   Array x = Array::zeros(DType::F32, {n, 1, 28, 28});
   for (int64_t i = 0; i < x.numElements(); ++i)
     x.data<float>()[i] = static_cast<float>(0.5 + 0.5 * std::sin(0.37 * i));

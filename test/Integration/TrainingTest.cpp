@@ -58,8 +58,8 @@ std::vector<EpochMetrics> trainMLP(const std::string &passOptions,
   if (!module)
     return {};
   PassManager pm(&context());
-  EXPECT_TRUE(succeeded(parsePassPipeline(
-      "lpq-train-step{" + passOptions + "}", pm, llvm::errs())));
+  EXPECT_TRUE(succeeded(parsePassPipeline("lpq-train-step{" + passOptions + "}",
+                                          pm, llvm::errs())));
   EXPECT_TRUE(succeeded(pm.run(*module)));
   std::string error;
   std::optional<TrainableModule> info = inspectTrainableModule(*module, error);
@@ -193,8 +193,7 @@ RegressionPoint trainLinearRegression(const std::string &passOptions) {
     return {};
   PassManager pm(&context());
   EXPECT_TRUE(succeeded(parsePassPipeline(
-      "lpq-train-step{loss=mse momentum=0 weight-decay=0 " + passOptions +
-          "}",
+      "lpq-train-step{loss=mse momentum=0 weight-decay=0 " + passOptions + "}",
       pm, llvm::errs())));
   EXPECT_TRUE(succeeded(pm.run(*module)));
   std::string error;

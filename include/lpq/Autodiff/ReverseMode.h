@@ -1,4 +1,5 @@
-//===- ReverseMode.h - Reverse-mode differentiation of tensor programs -*- C++ -*-===//
+//===- ReverseMode.h - Reverse-mode differentiation of tensor programs -*- C++
+//-*-===//
 //
 // Part of the lpq project.
 //
@@ -39,14 +40,22 @@ using StraightThroughFn =
 /// of `output`, returns the adjoint of every value in `wrt` (a zero tensor
 /// where `output` does not depend on it). Ops on the path that cannot be
 /// differentiated get an error naming them, at their location.
-FailureOr<SmallVector<Value>> emitReversePass(OpBuilder &b,
-                                              ArrayRef<Operation *> forward,
-                                              Value output, Value seed,
-                                              ArrayRef<Value> wrt,
-                                              const StraightThroughFn &st);
+FailureOr<SmallVector<Value>>
+emitReversePass(OpBuilder &b, ArrayRef<Operation *> forward, Value output,
+                Value seed, ArrayRef<Value> wrt, const StraightThroughFn &st);
 
 /// A float32 tensor of `like`'s shape filled with zeros.
 Value zerosLike(OpBuilder &b, Location loc, Value like);
+
+/// The scalar body of an elementwise generic: the result from the inputs'
+/// elements.
+using ScalarBodyFn =
+    function_ref<Value(OpBuilder &, Location, ValueRange elements)>;
+
+/// An elementwise linalg.generic over tensors of `inputs[0]`'s type (any
+/// rank, 0 included) computing `body` per element.
+Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                  ScalarBodyFn body);
 
 /// Elementwise sum of two tensors of the same type.
 Value addTensors(OpBuilder &b, Location loc, Value x, Value y);

@@ -49,10 +49,12 @@ FormatAttrInterface forRank(FormatAttrInterface format, int64_t rank) {
   if (isa<BinaryAttr, TernaryAttr>(format) && rank <= 1)
     return {};
   auto block = dyn_cast<BlockAttr>(format);
-  if (!block || rank != 1 || block.getBlocking() != numerics::Blocking::Kind::Axes)
+  if (!block || rank != 1 ||
+      block.getBlocking() != numerics::Blocking::Kind::Axes)
     return format;
   return BlockAttr::get(block.getContext(), block.getWordLength(),
-                        block.getExpBits(), numerics::Blocking::Kind::Tensor, {}, 0);
+                        block.getExpBits(), numerics::Blocking::Kind::Tensor,
+                        {}, 0);
 }
 
 /// Emits the pieces of the generated functions.
@@ -75,9 +77,9 @@ public:
       return x;
     Operation *op;
     if (q.stochastic)
-      op = StochasticRoundOp::create(b, type, x, seed, step, format,
-                                     b.getI32IntegerAttr(nextStream++),
-                                     Value());
+      op =
+          StochasticRoundOp::create(b, type, x, seed, step, format,
+                                    b.getI32IntegerAttr(nextStream++), Value());
     else
       op = QuantizeOp::create(b, type, x, format,
                               RoundingAttr::get(b.getContext(), q.rounding),
@@ -149,8 +151,8 @@ public:
         // Q_A on each computed activation entering a matmul/convolution:
         // not the network input, not parameters.
         auto linalgOp = cast<linalg::LinalgOp>(clone);
-        for (auto [k, operand] :
-             llvm::enumerate(cast<linalg::LinalgOp>(op).getDpsInputOperands())) {
+        for (auto [k, operand] : llvm::enumerate(
+                 cast<linalg::LinalgOp>(op).getDpsInputOperands())) {
           Value v = operand->get();
           if (input.contains(v) || !fromData.contains(v))
             continue;
@@ -193,10 +195,6 @@ public:
     Value n = tensor::DimOp::create(b, logits, 0);
     Value rows = tensor::EmptyOp::create(
         b, SmallVector<OpFoldResult>{OpFoldResult(n)}, ft);
-    auto filled = [&](Value t, double v) {
-      Value c = arith::ConstantOp::create(b, b.getFloatAttr(ft, v));
-      return linalg::FillOp::create(b, c, t).getResult(0);
-    };
     // Row maxima, then sum of exp(l - max) and the label's logit.
     Value mx =
         GenericOp::create(
@@ -205,15 +203,14 @@ public:
             SmallVector<AffineMap>{ij, iOnly}, rowReduce,
             [](OpBuilder &nb, Location l, ValueRange a) {
               linalg::YieldOp::create(
-                  nb, l, arith::MaximumFOp::create(nb, l, a[1], a[0]).getResult());
+                  nb, l,
+                  arith::MaximumFOp::create(nb, l, a[1], a[0]).getResult());
             })
             .getResult(0);
     auto isLabel = [](OpBuilder &nb, Location l, Value label) {
       Value jIdx = linalg::IndexOp::create(nb, l, 1);
-      Value jI32 =
-          arith::IndexCastOp::create(nb, l, nb.getI32Type(), jIdx);
-      return arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, jI32,
-                                   label)
+      Value jI32 = arith::IndexCastOp::create(nb, l, nb.getI32Type(), jIdx);
+      return arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, jI32, label)
           .getResult();
     };
     auto sums = GenericOp::create(
@@ -233,10 +230,7 @@ public:
                          arith::AddFOp::create(nb, l, a[4], picked)});
         });
     Value se = sums.getResult(0), picked = sums.getResult(1);
-    Value nF = arith::UIToFPOp::create(
-        b, ft, arith::IndexCastOp::create(b, b.getI64Type(), n));
-    Value invN = arith::DivFOp::create(
-        b, arith::ConstantOp::create(b, b.getFloatAttr(ft, 1.0)), nF);
+    Value invN = inverseBatchSize(logits);
     // loss = sum_i (max_i + log(se_i) - picked_i) / N
     auto scalarType = RankedTensorType::get({}, ft);
     Value scalar = tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, ft);
@@ -256,34 +250,26 @@ public:
                   nb, l, arith::AddFOp::create(nb, l, a[3], term).getResult());
             })
             .getResult(0);
-    AffineMap scalarMap = AffineMap::get(0, 0, {}, ctx);
-    Value loss = GenericOp::create(
-                     b, TypeRange{scalarType}, ValueRange{total},
-                     ValueRange{scalar},
-                     SmallVector<AffineMap>{scalarMap, scalarMap},
-                     SmallVector<IteratorType>{},
-                     [&](OpBuilder &nb, Location l, ValueRange a) {
-                       linalg::YieldOp::create(
-                           nb, l,
-                           arith::MulFOp::create(nb, l, a[0], invN).getResult());
-                     })
-                     .getResult(0);
+    Value loss = scaled(total, invN);
     // dlogits = (softmax - onehot) / N
     Value grad = tensor::EmptyOp::create(
         b, tensor::getMixedSizes(b, b.getLoc(), logits), ft);
     Value dlogits =
         GenericOp::create(
             b, TypeRange{type}, ValueRange{logits, mx, se, labels},
-            ValueRange{grad}, SmallVector<AffineMap>{ij, iOnly, iOnly, iOnly, ij},
+            ValueRange{grad},
+            SmallVector<AffineMap>{ij, iOnly, iOnly, iOnly, ij},
             SmallVector<IteratorType>(2, IteratorType::parallel),
             [&](OpBuilder &nb, Location l, ValueRange a) {
               Value e = math::ExpOp::create(
                   nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
               Value p = arith::DivFOp::create(nb, l, e, a[2]);
-              Value one = arith::ConstantOp::create(nb, l, nb.getFloatAttr(ft, 1));
-              Value zero = arith::ConstantOp::create(nb, l, nb.getFloatAttr(ft, 0));
-              Value onehot =
-                  arith::SelectOp::create(nb, l, isLabel(nb, l, a[3]), one, zero);
+              Value one =
+                  arith::ConstantOp::create(nb, l, nb.getFloatAttr(ft, 1));
+              Value zero =
+                  arith::ConstantOp::create(nb, l, nb.getFloatAttr(ft, 0));
+              Value onehot = arith::SelectOp::create(
+                  nb, l, isLabel(nb, l, a[3]), one, zero);
               Value diff = arith::SubFOp::create(nb, l, p, onehot);
               linalg::YieldOp::create(
                   nb, l, arith::MulFOp::create(nb, l, diff, invN).getResult());
@@ -298,21 +284,16 @@ public:
     MLIRContext *ctx = b.getContext();
     auto type = cast<RankedTensorType>(y.getType());
     Type ft = type.getElementType();
-    Value n = tensor::DimOp::create(b, y, 0);
-    Value nF = arith::UIToFPOp::create(
-        b, ft, arith::IndexCastOp::create(b, b.getI64Type(), n));
-    Value invN = arith::DivFOp::create(
-        b, arith::ConstantOp::create(b, b.getFloatAttr(ft, 1.0)), nF);
+    Value invN = inverseBatchSize(y);
     Value half = arith::ConstantOp::create(b, b.getFloatAttr(ft, 0.5));
-    Value grad = elementwise({y, t}, [&](OpBuilder &nb, Location l,
-                                         ValueRange a) -> Value {
-      return arith::MulFOp::create(
-          nb, l, arith::SubFOp::create(nb, l, a[0], a[1]), invN);
-    });
+    Value grad = elementwise(
+        {y, t}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          return arith::MulFOp::create(
+              nb, l, arith::SubFOp::create(nb, l, a[0], a[1]), invN);
+        });
     auto scalarType = RankedTensorType::get({}, ft);
-    Value zero = arith::ConstantOp::create(b, b.getFloatAttr(ft, 0.0));
-    Value empty = tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, ft);
-    Value init = linalg::FillOp::create(b, zero, empty).getResult(0);
+    Value init =
+        filled(tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, ft), 0.0);
     AffineMap id = b.getMultiDimIdentityMap(2);
     AffineMap none = AffineMap::get(2, 0, {}, ctx);
     Value total =
@@ -327,40 +308,38 @@ public:
                   nb, l, arith::AddFOp::create(nb, l, a[2], sq).getResult());
             })
             .getResult(0);
-    Value scale = arith::MulFOp::create(b, half, invN);
-    AffineMap scalarMap = AffineMap::get(0, 0, {}, ctx);
-    Value lossValue =
-        GenericOp::create(
-            b, TypeRange{scalarType}, ValueRange{total},
-            ValueRange{tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, ft)},
-            SmallVector<AffineMap>{scalarMap, scalarMap},
-            SmallVector<IteratorType>{},
-            [&](OpBuilder &nb, Location l, ValueRange a) {
-              linalg::YieldOp::create(
-                  nb, l, arith::MulFOp::create(nb, l, a[0], scale).getResult());
-            })
-            .getResult(0);
-    return {lossValue, grad};
+    return {scaled(total, arith::MulFOp::create(b, half, invN)), grad};
+  }
+
+  /// 1 / N for a batch `t` [N, ...], in its element type.
+  Value inverseBatchSize(Value t) {
+    Type ft = cast<RankedTensorType>(t.getType()).getElementType();
+    Value n = tensor::DimOp::create(b, t, 0);
+    Value nF = arith::UIToFPOp::create(
+        b, ft, arith::IndexCastOp::create(b, b.getI64Type(), n));
+    return arith::DivFOp::create(
+        b, arith::ConstantOp::create(b, b.getFloatAttr(ft, 1.0)), nF);
+  }
+
+  /// The 0-d tensor `total` times the scalar `factor`.
+  Value scaled(Value total, Value factor) {
+    return elementwise({total},
+                       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         return arith::MulFOp::create(nb, l, a[0], factor);
+                       });
+  }
+
+  /// `t` filled with `v`.
+  Value filled(Value t, double v) {
+    Type ft = cast<RankedTensorType>(t.getType()).getElementType();
+    Value c = arith::ConstantOp::create(b, b.getFloatAttr(ft, v));
+    return linalg::FillOp::create(b, c, t).getResult(0);
   }
 
   /// An elementwise generic over same-shaped tensors with scalar operands
   /// captured by `body`.
-  Value elementwise(ValueRange inputs,
-                    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-    auto type = cast<RankedTensorType>(inputs[0].getType());
-    AffineMap id = b.getMultiDimIdentityMap(type.getRank());
-    Value empty = tensor::EmptyOp::create(
-        b, tensor::getMixedSizes(b, b.getLoc(), inputs[0]),
-        type.getElementType());
-    return GenericOp::create(
-               b, TypeRange{type}, inputs, ValueRange{empty},
-               SmallVector<AffineMap>(inputs.size() + 1, id),
-               SmallVector<IteratorType>(type.getRank(),
-                                         IteratorType::parallel),
-               [&](OpBuilder &nb, Location l, ValueRange a) {
-                 linalg::YieldOp::create(nb, l, body(nb, l, a));
-               })
-        .getResult(0);
+  Value elementwise(ValueRange inputs, autodiff::ScalarBodyFn body) {
+    return autodiff::elementwise(b, b.getLoc(), inputs, body);
   }
 
 private:
@@ -399,7 +378,8 @@ struct LPQTrainStepPass
       // to the real weights, everything else in float32.
       bool binary = recipe == "bwn" || recipe == "sq-bwn";
       roles[W].format = binary ? FormatAttrInterface(BinaryAttr::get(ctx, 0))
-                               : FormatAttrInterface(TernaryAttr::get(ctx, llvm::APFloat(0.7), 0));
+                               : FormatAttrInterface(TernaryAttr::get(
+                                     ctx, llvm::APFloat(0.7), 0));
       roles[W].stochastic = false;
     } else if (recipe != "fp32") {
       if (wordLength < 2 || wordLength > 25) {
@@ -409,11 +389,11 @@ struct LPQTrainStepPass
         return failure();
       }
       for (Role r : {W, G, M, Acc})
-        roles[r].format = BlockAttr::get(ctx, wordLength, 8,
-                                         numerics::Blocking::Kind::Axes, {0}, 0);
+        roles[r].format = BlockAttr::get(
+            ctx, wordLength, 8, numerics::Blocking::Kind::Axes, {0}, 0);
       for (Role r : {A, E})
-        roles[r].format =
-            BlockAttr::get(ctx, wordLength, 8, numerics::Blocking::Kind::Tensor, {}, 0);
+        roles[r].format = BlockAttr::get(
+            ctx, wordLength, 8, numerics::Blocking::Kind::Tensor, {}, 0);
     }
     const std::string *formats[NumRoles] = {&wFormat, &aFormat, &eFormat,
                                             &gFormat, &mFormat, &accFormat};
@@ -469,10 +449,10 @@ struct LPQTrainStepPass
     for (unsigned i = 0; i < fwdType.getNumInputs(); ++i) {
       isParam[i] = static_cast<bool>(forward.getArgAttr(i, "lpq.param"));
       auto type = dyn_cast<RankedTensorType>(fwdType.getInput(i));
-      if (isParam[i] && (!type || !isa<Float32Type, Float64Type>(
-                                              type.getElementType()))) {
-        forward.emitError() << "parameter #" << i
-                            << " must be a float32 or float64 tensor";
+      if (isParam[i] &&
+          (!type || !isa<Float32Type, Float64Type>(type.getElementType()))) {
+        forward.emitError()
+            << "parameter #" << i << " must be a float32 or float64 tensor";
         return signalPassFailure();
       }
       (isParam[i] ? paramTypes : dataTypes).push_back(fwdType.getInput(i));
@@ -492,10 +472,9 @@ struct LPQTrainStepPass
     Type elem = logitsType.getElementType();
     bool quantized = llvm::any_of(
         *roles, [](const RoleQuantizer &q) { return bool(q.format); });
-    if (quantized && (!elem.isF32() ||
-                      llvm::any_of(paramTypes, [](Type t) {
-                        return !cast<RankedTensorType>(t).getElementType().isF32();
-                      }))) {
+    if (quantized && (!elem.isF32() || llvm::any_of(paramTypes, [](Type t) {
+          return !cast<RankedTensorType>(t).getElementType().isF32();
+        }))) {
       forward.emitError("must compute in float32 for a quantized recipe "
                         "(float64 models train with recipe=fp32 only)");
       return signalPassFailure();
@@ -523,8 +502,8 @@ struct LPQTrainStepPass
                          << "' (expected cross-entropy or mse)";
       return signalPassFailure();
     }
-    auto labelsType = mse ? Type(logitsType)
-                          : Type(RankedTensorType::get({batch}, i32));
+    auto labelsType =
+        mse ? Type(logitsType) : Type(RankedTensorType::get({batch}, i32));
     auto scalarType = RankedTensorType::get({}, elem);
 
     // Interleaves params and data back into the forward's argument order.
@@ -571,10 +550,10 @@ struct LPQTrainStepPass
         return signalPassFailure();
       auto [lossValue, dlogits] = mse ? sb.meanSquaredError(*logits, labels)
                                       : sb.crossEntropy(*logits, labels);
-      autodiff::StraightThroughFn errorQuantizer =
-          [&](OpBuilder &, Operation *op, Value d) {
-            return actQuantizers.contains(op) ? sb.quantize(E, d) : d;
-          };
+      autodiff::StraightThroughFn errorQuantizer = [&](OpBuilder &,
+                                                       Operation *op, Value d) {
+        return actQuantizers.contains(op) ? sb.quantize(E, d) : d;
+      };
       FailureOr<SmallVector<Value>> grads = autodiff::emitReversePass(
           b, ops, *logits, dlogits, weights, errorQuantizer);
       if (failed(grads))
@@ -597,7 +576,8 @@ struct LPQTrainStepPass
             });
         // p' = p - lr * m'
         Value p = sb.elementwise(
-            {params[k], m}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+            {params[k], m},
+            [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
               return arith::SubFOp::create(
                   nb, l, a[0], arith::MulFOp::create(nb, l, lr, a[1]));
             });
@@ -629,11 +609,11 @@ struct LPQTrainStepPass
       SmallVector<Operation *> ops;
       SmallVector<Value> weights;
       DenseSet<Operation *> actQuantizers;
-      FailureOr<Value> logits = sb.cloneForward(
-          forward,
-          forwardArgs(args.take_front(numParams),
-                      args.slice(numParams, dataTypes.size())),
-          isParam, ops, weights, actQuantizers);
+      FailureOr<Value> logits =
+          sb.cloneForward(forward,
+                          forwardArgs(args.take_front(numParams),
+                                      args.slice(numParams, dataTypes.size())),
+                          isParam, ops, weights, actQuantizers);
       if (failed(logits))
         return signalPassFailure();
       func::ReturnOp::create(b, *logits);
