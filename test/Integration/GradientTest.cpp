@@ -19,55 +19,26 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lpq/Dialect/LPQ/IR/LPQDialect.h"
-#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+#include "TrainStepTestSupport.h"
+
 #include "lpq/Runtime/JitRunner.h"
 #include "lpq/Runtime/Npy.h"
 
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-
-#include <gtest/gtest.h>
-
 #include <cmath>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 using namespace mlir;
 using namespace mlir::lpq::runtime;
 
 namespace {
 
-MLIRContext &context() {
-  static MLIRContext *ctx = [] {
-    DialectRegistry registry;
-    registerAllDialects(registry);
-    registerAllExtensions(registry);
-    registry.insert<lpq::LPQDialect>();
-    auto *c = new MLIRContext(registry);
-    c->loadAllAvailableDialects();
-    return c;
-  }();
-  return *ctx;
-}
-
-/// Parses `text`, builds the training step and JIT-compiles it.
-std::unique_ptr<JitModule> compileTrainStep(const std::string &text,
-                                            const std::string &options) {
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &context());
-  if (!module)
+/// Builds the float32 training step of `module` with plain SGD (momentum and
+/// weight decay 0, so the new momentum is the gradient) and JIT-compiles it.
+std::unique_ptr<JitModule> compileTrainStep(OwningOpRef<ModuleOp> module) {
+  if (!module || !lpq_test::buildTrainStep(
+                     *module, "recipe=fp32 momentum=0 weight-decay=0"))
     return nullptr;
-  PassManager pm(&context());
   std::string error;
-  if (failed(parsePassPipeline("lpq-train-step{" + options + "}", pm,
-                               llvm::errs())) ||
-      failed(pm.run(*module))) {
-    ADD_FAILURE() << "lpq-train-step failed";
-    return nullptr;
-  }
   std::unique_ptr<JitModule> jit = JitModule::compile(*module, {}, error);
   EXPECT_TRUE(jit) << error;
   return jit;
@@ -79,9 +50,10 @@ std::unique_ptr<JitModule> compileTrainStep(const std::string &text,
 void checkGradients(const std::string &text, std::vector<int64_t> xShape,
                     std::vector<std::vector<int64_t>> params, int64_t numRows,
                     int64_t numClasses) {
-  lpq::registerLPQPasses();
-  std::unique_ptr<JitModule> jit =
-      compileTrainStep(text, "recipe=fp32 momentum=0 weight-decay=0");
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(text, &lpq_test::context());
+  ASSERT_TRUE(module);
+  std::unique_ptr<JitModule> jit = compileTrainStep(std::move(module));
   ASSERT_TRUE(jit);
   std::mt19937_64 rng(42);
   std::normal_distribution<double> normal(0, 1);
@@ -318,13 +290,8 @@ namespace {
 /// The example model `name` (batch `n`) against PyTorch's loss and
 /// gradients on the batch and parameters of Inputs/torch_gradients.py.
 void checkAgainstTorch(const std::string &name, int64_t n) {
-  lpq::registerLPQPasses();
-  std::string source = LPQ_SOURCE_DIR;
-  std::ifstream file(source + "/examples/" + name + ".mlir");
-  std::stringstream text;
-  text << file.rdbuf();
   std::unique_ptr<JitModule> jit =
-      compileTrainStep(text.str(), "recipe=fp32 momentum=0 weight-decay=0");
+      compileTrainStep(lpq_test::parseExample(name));
   ASSERT_TRUE(jit);
   std::optional<FunctionType> type = jit->signature("train_step");
   ASSERT_TRUE(type);
@@ -366,7 +333,8 @@ void checkAgainstTorch(const std::string &name, int64_t n) {
   std::string error;
   std::vector<Array> results;
   ASSERT_TRUE(jit->runInto("train_step", args, results, error)) << error;
-  std::string inputs = source + "/test/Integration/Inputs/" + name;
+  std::string inputs =
+      std::string(LPQ_SOURCE_DIR) + "/test/Integration/Inputs/" + name;
   std::optional<Array> loss = readNpy(inputs + ".loss.npy", error);
   ASSERT_TRUE(loss) << error;
   EXPECT_NEAR(results[0].data<float>()[0], loss->data<float>()[0],

@@ -11,34 +11,36 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TrainStepTestSupport.h"
+
 #include "lpq/Data/Idx.h"
-#include "lpq/Dialect/LPQ/IR/LPQDialect.h"
-#include "lpq/Dialect/LPQ/Transforms/Passes.h"
 #include "lpq/Runtime/Trainer.h"
-
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-
-#include <gtest/gtest.h>
 
 using namespace mlir;
 using namespace mlir::lpq::runtime;
 
 namespace {
 
-MLIRContext &context() {
-  static MLIRContext *ctx = [] {
-    DialectRegistry registry;
-    registerAllDialects(registry);
-    registerAllExtensions(registry);
-    registry.insert<lpq::LPQDialect>();
-    auto *c = new MLIRContext(registry);
-    c->loadAllAvailableDialects();
-    return c;
-  }();
-  return *ctx;
+/// examples/<name>.mlir through lpq-train-step{options}, what the trainer
+/// needs to know about it, and its JIT-compiled form.
+struct CompiledExample {
+  TrainableModule info;
+  std::unique_ptr<JitModule> jit;
+};
+
+std::optional<CompiledExample> compileExample(const std::string &name,
+                                              const std::string &options) {
+  OwningOpRef<ModuleOp> module = lpq_test::parseExample(name);
+  if (!module || !lpq_test::buildTrainStep(*module, options))
+    return std::nullopt;
+  std::string error;
+  std::optional<TrainableModule> info = inspectTrainableModule(*module, error);
+  EXPECT_TRUE(info) << error;
+  std::unique_ptr<JitModule> jit = JitModule::compile(*module, {}, error);
+  EXPECT_TRUE(jit) << error;
+  if (!info || !jit)
+    return std::nullopt;
+  return CompiledExample{std::move(*info), std::move(jit)};
 }
 
 bool haveData() {
@@ -51,22 +53,8 @@ bool haveData() {
 /// images for 2 epochs; evaluates on the first 2000 test images.
 std::vector<EpochMetrics> trainMLP(const std::string &passOptions,
                                    uint64_t seed, int swaStart = -1) {
-  lpq::registerLPQPasses();
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(
-      std::string(LPQ_SOURCE_DIR) + "/examples/mlp.mlir", &context());
-  EXPECT_TRUE(module);
-  if (!module)
-    return {};
-  PassManager pm(&context());
-  EXPECT_TRUE(succeeded(parsePassPipeline("lpq-train-step{" + passOptions + "}",
-                                          pm, llvm::errs())));
-  EXPECT_TRUE(succeeded(pm.run(*module)));
-  std::string error;
-  std::optional<TrainableModule> info = inspectTrainableModule(*module, error);
-  EXPECT_TRUE(info) << error;
-  std::unique_ptr<JitModule> jit = JitModule::compile(*module, {}, error);
-  EXPECT_TRUE(jit) << error;
-  if (!info || !jit)
+  std::optional<CompiledExample> mlp = compileExample("mlp", passOptions);
+  if (!mlp)
     return {};
   TrainOptions options;
   options.dataDir = lpq::data::kFashionMNISTDir;
@@ -76,8 +64,9 @@ std::vector<EpochMetrics> trainMLP(const std::string &passOptions,
   options.testLimit = 2000;
   options.swaStart = swaStart;
   options.progress = false;
+  std::string error;
   std::optional<std::vector<EpochMetrics>> metrics =
-      train(*jit, *info, options, llvm::nulls(), error);
+      train(*mlp->jit, mlp->info, options, llvm::nulls(), error);
   EXPECT_TRUE(metrics) << error;
   if (metrics)
     for (const EpochMetrics &m : *metrics)
@@ -137,19 +126,9 @@ TEST(Training, DivergenceStopsWithAClearError) {
   if (!haveData())
     GTEST_SKIP() << "Fashion-MNIST missing (apt-get install "
                     "dataset-fashion-mnist)";
-  lpq::registerLPQPasses();
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(
-      std::string(LPQ_SOURCE_DIR) + "/examples/logreg.mlir", &context());
-  ASSERT_TRUE(module);
-  PassManager pm(&context());
-  ASSERT_TRUE(succeeded(
-      parsePassPipeline("lpq-train-step{recipe=fp32}", pm, llvm::errs())));
-  ASSERT_TRUE(succeeded(pm.run(*module)));
-  std::string error;
-  std::optional<TrainableModule> info = inspectTrainableModule(*module, error);
-  ASSERT_TRUE(info) << error;
-  std::unique_ptr<JitModule> jit = JitModule::compile(*module, {}, error);
-  ASSERT_TRUE(jit) << error;
+  std::optional<CompiledExample> logreg =
+      compileExample("logreg", "recipe=fp32");
+  ASSERT_TRUE(logreg);
   TrainOptions options;
   options.dataDir = lpq::data::kFashionMNISTDir;
   options.epochs = 1;
@@ -157,13 +136,14 @@ TEST(Training, DivergenceStopsWithAClearError) {
   options.trainLimit = 1280;
   options.testLimit = 128;
   options.progress = false;
-  EXPECT_FALSE(train(*jit, *info, options, llvm::nulls(), error));
+  std::string error;
+  EXPECT_FALSE(
+      train(*logreg->jit, logreg->info, options, llvm::nulls(), error));
   EXPECT_NE(error.find("training diverged"), std::string::npos) << error;
   EXPECT_NE(error.find("smaller --lr"), std::string::npos) << error;
 }
 
 TEST(Training, MissingDataNamesThePackage) {
-  lpq::registerLPQPasses();
   std::string error;
   EXPECT_FALSE(lpq::data::loadFashionMNIST("/nonexistent", true, error));
   EXPECT_NE(error.find("dataset-fashion-mnist"), std::string::npos) << error;
@@ -185,28 +165,17 @@ namespace {
 /// examples/linreg.mlir with loss=mse and `passOptions`, trained on
 /// synthetic data (no label noise): final distances to the optimum.
 RegressionPoint trainLinearRegression(const std::string &passOptions) {
-  lpq::registerLPQPasses();
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(
-      std::string(LPQ_SOURCE_DIR) + "/examples/linreg.mlir", &context());
-  EXPECT_TRUE(module);
-  if (!module)
-    return {};
-  PassManager pm(&context());
-  EXPECT_TRUE(succeeded(parsePassPipeline(
-      "lpq-train-step{loss=mse momentum=0 weight-decay=0 " + passOptions + "}",
-      pm, llvm::errs())));
-  EXPECT_TRUE(succeeded(pm.run(*module)));
-  std::string error;
-  std::unique_ptr<JitModule> jit = JitModule::compile(*module, {}, error);
-  EXPECT_TRUE(jit) << error;
-  if (!jit)
+  std::optional<CompiledExample> linreg = compileExample(
+      "linreg", "loss=mse momentum=0 weight-decay=0 " + passOptions);
+  if (!linreg)
     return {};
   RegressionOptions options;
   options.steps = 10000;
   options.lr = 0.02;
   options.averageFrom = 1000;
+  std::string error;
   std::optional<std::vector<RegressionPoint>> points =
-      trainRegression(*jit, options, llvm::nulls(), error);
+      trainRegression(*linreg->jit, options, llvm::nulls(), error);
   EXPECT_TRUE(points) << error;
   return points ? points->back() : RegressionPoint{};
 }
