@@ -86,6 +86,16 @@ Value autodiff::addTensors(OpBuilder &b, Location loc, Value x, Value y) {
 
 namespace {
 
+/// Whether the scalar reverse pass has a rule for `op` (constants need
+/// none).
+bool hasScalarRule(Operation &op) {
+  return isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+             arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp,
+             arith::MaxNumFOp, arith::MinNumFOp, arith::SelectOp,
+             arith::ConstantOp, math::ExpOp, math::LogOp, math::TanhOp,
+             math::SqrtOp, math::AbsFOp>(op);
+}
+
 /// Scalar reverse mode over the ops of one generic body (already cloned in
 /// order into the adjoint generic).
 class ScalarReverse {
@@ -95,18 +105,13 @@ public:
   void seed(Value v, Value adjoint) { accumulate(v, adjoint); }
   Value adjointOf(Value v) const { return adjoints.lookup(v); }
 
-  /// Propagates adjoints backwards through `ops` (in program order).
-  LogicalResult run(ArrayRef<Operation *> ops) {
-    for (Operation *op : llvm::reverse(ops)) {
-      if (op->getNumResults() != 1)
-        continue;
-      Value d = adjoints.lookup(op->getResult(0));
-      if (!d)
-        continue;
-      if (failed(step(op, d)))
-        return failure();
-    }
-    return success();
+  /// Propagates adjoints backwards through `ops` (in program order; a body
+  /// checkBody() accepted).
+  void run(ArrayRef<Operation *> ops) {
+    for (Operation *op : llvm::reverse(ops))
+      if (op->getNumResults() == 1)
+        if (Value d = adjoints.lookup(op->getResult(0)))
+          step(op, d);
   }
 
 private:
@@ -143,7 +148,7 @@ private:
     accumulate(y, dy);
   }
 
-  LogicalResult step(Operation *op, Value d) {
+  void step(Operation *op, Value d) {
     Value y = op->getResult(0);
     auto operand = [&](unsigned i) { return op->getOperand(i); };
     if (isa<arith::AddFOp>(op)) {
@@ -183,13 +188,7 @@ private:
       Value sign =
           select(cmp(arith::CmpFPredicate::OLT, operand(0), zero), neg(d), d);
       accumulate(operand(0), sign);
-    } else if (llvm::any_of(op->getOperandTypes(), llvm::IsaPred<FloatType>)) {
-      return op->emitOpError(
-          "cannot be differentiated by lpq (supported in generic bodies: "
-          "arith.addf/subf/mulf/divf/negf/maximumf/minimumf/maxnumf/minnumf/"
-          "select, math.exp/log/tanh/sqrt/absf)");
     }
-    return success();
   }
 
   OpBuilder &b;
@@ -301,7 +300,7 @@ Value emitGenericAdjoint(OpBuilder &b, GenericOp op, const GenericShape &shape,
           dyArg = arith::SelectOp::create(nb, l, isMax, dyArg, zero);
         }
         reverse.seed(g, dyArg);
-        (void)reverse.run(cloned);
+        reverse.run(cloned);
         Value acc = args.back();
         Value d = reverse.adjointOf(
             args[op.getMatchingBlockArgument(&operand).getArgNumber()]);
@@ -319,18 +318,15 @@ LogicalResult checkBody(GenericOp op) {
     if (inner.getNumResults() != 1 ||
         !isa<FloatType>(inner.getResult(0).getType()))
       continue;
-    if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
-            arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp,
-            arith::MaxNumFOp, arith::MinNumFOp, arith::SelectOp,
-            arith::ConstantOp, math::ExpOp, math::LogOp, math::TanhOp,
-            math::SqrtOp, math::AbsFOp>(inner))
-      continue;
-    if (llvm::none_of(inner.getOperandTypes(), llvm::IsaPred<FloatType>))
+    if (hasScalarRule(inner) ||
+        llvm::none_of(inner.getOperandTypes(), llvm::IsaPred<FloatType>))
       continue;
     return inner.emitOpError()
            << "cannot be differentiated by lpq (in the body of the "
               "linalg.generic at "
-           << op.getLoc() << ")";
+           << op.getLoc()
+           << "; supported: arith.addf/subf/mulf/divf/negf/maximumf/"
+              "minimumf/maxnumf/minnumf/select, math.exp/log/tanh/sqrt/absf)";
   }
   return success();
 }
