@@ -418,6 +418,57 @@ std::optional<std::string> checkBlocking(const Blocking &b) {
   return std::nullopt;
 }
 
+/// x / s clamped to the grid's box in grid units, in float64.
+double gridUnits(float x, double s, double top) {
+  double u = static_cast<double>(x) / s;
+  u = u < -top ? -top : u;
+  return u > top ? top : u;
+}
+
+/// Rounds one element onto a level grid of scale `s` (LevelGrid's comment).
+float roundOnGrid(float x, const LevelGrid &f, float s, RoundSpec spec) {
+  if (std::isnan(x))
+    return x;
+  if (!std::isfinite(s))
+    return std::numeric_limits<float>::quiet_NaN();
+  if (s == 0)
+    return 0.0f;
+  double top = static_cast<double>(gridTop(f));
+  double u = gridUnits(x, s, top);
+  double k = 0;
+  if (f.levels == 0) {
+    if (spec.stochastic) {
+      double threshold = std::floor((u + 1.0) * 0.5 * kTwoTo32);
+      k = static_cast<double>(spec.bits) < threshold ? 1.0 : -1.0;
+    } else {
+      k = u >= 0 ? 1.0 : -1.0;
+    }
+  } else if (spec.stochastic) {
+    double lo = std::floor(u);
+    double threshold = std::floor((u - lo) * kTwoTo32);
+    k = static_cast<double>(spec.bits) < threshold ? lo + 1 : lo;
+  } else {
+    switch (spec.mode) {
+    case Rounding::NearestEven:
+      k = std::nearbyint(u);
+      break;
+    case Rounding::NearestAway:
+      k = std::round(u);
+      break;
+    case Rounding::TowardZero:
+      k = std::trunc(u);
+      break;
+    case Rounding::Down:
+      k = std::floor(u);
+      break;
+    case Rounding::Up:
+      k = std::ceil(u);
+      break;
+    }
+  }
+  return static_cast<float>(k * static_cast<double>(s));
+}
+
 std::optional<std::string> checkAxis(int64_t axis, size_t rank) {
   if (axis >= static_cast<int64_t>(rank))
     return "axis " + std::to_string(axis) + " is out of range for rank " +
@@ -472,6 +523,11 @@ std::vector<float> roundTensor(const std::vector<float> &x, const Shape &shape,
           },
           [&](const RowBinary &f) { out = quantizeBinary(x, shape, f); },
           [&](const RowTernary &f) { out = quantizeTernary(x, shape, f); },
+          [&](const LevelGrid &f) {
+            float s = gridScale(x, shape, f);
+            for (size_t i = 0; i < x.size(); ++i)
+              out[i] = roundOnGrid(x[i], f, s, specAt(i));
+          },
       },
       format);
   return out;
@@ -534,6 +590,15 @@ std::optional<std::string> checkFormat(const Format &format) {
                      std::to_string(f.thresholdFactor);
             return std::nullopt;
           },
+          [](const LevelGrid &f) -> std::optional<std::string> {
+            if (f.levels < 0 || f.levels > (1 << 24))
+              return str("grid levels", 0, 1 << 24, f.levels);
+            if (f.scale == LevelGrid::Scale::Fixed &&
+                !(f.fixedScale > 0 && std::isfinite(f.fixedScale)))
+              return "grid scale must be positive and finite, got " +
+                     std::to_string(f.fixedScale);
+            return std::nullopt;
+          },
       },
       format);
 }
@@ -565,6 +630,9 @@ std::optional<std::string> checkShape(const Format &format,
           [&](const ScaledFloat &f) { return blocked(f.blocking); },
           [&](const RowBinary &f) { return rows(f.axis); },
           [&](const RowTernary &f) { return rows(f.axis); },
+          [](const LevelGrid &) -> std::optional<std::string> {
+            return std::nullopt;
+          },
       },
       format);
 }
@@ -612,7 +680,8 @@ const Blocking *blockingOf(const Format &format) {
 }
 
 bool supportsStochasticRounding(const Format &format) {
-  return isElementwise(format) || hasBlockScales(format);
+  return isElementwise(format) || hasBlockScales(format) ||
+         std::holds_alternative<LevelGrid>(format);
 }
 
 bool contains(const Format &outer, const Format &inner) {
@@ -631,6 +700,15 @@ bool contains(const Format &outer, const Format &inner) {
   if (auto *o = std::get_if<RowBinary>(&outer))
     if (auto *i = std::get_if<RowBinary>(&inner))
       return o->axis == i->axis;
+  // The same grid with a scale that does not depend on the values (a
+  // constant, or Glorot's from the shape) gives the same points again.
+  // Data-dependent scales change with the data: nothing is assumed.
+  if (auto *o = std::get_if<LevelGrid>(&outer))
+    if (auto *i = std::get_if<LevelGrid>(&inner))
+      return o->levels == i->levels && o->scale == i->scale &&
+             (o->scale == LevelGrid::Scale::Glorot ||
+              (o->scale == LevelGrid::Scale::Fixed &&
+               o->fixedScale == i->fixedScale));
   return false;
 }
 
@@ -734,6 +812,114 @@ std::vector<float> sqSelect(const std::vector<float> &w,
   std::vector<float> out(w.size());
   for (size_t i = 0; i < w.size(); ++i)
     out[i] = kept[i / size] ? w[i] : q[i];
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Level grids and AskewSGD
+//===----------------------------------------------------------------------===//
+
+int64_t gridTop(const LevelGrid &grid) {
+  return grid.levels == 0 ? 1 : grid.levels;
+}
+
+float gridScale(const std::vector<float> &x, const Shape &shape,
+                const LevelGrid &grid) {
+  double top = static_cast<double>(gridTop(grid));
+  double n = static_cast<double>(x.size());
+  auto sumOf = [&](auto term) {
+    double sum = 0;
+    for (float v : x)
+      sum += term(static_cast<double>(v));
+    return sum;
+  };
+  switch (grid.scale) {
+  case LevelGrid::Scale::Fixed:
+    return grid.fixedScale;
+  case LevelGrid::Scale::MeanAbs:
+    if (x.empty())
+      return 0.0f;
+    return static_cast<float>(
+        sumOf([](double v) { return std::fabs(v); }) / n / top);
+  case LevelGrid::Scale::MaxAbs: {
+    double m = 0;
+    for (float v : x)
+      m = std::fmax(m, std::fabs(static_cast<double>(v)));
+    return static_cast<float>(m / top);
+  }
+  case LevelGrid::Scale::SAWB: {
+    if (x.empty())
+      return 0.0f;
+    double rms = std::sqrt(sumOf([](double v) { return v * v; }) / n);
+    double mean = sumOf([](double v) { return std::fabs(v); }) / n;
+    double c = 12.1 * rms - 12.2 * mean;
+    return static_cast<float>((c > 0 ? c : 0.0) / top);
+  }
+  case LevelGrid::Scale::Glorot: {
+    double fanIn = n, fanOut = n;
+    if (shape.size() >= 2) {
+      fanIn = shape[0] == 0 ? 0.0 : n / static_cast<double>(shape[0]);
+      fanOut = shape[1] == 0 ? 0.0 : n / static_cast<double>(shape[1]);
+    }
+    return static_cast<float>(std::sqrt(1.5 / (fanIn + fanOut)) / top);
+  }
+  }
+  return 0.0f;
+}
+
+std::vector<float> gridClamp(const std::vector<float> &x, const Shape &shape,
+                             const LevelGrid &grid) {
+  float s = gridScale(x, shape, grid);
+  float bound = static_cast<float>(static_cast<double>(gridTop(grid)) * s);
+  std::vector<float> out(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    float v = x[i];
+    v = v < -bound ? -bound : v;
+    out[i] = v > bound ? bound : v;
+  }
+  return out;
+}
+
+std::vector<float> askewDirection(const std::vector<float> &w,
+                                  const std::vector<float> &g,
+                                  const Shape &shape, const LevelGrid &grid,
+                                  float eps, double alpha, float lr) {
+  double s = gridScale(w, shape, grid);
+  double top = static_cast<double>(gridTop(grid));
+  bool usable = s > 0 && std::isfinite(s);
+  double clip = s / (4.0 * static_cast<double>(lr));
+  std::vector<float> out(w.size());
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (std::isnan(w[i])) {
+      out[i] = w[i];
+      continue;
+    }
+    if (!usable) {
+      out[i] = g[i];
+      continue;
+    }
+    double u = gridUnits(w[i], s, top);
+    double a, b;
+    if (grid.levels == 0) {
+      a = u > 0 ? 1.0 : -1.0;
+      b = -a;
+    } else {
+      a = std::ceil(u - 0.5);
+      b = u > a ? a + 1 : a - 1;
+    }
+    double da = u - a, db = u - b;
+    double phi = static_cast<double>(eps) - da * da * (db * db);
+    double k = s * alpha * phi / (2.0 * da * db * (1e-6 + da + db));
+    double grad = g[i];
+    bool direct = da * db == 0 || phi >= 0 || -grad * k > k * k;
+    if (direct) {
+      out[i] = g[i];
+      continue;
+    }
+    k = k < -clip ? -clip : k;
+    k = k > clip ? clip : k;
+    out[i] = static_cast<float>(-k);
+  }
   return out;
 }
 

@@ -231,6 +231,115 @@ TEST_F(Differential, Average) {
 /// numerics::sqSelect: the same rows kept, the same hybrid, bit for bit,
 /// for static and dynamic shapes, several ratios, seeds and steps, and rows
 /// of zeros (error 0: never kept).
+// Level grids with data-dependent scales, lpq.grid_clamp and AskewSGD's
+// direction on weight-like data (the special-value mix of checkAll makes
+// those scales infinite): weights on grid points, at midpoints, zeros and a
+// NaN among normal values; eps from feasible-everywhere to 0.
+TEST_F(Differential, GridAndAskewDirection) {
+  const char *grids[] = {"#lpq.grid<binary>", "#lpq.grid<binary, scale = 1.0>",
+                         "#lpq.grid<binary, scale = mean_abs>",
+                         "#lpq.grid<levels = 8, scale = sawb>",
+                         "#lpq.grid<levels = 7, scale = max_abs>",
+                         "#lpq.grid<levels = 3, scale = 0.25>"};
+  std::string text;
+  for (auto [i, grid] : llvm::enumerate(grids)) {
+    std::string n = std::to_string(i), g = grid;
+    text += "func.func @askew" + n +
+            "(%w: tensor<?x?xf32>, %g: tensor<?x?xf32>, %eps: f32, %lr: f32) "
+            "-> tensor<?x?xf32> {\n  %d = lpq.askew_direction %w, %g, %eps, "
+            "%lr : tensor<?x?xf32> on " +
+            g + " alpha 0.5\n  return %d : tensor<?x?xf32>\n}\n";
+    text += "func.func @clamp" + n +
+            "(%w: tensor<?x?xf32>) -> tensor<?x?xf32> {\n  %c = "
+            "lpq.grid_clamp %w : tensor<?x?xf32> to " +
+            g + "\n  return %c : tensor<?x?xf32>\n}\n";
+    text += "func.func @round" + n +
+            "(%w: tensor<?x?xf32>, %s: i64, %t: i32) -> (tensor<?x?xf32>, "
+            "tensor<?x?xf32>) {\n  %q = lpq.quantize %w : tensor<?x?xf32> to " +
+            g + "\n  %r = lpq.stochastic_round %w, %s, %t : tensor<?x?xf32> "
+            "to " + g + " stream 2\n  return %q, %r : tensor<?x?xf32>, "
+            "tensor<?x?xf32>\n}\n";
+  }
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, context);
+  ASSERT_TRUE(module);
+  std::string error;
+  auto jit = JitModule::compile(*module, JitOptions{}, error);
+  ASSERT_TRUE(jit) << error;
+  std::mt19937 rng(23);
+  std::normal_distribution<float> normal(0, 1);
+  int64_t skewed = 0, compared = 0;
+  for (auto [i, grid] : llvm::enumerate(grids)) {
+    auto format = std::get<numerics::LevelGrid>(
+        cast<FormatAttrInterface>(parseAttribute(grid, context))
+            .getNumericsFormat());
+    std::string n = std::to_string(i);
+    for (std::vector<int64_t> shape :
+         {std::vector<int64_t>{16, 33}, {1, 5}, {0, 3}, {300, 7}}) {
+      Array w = Array::zeros(DType::F32, shape), g = w;
+      std::vector<float> wv(w.numElements()), gv(wv.size());
+      for (size_t k = 0; k < wv.size(); ++k) {
+        wv[k] = 0.05f * normal(rng);
+        gv[k] = (k % 5 == 0 ? 10.0f : 0.01f) * normal(rng);
+      }
+      // Grid points and midpoints of the fixed-scale grids, zeros, a NaN.
+      for (size_t k = 0; k + 7 < wv.size(); k += 7) {
+        wv[k] = 0.5f * static_cast<float>(k % 3);
+        wv[k + 1] = 0.125f * static_cast<float>(k % 5);
+        wv[k + 2] = 0.0f;
+      }
+      if (wv.size() > 40)
+        wv[40] = std::numeric_limits<float>::quiet_NaN();
+      std::memcpy(w.bytes.data(), wv.data(), wv.size() * 4);
+      std::memcpy(g.bytes.data(), gv.data(), gv.size() * 4);
+      for (float eps : {1.0f, 0.0625f, 1e-3f, 0.0f}) {
+        float lr = 0.05f;
+        auto out = jit->run("askew" + n,
+                            {Argument::of(w), Argument::of(g),
+                             Argument::of(static_cast<double>(eps)),
+                             Argument::of(static_cast<double>(lr))},
+                            error);
+        ASSERT_TRUE(out) << error;
+        std::vector<float> expected =
+            numerics::askewDirection(wv, gv, shape, format, eps, 0.5, lr);
+        for (size_t k = 0; k < expected.size(); ++k, ++compared) {
+          skewed += !std::isnan(wv[k]) && expected[k] != gv[k];
+          ASSERT_TRUE(sameBits(expected[k], (*out)[0].data<float>()[k]))
+              << grid << " eps " << eps << " element " << k << ": w = "
+              << wv[k] << ", g = " << gv[k] << ", expected " << expected[k]
+              << ", got " << (*out)[0].data<float>()[k];
+        }
+      }
+      auto clamped = jit->run("clamp" + n, {Argument::of(w)}, error);
+      ASSERT_TRUE(clamped) << error;
+      std::vector<float> expected = numerics::gridClamp(wv, shape, format);
+      for (size_t k = 0; k < expected.size(); ++k, ++compared)
+        ASSERT_TRUE(sameBits(expected[k], (*clamped)[0].data<float>()[k]))
+            << grid << " clamp element " << k;
+      numerics::RandomStream random{0xabcULL, 2, 9};
+      auto rounded = jit->run("round" + n,
+                              {Argument::of(w),
+                               Argument::ofInteger(
+                                   static_cast<int64_t>(random.seed)),
+                               Argument::ofInteger(random.step)},
+                              error);
+      ASSERT_TRUE(rounded) << error;
+      std::vector<float> nearest = numerics::quantize(
+          wv, shape, format, numerics::Rounding::NearestEven);
+      std::vector<float> stochastic =
+          numerics::stochasticRound(wv, shape, format, random);
+      for (size_t k = 0; k < nearest.size(); ++k, compared += 2) {
+        ASSERT_TRUE(sameBits(nearest[k], (*rounded)[0].data<float>()[k]))
+            << grid << " nearest element " << k;
+        ASSERT_TRUE(sameBits(stochastic[k], (*rounded)[1].data<float>()[k]))
+            << grid << " stochastic element " << k;
+      }
+    }
+  }
+  // The skewed branch is exercised, not only the plain gradient.
+  EXPECT_GT(skewed, 1000);
+  EXPECT_GT(compared, 50000);
+}
+
 TEST_F(Differential, SQSelect) {
   const char *text = R"mlir(
 func.func @bwn(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {

@@ -110,6 +110,11 @@ inline std::vector<FormatCase> formatCases() {
       {"#lpq.binary<axis = 1>", two, true},
       {"#lpq.ternary", all, true},
       {"#lpq.ternary<threshold = 0.5, axis = 1>", two, true},
+      {"#lpq.grid<binary>", all},
+      {"#lpq.grid<levels = 3, scale = 0.25>", all},
+      {"#lpq.grid<levels = 8, scale = sawb>", two},
+      {"#lpq.grid<levels = 7, scale = max_abs>", two},
+      {"#lpq.grid<binary, scale = mean_abs>", two},
   };
 }
 

@@ -882,3 +882,128 @@ TEST(SQ, WithoutReplacement) {
   double p = 1.0 / 6.0, se = std::sqrt(p * (1 - p) / steps);
   EXPECT_NEAR(both01 / double(steps), p, 4 * se);
 }
+
+//===----------------------------------------------------------------------===//
+// Level grids and AskewSGD
+//===----------------------------------------------------------------------===//
+
+TEST(LevelGrid, Scales) {
+  using S = LevelGrid::Scale;
+  EXPECT_EQ(gridScale({1, -3}, {2}, LevelGrid{0, S::MeanAbs}), 2.0f);
+  EXPECT_EQ(gridScale({1, -3}, {2}, LevelGrid{3, S::MeanAbs}),
+            static_cast<float>(2.0 / 3.0));
+  EXPECT_EQ(gridScale({1, -6, 2}, {3}, LevelGrid{3, S::MaxAbs}), 2.0f);
+  // Equal magnitudes: 12.1 - 12.2 < 0, so SAWB's scale is 0.
+  EXPECT_EQ(gridScale({1, -1, 1, -1}, {4}, LevelGrid{8, S::SAWB}), 0.0f);
+  // rms = sqrt(5/2), mean = 1.5.
+  EXPECT_EQ(gridScale({1, -2}, {2}, LevelGrid{8, S::SAWB}),
+            static_cast<float>((12.1 * std::sqrt(2.5) - 12.2 * 1.5) / 8));
+  std::vector<float> w(10 * 784, 0.3f);
+  EXPECT_EQ(gridScale(w, {10, 784}, LevelGrid{0, S::Glorot}),
+            static_cast<float>(std::sqrt(1.5 / (784 + 10))));
+  EXPECT_EQ(gridScale(w, {10, 784}, LevelGrid{0, S::Fixed, 0.5f}), 0.5f);
+  EXPECT_EQ(gridScale({}, {0}, LevelGrid{0, S::MeanAbs}), 0.0f);
+}
+
+TEST(LevelGrid, Rounding) {
+  LevelGrid binary{0, LevelGrid::Scale::Fixed, 1.0f};
+  std::vector<float> b = quantize({0.3f, -0.3f, 0.0f, -0.0f, 7.0f, NAN}, {6},
+                                  binary, Rounding::NearestEven);
+  EXPECT_EQ(b[0], 1.0f);
+  EXPECT_EQ(b[1], -1.0f);
+  EXPECT_EQ(b[2], 1.0f);
+  EXPECT_EQ(b[3], 1.0f);
+  EXPECT_EQ(b[4], 1.0f);
+  EXPECT_TRUE(std::isnan(b[5]));
+  LevelGrid levels{3, LevelGrid::Scale::Fixed, 0.25f};
+  std::vector<float> x = {0.375f, 0.125f, 10.0f, -0.3f};
+  std::vector<float> even = quantize(x, {4}, levels, Rounding::NearestEven);
+  EXPECT_EQ(even, (std::vector<float>{0.5f, 0.0f, 0.75f, -0.25f}));
+  std::vector<float> away = quantize(x, {4}, levels, Rounding::NearestAway);
+  EXPECT_EQ(away, (std::vector<float>{0.5f, 0.25f, 0.75f, -0.25f}));
+  std::vector<float> down = quantize(x, {4}, levels, Rounding::Down);
+  EXPECT_EQ(down, (std::vector<float>{0.25f, 0.0f, 0.75f, -0.5f}));
+  // Data-dependent scale 0: zeros.
+  std::vector<float> z = quantize({0.0f, 0.0f}, {2},
+                                  LevelGrid{0, LevelGrid::Scale::MeanAbs},
+                                  Rounding::NearestEven);
+  EXPECT_EQ(z, (std::vector<float>{0.0f, 0.0f}));
+}
+
+// BinaryConnect's stochastic binarization: P(+1) = (u + 1) / 2.
+TEST(LevelGrid, StochasticBinarizationProbability) {
+  LevelGrid binary{0, LevelGrid::Scale::Fixed, 2.0f};
+  const int n = 200000;
+  std::vector<float> x(n, 1.0f); // u = 0.5: P(+1) = 0.75
+  std::vector<float> r =
+      stochasticRound(x, {n}, binary, RandomStream{7, 1, 3});
+  int up = 0;
+  for (float v : r) {
+    ASSERT_TRUE(v == 2.0f || v == -2.0f);
+    up += v > 0;
+  }
+  double p = static_cast<double>(up) / n;
+  double se = std::sqrt(0.75 * 0.25 / n);
+  EXPECT_NEAR(p, 0.75, 4 * se);
+}
+
+// Hand-computed AskewSGD directions (ALGORITHMS.md 3).
+TEST(AskewSGD, DirectionHandComputed) {
+  LevelGrid binary{0, LevelGrid::Scale::Fixed, 1.0f};
+  // w = 0.5: a = 1, b = -1, g(u) = 0.25 * 2.25 = 0.5625 > eps = 0.5:
+  // infeasible. K = 0.1 * (-0.0625) / (2 * -0.5 * 1.5 * (1e-6 + 1.0)).
+  double k = 0.1 * -0.0625 / (-1.5 * 1.000001);
+  EXPECT_NEAR(k, 0.0041666625, 1e-12);
+  std::vector<float> d =
+      askewDirection({0.5f, 0.5f, 1.0f, 0.9f, 0.0f}, {0.01f, -0.05f, 3.0f,
+                                                      0.2f, 0.01f},
+                     {5}, binary, 0.5f, 0.1, 0.1f);
+  // A small gradient does not restore feasibility: the skewed direction -K
+  // (a step of -lr * (-K) moves w toward 1).
+  EXPECT_EQ(d[0], static_cast<float>(-k));
+  // -g * K = 0.05 K > K^2: the gradient already moves toward the grid.
+  EXPECT_EQ(d[1], -0.05f);
+  // On a grid point, and feasible (g(0.9) = 0.01 * 3.61 < 0.5): gradient.
+  EXPECT_EQ(d[2], 3.0f);
+  EXPECT_EQ(d[3], 0.2f);
+  // At the midpoint 0 the 1e-6 term makes K huge: clipped to s/(4 lr).
+  EXPECT_EQ(d[4], -2.5f);
+
+  // 17-level grid, s = 0.5: w = 1.3 is u = 2.6 (a = 3, b = 2,
+  // g = 0.16 * 0.36 = 0.0576).
+  LevelGrid levels{8, LevelGrid::Scale::Fixed, 0.5f};
+  EXPECT_EQ(askewDirection({1.3f}, {0.0f}, {1}, levels, 0.0625f, 1.0, 1.0f)[0],
+            0.0f); // feasible at eps = 1/16
+  double k2 = 0.5 * (0.01 - 0.16 * 0.36) /
+              (2 * -0.4 * 0.6 * (1e-6 + (2.6 - 3) + (2.6 - 2)));
+  std::vector<float> tight =
+      askewDirection({1.3f}, {0.0f}, {1}, levels, 0.01f, 1.0, 0.1f);
+  EXPECT_NEAR(tight[0], -k2, 1e-6);
+  EXPECT_LT(tight[0], 0.0f); // w grows toward a = 3 (1.5)
+  // With lr = 1 the same K exceeds s / 4 = 0.125 and is clipped.
+  EXPECT_EQ(askewDirection({1.3f}, {0.0f}, {1}, levels, 0.01f, 1.0, 1.0f)[0],
+            -0.125f);
+  // At a midpoint (u = 2.5) da + db = 0: the authors' 1e-6 decides, K is
+  // huge and positive, clipped to s / (4 lr): w moves up a quarter step.
+  EXPECT_EQ(askewDirection({1.25f}, {0.0f}, {1}, levels, 0.01f, 1.0, 0.1f)[0],
+            -1.25f);
+  // Outside the box: clamped onto the top point, so the gradient.
+  EXPECT_EQ(askewDirection({5.0f}, {0.7f}, {1}, levels, 0.0f, 1.0, 0.1f)[0],
+            0.7f);
+  EXPECT_TRUE(std::isnan(
+      askewDirection({NAN}, {0.7f}, {1}, levels, 0.0f, 1.0, 0.1f)[0]));
+}
+
+TEST(LevelGrid, ClampAndChecks) {
+  LevelGrid levels{3, LevelGrid::Scale::Fixed, 0.25f};
+  EXPECT_EQ(gridClamp({1.0f, -0.5f, 0.7f}, {3}, levels),
+            (std::vector<float>{0.75f, -0.5f, 0.7f}));
+  EXPECT_TRUE(checkFormat(LevelGrid{-1}).has_value());
+  EXPECT_TRUE(
+      checkFormat(LevelGrid{0, LevelGrid::Scale::Fixed, -1.0f}).has_value());
+  EXPECT_FALSE(checkFormat(LevelGrid{8, LevelGrid::Scale::SAWB}).has_value());
+  EXPECT_TRUE(supportsStochasticRounding(LevelGrid{}));
+  EXPECT_TRUE(contains(LevelGrid{}, LevelGrid{}));
+  EXPECT_FALSE(contains(LevelGrid{0, LevelGrid::Scale::MeanAbs},
+                        LevelGrid{0, LevelGrid::Scale::MeanAbs}));
+}

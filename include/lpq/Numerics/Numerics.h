@@ -102,8 +102,38 @@ struct RowTernary {
   double thresholdFactor = 0.7;
 };
 
+/// A symmetric grid s * P with one scale s per tensor: P = {-1, +1} (binary)
+/// when `levels` is 0, the integers -levels..levels otherwise. The grid's
+/// box is [-top * s, top * s], top = max(1, levels). Rounding, in float64:
+/// u = clamp(x / s, -top, top); levels: the integer k that the rounding mode
+/// gives for u (stochastic: floor(u) + 1 when the random bits are below
+/// floor(frac(u) * 2^32)); binary: +1 for u >= 0, else -1 (every
+/// deterministic mode; stochastic: +1 when the bits are below
+/// floor((u + 1) / 2 * 2^32), BinaryConnect's hard-sigmoid binarization);
+/// the result is k * s rounded to float32. NaN stays NaN; s = 0 gives +0; a
+/// non-finite s gives NaN. The scale rule:
+struct LevelGrid {
+  enum class Scale {
+    /// mean |x| (float64 sum in row-major order) / top.
+    MeanAbs,
+    /// max |x| (NaN ignored) / top.
+    MaxAbs,
+    /// SAWB: max(0, 12.1 sqrt(mean x^2) - 12.2 mean |x|) / top.
+    SAWB,
+    /// BinaryConnect's Glorot bound sqrt(1.5 / (fan_in + fan_out)) / top,
+    /// fan_in = size / shape[0], fan_out = size / shape[1] (rank >= 2; both
+    /// the size otherwise).
+    Glorot,
+    /// The constant `fixedScale`.
+    Fixed,
+  };
+  int64_t levels = 0;
+  Scale scale = Scale::Glorot;
+  float fixedScale = 1.0f;
+};
+
 using Format = std::variant<FixedPoint, Minifloat, BlockFloat, ScaledFloat,
-                            RowBinary, RowTernary>;
+                            RowBinary, RowTernary, LevelGrid>;
 
 using Shape = std::vector<int64_t>;
 
@@ -225,6 +255,38 @@ std::vector<bool> sqKeptRows(const std::vector<float> &w,
 std::vector<float> sqSelect(const std::vector<float> &w,
                             const std::vector<float> &q, const Shape &shape,
                             double ratio, const RandomStream &random);
+
+//===----------------------------------------------------------------------===//
+// Level grids and AskewSGD
+//===----------------------------------------------------------------------===//
+
+/// The largest grid point in grid units: 1 for binary, `levels` otherwise.
+int64_t gridTop(const LevelGrid &grid);
+
+/// The grid scale s of a tensor (float64 arithmetic, rounded once to
+/// float32; 0 for an empty tensor under a data-dependent rule).
+float gridScale(const std::vector<float> &x, const Shape &shape,
+                const LevelGrid &grid);
+
+/// `x` clamped to the grid's box [-top * s, top * s], s = gridScale(x).
+/// NaN stays NaN; s = 0 gives zeros.
+std::vector<float> gridClamp(const std::vector<float> &x, const Shape &shape,
+                             const LevelGrid &grid);
+
+/// AskewSGD's replacement gradient (ALGORITHMS.md 3) for weights `w` with
+/// gradient `g` under tolerance `eps`, step size `alpha` and learning rate
+/// `lr`; s = gridScale(w). Per element, in float64: u = clamp(w / s, -top,
+/// top); a the nearest grid point (ties: the lower), b the second nearest
+/// (on u's side of a); da = u - a, db = u - b; phi = eps - da^2 db^2;
+/// K = (s alpha) phi / ((2 da) db (1e-6 + da + db)), the 1e-6 as in the
+/// authors' code. The result is g when da db = 0, or phi >= 0, or
+/// (-g) K > K^2, or s is not a positive finite number; otherwise
+/// -clamp(K, -s / (4 lr), s / (4 lr)) rounded to float32. A NaN weight
+/// gives NaN.
+std::vector<float> askewDirection(const std::vector<float> &w,
+                                  const std::vector<float> &g,
+                                  const Shape &shape, const LevelGrid &grid,
+                                  float eps, double alpha, float lr);
 
 /// The SWA running mean avg + (x - avg) / (n + 1), in float32.
 float average(float avg, float x, int64_t n);

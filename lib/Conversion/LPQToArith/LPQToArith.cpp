@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ElementRounding.h"
+#include "Structured.h"
 
 #include "lpq/Conversion/Passes.h"
 #include "lpq/Dialect/LPQ/IR/LPQOps.h"
@@ -42,7 +43,7 @@ using namespace mlir::lpq;
 using namespace mlir::lpq::detail;
 using utils::IteratorType;
 
-namespace {
+namespace mlir::lpq::detail {
 
 //===----------------------------------------------------------------------===//
 // Shapes and indexing
@@ -131,6 +132,10 @@ Value elementwise(ImplicitLocOpBuilder &b, RankedTensorType resultType,
       });
   return generic.getResult(0);
 }
+
+} // namespace mlir::lpq::detail
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Block exponents
@@ -294,11 +299,6 @@ Value buildBlockScales(ImplicitLocOpBuilder &b, Value x,
 // Rounding
 //===----------------------------------------------------------------------===//
 
-struct StochasticOperands {
-  Value seed, step;
-  uint32_t stream;
-};
-
 /// How to split the domain of a rounding. Tiles of a static axis they divide
 /// become an inner loop (the tile's exponent is then loop-invariant).
 /// Stochastic rounding groups the last axis by 4 when it is static and a
@@ -422,6 +422,10 @@ Value buildRounding(ImplicitLocOpBuilder &b, Value x,
 // Row formats
 //===----------------------------------------------------------------------===//
 
+} // namespace
+
+namespace mlir::lpq::detail {
+
 /// A float64 reduction of `x` into one value per index of `keptAxis`
 /// (or a rank-0 result when keptAxis < 0), in row-major element order.
 Value reduceF64(ImplicitLocOpBuilder &b, Value x, int64_t keptAxis,
@@ -478,6 +482,10 @@ Value countPer(ImplicitLocOpBuilder &b, Value x, int64_t axis) {
   Value n64 = arith::IndexCastOp::create(b, b.getI64Type(), n);
   return arith::SIToFPOp::create(b, b.getF64Type(), n64);
 }
+
+} // namespace mlir::lpq::detail
+
+namespace {
 
 Value buildBinary(ImplicitLocOpBuilder &b, Value x,
                   const numerics::RowBinary &f) {
@@ -603,6 +611,9 @@ struct QuantizeOpLowering : OpRewritePattern<QuantizeOp> {
       result = buildBinary(b, op.getInput(), *f);
     else if (auto *f = std::get_if<numerics::RowTernary>(&format))
       result = buildTernary(b, op.getInput(), *f);
+    else if (auto *f = std::get_if<numerics::LevelGrid>(&format))
+      result = buildGridRounding(b, op.getInput(), *f,
+                                 toNumerics(op.getRounding()), nullptr);
     else
       result = buildRounding(b, op.getInput(), format,
                              toNumerics(op.getRounding()), op.getScales(),
@@ -618,8 +629,14 @@ struct StochasticRoundOpLowering : OpRewritePattern<StochasticRoundOp> {
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     StochasticOperands random{op.getSeed(), op.getStep(), op.getStream()};
-    rewriter.replaceOp(op, buildRounding(b, op.getInput(),
-                                         op.getFormat().getNumericsFormat(),
+    numerics::Format format = op.getFormat().getNumericsFormat();
+    if (auto *grid = std::get_if<numerics::LevelGrid>(&format)) {
+      rewriter.replaceOp(op, buildGridRounding(b, op.getInput(), *grid,
+                                               numerics::Rounding::NearestEven,
+                                               &random));
+      return success();
+    }
+    rewriter.replaceOp(op, buildRounding(b, op.getInput(), format,
                                          numerics::Rounding::NearestEven,
                                          op.getScales(), &random));
     return success();
@@ -845,4 +862,5 @@ void mlir::lpq::populateLPQToArithPatterns(RewritePatternSet &patterns) {
   patterns.add<QuantizeOpLowering, StochasticRoundOpLowering,
                BlockScaleOpLowering, AverageOpLowering, SQSelectOpLowering>(
       patterns.getContext());
+  populateGridPatterns(patterns);
 }

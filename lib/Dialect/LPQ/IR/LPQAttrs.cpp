@@ -416,3 +416,98 @@ void TernaryAttr::print(AsmPrinter &p) const {
     p << "axis = " << getAxis();
   p << ">";
 }
+
+//===----------------------------------------------------------------------===//
+// GridAttr
+//===----------------------------------------------------------------------===//
+
+namespace {
+using GridScale = numerics::LevelGrid::Scale;
+
+constexpr std::pair<GridScale, StringLiteral> kGridScaleNames[] = {
+    {GridScale::Glorot, "glorot"},
+    {GridScale::MeanAbs, "mean_abs"},
+    {GridScale::MaxAbs, "max_abs"},
+    {GridScale::SAWB, "sawb"}};
+
+numerics::LevelGrid toLevelGrid(int64_t levels, GridScale scale,
+                                const llvm::APFloat &fixedScale) {
+  return numerics::LevelGrid{levels, scale,
+                             static_cast<float>(fixedScale.convertToDouble())};
+}
+} // namespace
+
+numerics::Format GridAttr::getNumericsFormat() const {
+  return toLevelGrid(getLevels(), getScale(), getFixedScale());
+}
+
+LogicalResult GridAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               int64_t levels, GridScale scale,
+                               llvm::APFloat fixedScale) {
+  if (&fixedScale.getSemantics() != &llvm::APFloat::IEEEdouble())
+    return emitError() << "grid scale must be a double";
+  return check(emitError, toLevelGrid(levels, scale, fixedScale));
+}
+
+Attribute GridAttr::parse(AsmParser &p, Type) {
+  SMLoc loc = p.getCurrentLocation();
+  int64_t levels = 0;
+  GridScale scale = GridScale::Glorot;
+  double fixedScale = 1.0;
+  if (p.parseLess())
+    return {};
+  bool leadingComma = succeeded(p.parseOptionalKeyword("binary"));
+  auto parseScale = [&]() -> ParseResult {
+    StringRef rule;
+    if (succeeded(p.parseOptionalKeyword(&rule))) {
+      for (auto [kind, name] : kGridScaleNames)
+        if (rule == name) {
+          scale = kind;
+          return success();
+        }
+      return p.emitError(p.getCurrentLocation())
+             << "unknown grid scale '" << rule
+             << "', expected glorot, mean_abs, max_abs, sawb or a number";
+    }
+    scale = GridScale::Fixed;
+    return p.parseFloat(fixedScale);
+  };
+  SmallVector<StringRef> keys = {"scale"};
+  if (!leadingComma)
+    keys.push_back("levels");
+  if (parseEntries(p, keys, leadingComma,
+                   [&](StringRef key) {
+                     return key == "levels" ? p.parseInteger(levels)
+                                            : parseScale();
+                   }) ||
+      p.parseGreater())
+    return {};
+  if (!leadingComma && levels == 0) {
+    p.emitError(loc) << "grid needs 'binary' or 'levels = L' with L >= 1";
+    return {};
+  }
+  return getChecked([&] { return p.emitError(loc); }, p.getContext(), levels,
+                    scale, llvm::APFloat(fixedScale));
+}
+
+void GridAttr::print(AsmPrinter &p) const {
+  p << "<";
+  if (getLevels() == 0)
+    p << "binary";
+  else
+    p << "levels = " << getLevels();
+  if (getScale() == GridScale::Fixed) {
+    SmallString<16> text;
+    getFixedScale().toString(text);
+    // Keep a decimal point so that the value parses back as a float.
+    if (!StringRef(text).contains_insensitive(".") &&
+        !StringRef(text).contains_insensitive("e"))
+      text += ".0";
+    p << ", scale = " << text;
+  } else if (getScale() != GridScale::Glorot) {
+    for (auto [kind, name] : kGridScaleNames)
+      if (kind == getScale())
+        p << ", scale = " << name;
+  }
+  p << ">";
+}

@@ -219,6 +219,13 @@ LogicalResult SQSelectOp::verify() {
   return success();
 }
 
+LogicalResult AskewDirectionOp::verify() {
+  double alpha = getAlpha().convertToDouble();
+  if (!(alpha > 0.0) || std::isinf(alpha))
+    return emitOpError() << "alpha must be positive and finite, got " << alpha;
+  return success();
+}
+
 OpFoldResult StochasticRoundOp::fold(FoldAdaptor adaptor) {
   if (isNoOp(getInput(), getFormat(), getScales()))
     return getInput();

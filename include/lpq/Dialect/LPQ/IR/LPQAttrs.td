@@ -135,4 +135,27 @@ def LPQ_TernaryAttr : LPQ_FormatAttr<"Ternary", "ternary"> {
                         "int64_t":$axis);
 }
 
+def LPQ_GridAttr : LPQ_FormatAttr<"Grid", "grid"> {
+  let summary = "Symmetric level grid with one scale per tensor (AskewSGD, "
+                "BinaryConnect)";
+  let description = [{
+    `#lpq.grid<binary[, scale = rule]>` is s * {-1, +1};
+    `#lpq.grid<levels = L[, scale = rule]>` is s * {-L, ..., L} (L = 7: a
+    symmetric 4-bit grid; L = 8 with `scale = sawb`: AskewSGD's 17-level
+    4-bit grid). The scale s is computed per tensor by `rule`:
+    - `glorot` (default): BinaryConnect's bound sqrt(1.5 / (fan_in +
+      fan_out)) / top, fan_in = size / shape[0], fan_out = size / shape[1];
+    - `mean_abs`: mean |x| / top; `max_abs`: max |x| / top;
+    - `sawb`: max(0, 12.1 sqrt(mean x^2) - 12.2 mean |x|) / top (SAWB);
+    - a positive float: that constant,
+    with top = 1 for binary and L otherwise. Values are clamped to
+    [-top * s, top * s] and rounded in grid units: binary to +-1 (u >= 0 gives
+    +1; stochastic rounding gives +1 with probability (u + 1) / 2, as
+    BinaryConnect), levels by the rounding mode or stochastically.
+  }];
+  let parameters = (ins "int64_t":$levels,
+                        "::mlir::lpq::numerics::LevelGrid::Scale":$scale,
+                        APFloatParameter<"fixed scale">:$fixedScale);
+}
+
 #endif // LPQ_DIALECT_LPQ_IR_LPQATTRS_TD

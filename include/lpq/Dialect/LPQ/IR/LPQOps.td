@@ -119,6 +119,63 @@ def LPQ_SQSelectOp : LPQ_Op<"sq_select",
   let hasVerifier = 1;
 }
 
+def LPQ_GridClampOp : LPQ_Op<"grid_clamp",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Clamp a tensor to the box of a level grid";
+  let description = [{
+    Clamps every element of `input` to [-top * s, top * s], where s is the
+    grid scale of `input` under `grid` and top its largest point in grid
+    units (1 for binary, L for `levels = L`): the box that BinaryConnect and
+    AskewSGD keep their real-valued weights in. NaN stays NaN.
+
+    Example:
+    ```mlir
+    %c = lpq.grid_clamp %w : tensor<256x784xf32> to #lpq.grid<binary>
+    ```
+  }];
+  let arguments = (ins LPQ_F32Tensor:$input, LPQ_GridAttr:$grid);
+  let results = (outs LPQ_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `:` type($input) `to` qualified($grid) attr-dict
+  }];
+}
+
+def LPQ_AskewDirectionOp : LPQ_Op<"askew_direction",
+    [Pure, AllTypesMatch<["weights", "gradient", "result"]>]> {
+  let summary = "AskewSGD: the gradient, or the skewed direction that "
+                "restores feasibility";
+  let description = [{
+    AskewSGD (Leconte et al., AISTATS 2023): each weight w should lie within
+    `eps` of a point of `grid`, measured as g(u) = (u - a)^2 (u - b)^2 in
+    grid units u = clamp(w / s, -top, top), s the grid scale of `weights`,
+    a and b the nearest and second-nearest grid points (ties: the lower).
+    With phi = eps - g(u) and K = s * `alpha` * phi / (2 (u - a) (u - b)
+    (1e-6 + (u - a) + (u - b))) (float64, the 1e-6 as in the authors'
+    code), the result is `gradient` where u is a grid point, or phi >= 0
+    (feasible), or (-gradient) * K > K^2 (the gradient already restores
+    feasibility faster); elsewhere it is -K clamped to
+    [-s / (4 lr), s / (4 lr)] (at most a quarter grid step per update at
+    learning rate `lr`; at a midpoint, where (u - a) + (u - b) = 0, the
+    1e-6 makes K large and positive, so the weight moves up). The optimizer
+    then steps with the result in place of the gradient. A NaN weight gives
+    NaN.
+
+    Example:
+    ```mlir
+    %d = lpq.askew_direction %w, %g, %eps, %lr : tensor<10x784xf32>
+        on #lpq.grid<levels = 8, scale = sawb> alpha 1.0
+    ```
+  }];
+  let arguments = (ins LPQ_F32Tensor:$weights, LPQ_F32Tensor:$gradient,
+                       F32:$eps, F32:$lr, LPQ_GridAttr:$grid, F64Attr:$alpha);
+  let results = (outs LPQ_F32Tensor:$result);
+  let assemblyFormat = [{
+    $weights `,` $gradient `,` $eps `,` $lr `:` type($result) `on` qualified($grid)
+    `alpha` $alpha attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 def LPQ_BlockScaleOp : LPQ_Op<"block_scale",
     [Pure, InferTypeOpAdaptor]> {
   let summary = "Per-block exponents of a block or MX format";
