@@ -133,6 +133,8 @@ mlir::lpq::runtime::inspectTrainableModule(ModuleOp module,
         static_cast<bool>(forward.getArgAttr(i, "lpq.param")));
   if (auto recipe = module->getAttrOfType<StringAttr>("lpq.recipe"))
     info.recipe = recipe.str();
+  if (auto eps0 = module->getAttrOfType<FloatAttr>("lpq.askew_eps0"))
+    info.askewEps0 = eps0.getValueAsDouble();
   return info;
 }
 
@@ -148,6 +150,54 @@ double mlir::lpq::runtime::swalpLearningRateFactor(int epoch, int swaStart,
   return 0.01;
 }
 
+double mlir::lpq::runtime::askewTolerance(int epoch,
+                                          const TrainOptions &options,
+                                          double eps0) {
+  int start = options.epsDecayStart >= 0 ? options.epsDecayStart
+                                         : options.epochs / 4;
+  if (options.eps0 >= 0)
+    eps0 = options.eps0;
+  return epoch < start ? eps0
+                       : eps0 * std::pow(options.epsDecay, epoch - start + 1);
+}
+
+namespace {
+
+/// AskewSGD's toy problem (TrainOptions::data): `train` and `test` splits of
+/// d-dimensional examples, and w*.
+struct SyntheticLogistic {
+  lpq::data::Split train, test;
+  std::vector<float> wStar;
+};
+
+SyntheticLogistic makeSyntheticLogistic(int64_t examples, int64_t d,
+                                        uint64_t seed) {
+  Rng rng{seed ^ 0x5eedULL};
+  SyntheticLogistic out;
+  for (int64_t i = 0; i < d; ++i)
+    out.wStar.push_back(rng.uniform() < 0.5 ? -1.0f : 1.0f);
+  auto makeSplit = [&](int64_t n) {
+    lpq::data::Split split{Array::zeros(DType::F32, {n, d}),
+                           Array::zeros(DType::I32, {n})};
+    for (int64_t e = 0; e < n; ++e) {
+      double dot = 0;
+      for (int64_t i = 0; i < d; ++i) {
+        float v = static_cast<float>(2 * rng.uniform() - 1);
+        split.images.data<float>()[e * d + i] = v;
+        dot += v * out.wStar[i];
+      }
+      double p = 1.0 / (1.0 + std::exp(-dot));
+      split.labels.data<int32_t>()[e] = rng.uniform() < p ? 1 : 0;
+    }
+    return split;
+  };
+  out.train = makeSplit(examples);
+  out.test = makeSplit(1000);
+  return out;
+}
+
+} // namespace
+
 std::optional<std::vector<EpochMetrics>>
 mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
                           const TrainOptions &options, llvm::raw_ostream &log,
@@ -159,24 +209,46 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
     return std::nullopt;
   }
   unsigned numParams = (swaType->getNumInputs() - 1) / 2;
-  if (stepType->getNumInputs() != 2 * numParams + 5) {
+  bool askew = !std::isnan(info.askewEps0);
+  unsigned tail = askew ? 6 : 5;
+  if (stepType->getNumInputs() != 2 * numParams + tail) {
     error = "the trainer supports models with one input tensor (the image "
             "batch); train_step has " +
-            std::to_string(stepType->getNumInputs() - 2 * numParams - 4);
+            std::to_string(stepType->getNumInputs() - 2 * numParams - tail +
+                           1);
     return std::nullopt;
   }
   std::vector<int64_t> xShape = shapeOf(stepType->getInput(2 * numParams));
   int64_t batch = xShape[0], exampleSize = 1;
   for (size_t i = 1; i < xShape.size(); ++i)
     exampleSize *= xShape[i];
-  if (exampleSize != 28 * 28 || batch <= 0) {
+  bool synthetic = options.data == "synthetic-logistic";
+  if (!synthetic && options.data != "fashion-mnist") {
+    error = "unknown data set '" + options.data +
+            "' (fashion-mnist or synthetic-logistic)";
+    return std::nullopt;
+  }
+  if (batch <= 0 || (!synthetic && exampleSize != 28 * 28)) {
     error = "the model's input must hold batches of 28x28 images, got " +
             std::to_string(exampleSize) + " values per example";
     return std::nullopt;
   }
 
   lpq::data::Split trainSet, testSet;
-  {
+  std::vector<float> wStar;
+  if (synthetic) {
+    std::vector<int64_t> logits = shapeOf(stepType->getResult(1));
+    if (logits.size() != 2 || logits[1] != 2 || xShape.size() != 2) {
+      error = "synthetic-logistic needs a model from [N, d] inputs to [N, 2] "
+              "logits (examples/toy_logistic.mlir)";
+      return std::nullopt;
+    }
+    SyntheticLogistic data =
+        makeSyntheticLogistic(options.examples, exampleSize, options.seed);
+    trainSet = std::move(data.train);
+    testSet = std::move(data.test);
+    wStar = std::move(data.wStar);
+  } else {
     std::optional<lpq::data::Split> tr =
         lpq::data::loadFashionMNIST(options.dataDir, /*train=*/true, error);
     if (!tr)
@@ -238,6 +310,9 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
   stepArgs.push_back(Argument::ofInteger(static_cast<int64_t>(options.seed)));
   size_t stepIndex = stepArgs.size();
   stepArgs.push_back(Argument::ofInteger(0));
+  size_t epsIndex = stepArgs.size();
+  if (askew)
+    stepArgs.push_back(Argument::of(info.askewEps0));
   Array &x = *stepArgs[xIndex].array;
   Array &labels = *stepArgs[xIndex + 1].array;
 
@@ -310,6 +385,10 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
     m.epoch = epoch + 1;
     m.lr = options.lr * swalpLearningRateFactor(epoch, scheduleEnd, swaRatio);
     stepArgs[lrIndex] = Argument::of(m.lr);
+    if (askew) {
+      m.eps = askewTolerance(epoch, options, info.askewEps0);
+      stepArgs[epsIndex] = Argument::of(m.eps);
+    }
     std::iota(order.begin(), order.end(), 0);
     shuffle(order, rng);
     double lossSum = 0;
@@ -379,6 +458,17 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
                         100 * m.trainAccuracy, 100 * m.testAccuracy);
     if (!std::isnan(m.swaTestAccuracy))
       log << llvm::format("  swa %.2f%%", 100 * m.swaTestAccuracy);
+    if (askew)
+      log << llvm::format("  eps %.3g", m.eps);
+    if (synthetic) {
+      // Signs of the first parameter (the weight row) against w*.
+      const Array &w = *stepArgs[0].array;
+      m.signsRecovered = 0;
+      for (size_t i = 0; i < wStar.size() && i < size_t(w.numElements()); ++i)
+        m.signsRecovered += (w.data<float>()[i] >= 0) == (wStar[i] > 0);
+      log << llvm::format("  signs %d/%d", m.signsRecovered,
+                          static_cast<int>(wStar.size()));
+    }
     log << llvm::format("  (%.1f s)\n", m.seconds);
     log.flush();
     metrics.push_back(m);
@@ -424,8 +514,12 @@ bool mlir::lpq::runtime::writeMetrics(const std::string &path,
        << ", \"train_loss\": " << number(m.trainLoss)
        << ", \"train_accuracy\": " << number(m.trainAccuracy)
        << ", \"test_accuracy\": " << number(m.testAccuracy)
-       << ", \"swa_test_accuracy\": " << number(m.swaTestAccuracy)
-       << ", \"seconds\": " << number(m.seconds) << "}"
+       << ", \"swa_test_accuracy\": " << number(m.swaTestAccuracy);
+    if (!std::isnan(m.eps))
+      os << ", \"eps\": " << number(m.eps);
+    if (m.signsRecovered >= 0)
+      os << ", \"signs_recovered\": " << m.signsRecovered;
+    os << ", \"seconds\": " << number(m.seconds) << "}"
        << (i + 1 < metrics.size() ? "," : "") << "\n";
   }
   os << "  ]\n}\n";

@@ -195,16 +195,33 @@ static cl::opt<std::string> plotPath("plot", cl::sub(trainCommand),
                                               "(needs gnuplot)"));
 static cl::opt<std::string> dataSet(
     "data", cl::sub(trainCommand),
-    cl::desc("fashion-mnist (default) or synthetic-regression (SWALP's "
+    cl::desc("fashion-mnist (default), synthetic-regression (SWALP's "
              "quadratic experiment: a loss=mse model, distances to the "
-             "optimum)"),
+             "optimum) or synthetic-logistic (AskewSGD's toy problem: "
+             "labels from a binary w*, a [N, d] -> [N, 2] model)"),
     cl::init("fashion-mnist"));
 static cl::opt<int64_t> steps("steps", cl::sub(trainCommand),
                               cl::desc("synthetic-regression: SGD steps"),
                               cl::init(20000));
-static cl::opt<int64_t> examples("examples", cl::sub(trainCommand),
-                                 cl::desc("synthetic-regression: examples"),
-                                 cl::init(4096));
+static cl::opt<int64_t> examples(
+    "examples", cl::sub(trainCommand),
+    cl::desc("synthetic data: training examples (default 4096 for "
+             "regression, 6000 for logistic)"),
+    cl::init(0));
+static cl::opt<double> eps0("eps0", cl::sub(trainCommand),
+                            cl::desc("askewsgd: starting tolerance (default: "
+                                     "the module's lpq.askew_eps0, every "
+                                     "weight feasible)"),
+                            cl::init(-1));
+static cl::opt<double> epsDecay("eps-decay", cl::sub(trainCommand),
+                                cl::desc("askewsgd: tolerance factor per "
+                                         "epoch once annealing starts"),
+                                cl::init(0.6));
+static cl::opt<int> epsDecayStart(
+    "eps-decay-start", cl::sub(trainCommand),
+    cl::desc("askewsgd: first annealed epoch (0-based; default: a quarter "
+             "of the epochs)"),
+    cl::init(-1));
 static cl::opt<double> noise("noise", cl::sub(trainCommand),
                              cl::desc("synthetic-regression: label noise"),
                              cl::init(0.0));
@@ -237,7 +254,8 @@ static int fail(const std::string &message) {
 static int runRegression(ModuleOp module) {
   std::string error;
   RegressionOptions options;
-  options.examples = examples;
+  if (examples > 0)
+    options.examples = examples;
   options.noise = noise;
   options.steps = steps;
   options.lr = learningRate;
@@ -282,8 +300,9 @@ static int runRegression(ModuleOp module) {
 static int runTraining(ModuleOp module) {
   if (dataSet == "synthetic-regression")
     return runRegression(module);
-  if (dataSet != "fashion-mnist")
-    return fail("--data must be fashion-mnist or synthetic-regression, got '" +
+  if (dataSet != "fashion-mnist" && dataSet != "synthetic-logistic")
+    return fail("--data must be fashion-mnist, synthetic-regression or "
+                "synthetic-logistic, got '" +
                 dataSet + "'");
   std::string error;
   std::optional<TrainableModule> info = inspectTrainableModule(module, error);
@@ -304,8 +323,22 @@ static int runTraining(ModuleOp module) {
   options.progress = !noProgress && llvm::errs().is_displayed();
   options.initParams = initParams;
   options.saveParams = saveParams;
+  options.data = dataSet;
+  if (examples > 0)
+    options.examples = examples;
+  options.eps0 = eps0;
+  options.epsDecay = epsDecay;
+  options.epsDecayStart = epsDecayStart;
   if (epochs < 1 || learningRate <= 0)
     return fail("--epochs must be >= 1 and --lr > 0");
+  if (!(epsDecay > 0 && epsDecay <= 1))
+    return fail("--eps-decay must be in (0, 1]");
+  if (!std::isnan(info->askewEps0))
+    llvm::errs() << "  askewsgd tolerance: "
+                 << (eps0 >= 0 ? static_cast<double>(eps0) : info->askewEps0)
+                 << ", x" << static_cast<double>(epsDecay)
+                 << " per epoch from epoch "
+                 << (epsDecayStart >= 0 ? epsDecayStart : epochs / 4) << "\n";
 
   llvm::errs() << "lpq-run train: recipe "
                << (info->recipe.empty() ? "?" : info->recipe) << ", "

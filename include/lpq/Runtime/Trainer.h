@@ -28,8 +28,11 @@ namespace mlir::lpq::runtime {
 struct TrainableModule {
   /// For each argument of `forward`: whether it is a parameter.
   std::vector<bool> forwardIsParam;
-  /// The `lpq.recipe` module attribute (fp32, sgd-lp, swalp).
+  /// The `lpq.recipe` module attribute (fp32, sgd-lp, swalp, ...).
   std::string recipe;
+  /// AskewSGD: train_step takes a trailing tolerance eps, starting at this
+  /// value (`lpq.askew_eps0`); NaN for other recipes.
+  double askewEps0 = NAN;
 };
 
 /// Reads what TrainableModule describes from a module `lpq-train-step`
@@ -55,13 +58,33 @@ struct TrainOptions {
   std::string initParams;
   /// Write the final parameters to PREFIX<k>.npy; empty: do not.
   std::string saveParams;
+  /// `fashion-mnist`, or `synthetic-logistic`: AskewSGD's toy problem, x ~
+  /// U(-1, 1)^d, labels ~ Bernoulli(sigmoid(x . w*)) with w* in {-1, +1}^d
+  /// drawn from the seed, `examples` training and 1000 test examples (d from
+  /// the model's input; its logits are [N, 2]).
+  std::string data = "fashion-mnist";
+  int64_t examples = 6000;
+  /// AskewSGD's annealing: eps = eps0 until epoch `epsDecayStart` (0-based;
+  /// negative: a quarter of the epochs), then eps0 * epsDecay^(epochs
+  /// since). eps0 < 0: the module's lpq.askew_eps0.
+  double eps0 = -1;
+  double epsDecay = 0.6;
+  int epsDecayStart = -1;
 };
+
+/// AskewSGD's tolerance for `epoch` (0-based).
+double askewTolerance(int epoch, const TrainOptions &options, double eps0);
 
 /// One epoch's results. Accuracies are fractions; NaN where not measured.
 struct EpochMetrics {
   int epoch = 0;
   double lr = 0, trainLoss = 0, trainAccuracy = 0, testAccuracy = NAN,
          swaTestAccuracy = NAN, seconds = 0;
+  /// AskewSGD's tolerance in this epoch; NaN for other recipes.
+  double eps = NAN;
+  /// synthetic-logistic: how many signs of the (first) weight agree with w*
+  /// after this epoch; -1 otherwise.
+  int signsRecovered = -1;
 };
 
 /// SWALP's learning-rate factor for `epoch` (0-based) of training with

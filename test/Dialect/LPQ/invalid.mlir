@@ -285,3 +285,43 @@ func.func @sq_rank(%w: tensor<f32>, %s: i64, %t: i32) -> tensor<f32> {
   %h = lpq.sq_select %w, %w, %s, %t : tensor<f32> ratio 0.5 stream 0
   return %h : tensor<f32>
 }
+
+// -----
+
+func.func @grid_levels(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{grid levels must be in [0, 16777216], got -2}}
+  %0 = lpq.quantize %x : tensor<4xf32> to #lpq.grid<levels = -2>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @grid_scale(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{unknown grid scale 'median'}}
+  %0 = lpq.quantize %x : tensor<4xf32> to #lpq.grid<binary, scale = median>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @grid_fixed_scale(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{grid scale must be positive and finite}}
+  %0 = lpq.quantize %x : tensor<4xf32> to #lpq.grid<binary, scale = -1.0>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @grid_kind(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{grid needs 'binary' or 'levels = L' with L >= 1}}
+  %0 = lpq.quantize %x : tensor<4xf32> to #lpq.grid<scale = sawb>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @askew_alpha(%w: tensor<4xf32>, %e: f32) -> tensor<4xf32> {
+  // expected-error @+1 {{alpha must be positive and finite, got 0}}
+  %0 = lpq.askew_direction %w, %w, %e, %e : tensor<4xf32> on #lpq.grid<binary> alpha 0.0
+  return %0 : tensor<4xf32>
+}

@@ -5,7 +5,14 @@
 // RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp word-length=1" 2>&1 | FileCheck %s --check-prefix=WL
 // RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="forward=model" 2>&1 | FileCheck %s --check-prefix=NOFWD
 
-// RECIPE: error: lpq-train-step: unknown recipe 'adam' (expected fp32, sgd-lp, swalp, bwn, twn, sq-bwn or sq-twn)
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=askewsgd grid=#lpq.binary" 2>&1 | FileCheck %s --check-prefix=GRID
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=bwn w-rounding=stochastic" 2>&1 | FileCheck %s --check-prefix=NOSTOCH
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=askewsgd askew-alpha=0" 2>&1 | FileCheck %s --check-prefix=ALPHA
+
+// RECIPE: error: lpq-train-step: unknown recipe 'adam' (expected fp32, sgd-lp, swalp, bwn, twn, sq-bwn, sq-twn, binaryconnect or askewsgd)
+// GRID: error: lpq-train-step: grid '#lpq.binary' is not an #lpq.grid attribute
+// NOSTOCH: error: lpq-train-step: W format #lpq.binary has no stochastic rounding
+// ALPHA: error: lpq-train-step: askew-alpha must be positive, got 0
 // FORMAT: W format '#lpq.foo' is not an lpq format attribute
 // ROUNDING: error: lpq-train-step: unknown rounding 'sideways' for G
 // WL: error: lpq-train-step: word-length must be in [2, 25], got 1

@@ -105,3 +105,30 @@
 // SQTWN: lpq.sq_select {{.*}} : tensor<3x5xf32> ratio 7.500000e-01 stream 1
 // SQTWN-LABEL: func.func @evaluate(
 // SQTWN: lpq.sq_select {{.*}} stream 2
+
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=binaryconnect w-rounding=stochastic" | FileCheck %s --check-prefix=BC
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=askewsgd grid=#lpq.grid<levels=8,scale=sawb> askew-alpha=0.5" | FileCheck %s --check-prefix=ASKEW
+/// BinaryConnect: weight matrices binarized in the forward pass (stochastic
+/// here), the updated real weights clamped to the grid's box; biases free.
+// BC: module attributes {lpq.loss = "cross-entropy", lpq.recipe = "binaryconnect"}
+// BC-LABEL: func.func @train_step(
+// BC-SAME: %[[W:[a-z0-9]+]]: tensor<5x6xf32>, %[[B:[a-z0-9]+]]: tensor<5xf32>,
+// BC: lpq.stochastic_round %[[W]], {{.*}} : tensor<5x6xf32> to #lpq.grid<binary> stream 0 {lpq.role = "W"}
+// BC: lpq.stochastic_round {{.*}} : tensor<3x5xf32> to #lpq.grid<binary> stream 1 {lpq.role = "W"}
+// BC: lpq.grid_clamp {{.*}} : tensor<5x6xf32> to #lpq.grid<binary>
+// BC-NOT: lpq.grid_clamp {{.*}} : tensor<5xf32>
+// BC: lpq.grid_clamp {{.*}} : tensor<3x5xf32> to #lpq.grid<binary>
+// BC: return
+/// AskewSGD: real weights forward, the direction replaces the gradient of
+/// each weight matrix (eps: the trailing argument), clamp after the step;
+/// evaluate rounds onto the grid.
+// ASKEW: module attributes {lpq.askew_eps0 = 6.250000e-02 : f32
+// ASKEW-LABEL: func.func @train_step(
+// ASKEW-SAME: %[[W:[a-z0-9]+]]: tensor<5x6xf32>,
+// ASKEW-SAME: %[[LR:[a-z0-9]+]]: f32, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i32, %[[EPS:[a-z0-9]+]]: f32)
+// ASKEW-NOT: lpq.quantize
+// ASKEW: lpq.askew_direction %[[W]], %{{.*}}, %[[EPS]], %[[LR]] : tensor<5x6xf32> on #lpq.grid<levels = 8, scale = sawb> alpha 5.000000e-01
+// ASKEW: lpq.grid_clamp {{.*}} : tensor<5x6xf32>
+// ASKEW: lpq.askew_direction {{.*}} : tensor<3x5xf32>
+// ASKEW-LABEL: func.func @evaluate(
+// ASKEW: lpq.quantize {{.*}} : tensor<5x6xf32> to #lpq.grid<levels = 8, scale = sawb> {lpq.role = "W"}

@@ -109,3 +109,19 @@ func.func @sq_select(%w: tensor<8x4xf32>, %seed: i64, %step: i32) -> tensor<8x4x
   %h = lpq.sq_select %w, %q, %seed, %step : tensor<8x4xf32> ratio 0.75 stream 2
   return %h : tensor<8x4xf32>
 }
+
+// CHECK-LABEL: func @grids
+func.func @grids(%w: tensor<4x8xf32>, %g: tensor<4x8xf32>, %eps: f32, %lr: f32,
+                 %s: i64, %t: i32) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  // CHECK: lpq.quantize %{{.*}} : tensor<4x8xf32> to #lpq.grid<binary>
+  %0 = lpq.quantize %w : tensor<4x8xf32> to #lpq.grid<binary, scale = glorot>
+  // CHECK: to #lpq.grid<levels = 8, scale = sawb> rounding nearest_away
+  %1 = lpq.quantize %0 : tensor<4x8xf32> to #lpq.grid<levels = 8, scale = sawb> rounding nearest_away
+  // CHECK: lpq.stochastic_round {{.*}} to #lpq.grid<binary, scale = 1.0> stream 3
+  %2 = lpq.stochastic_round %1, %s, %t : tensor<4x8xf32> to #lpq.grid<binary, scale = 1.0> stream 3
+  // CHECK: lpq.grid_clamp %{{.*}} : tensor<4x8xf32> to #lpq.grid<levels = 7, scale = max_abs>
+  %3 = lpq.grid_clamp %2 : tensor<4x8xf32> to #lpq.grid<levels = 7, scale = max_abs>
+  // CHECK: lpq.askew_direction %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x8xf32> on #lpq.grid<binary, scale = mean_abs> alpha 1.000000e-01
+  %4 = lpq.askew_direction %3, %g, %eps, %lr : tensor<4x8xf32> on #lpq.grid<binary, scale = mean_abs> alpha 0.1
+  return %2, %3, %4 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}

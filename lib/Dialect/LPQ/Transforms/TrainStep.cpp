@@ -43,10 +43,10 @@ struct RoleQuantizer {
 };
 
 /// One exponent per tensor for a block format that has one per row, for
-/// vectors; no quantizer at all for vectors under a row format (BWN/TWN
-/// leave biases in full precision).
+/// vectors; no quantizer at all for vectors under a row or grid format
+/// (BWN/TWN, BinaryConnect and AskewSGD leave biases in full precision).
 FormatAttrInterface forRank(FormatAttrInterface format, int64_t rank) {
-  if (isa<BinaryAttr, TernaryAttr>(format) && rank <= 1)
+  if (isa<BinaryAttr, TernaryAttr, GridAttr>(format) && rank <= 1)
     return {};
   auto block = dyn_cast<BlockAttr>(format);
   if (!block || rank != 1 ||
@@ -353,6 +353,11 @@ struct LPQTrainStepPass
   using Base::Base;
 
   bool sqRecipe() const { return recipe == "sq-bwn" || recipe == "sq-twn"; }
+  bool gridRecipe() const {
+    return recipe == "binaryconnect" || recipe == "askewsgd";
+  }
+  /// The parsed `grid` option of binaryconnect / askewsgd.
+  GridAttr gridAttr;
 
   /// The recipe's quantizers with the per-role overrides applied.
   FailureOr<SmallVector<RoleQuantizer>> buildRoles() {
@@ -361,11 +366,29 @@ struct LPQTrainStepPass
     bool sq = recipe == "sq-bwn" || recipe == "sq-twn";
     bool rowFormat = sq || recipe == "bwn" || recipe == "twn";
     if (recipe != "fp32" && recipe != "sgd-lp" && recipe != "swalp" &&
-        !rowFormat) {
+        !rowFormat && !gridRecipe()) {
       getOperation().emitError()
           << "lpq-train-step: unknown recipe '" << recipe
-          << "' (expected fp32, sgd-lp, swalp, bwn, twn, sq-bwn or sq-twn)";
+          << "' (expected fp32, sgd-lp, swalp, bwn, twn, sq-bwn, sq-twn, "
+             "binaryconnect or askewsgd)";
       return failure();
+    }
+    if (gridRecipe()) {
+      auto parsed = dyn_cast_if_present<GridAttr>(parseAttribute(grid, ctx));
+      if (!parsed) {
+        getOperation().emitError()
+            << "lpq-train-step: grid '" << grid
+            << "' is not an #lpq.grid attribute (e.g. #lpq.grid<binary> or "
+               "#lpq.grid<levels = 8, scale = sawb>)";
+        return failure();
+      }
+      gridAttr = parsed;
+      if (!(askewAlpha > 0.0) || std::isinf(askewAlpha)) {
+        getOperation().emitError()
+            << "lpq-train-step: askew-alpha must be positive, got "
+            << static_cast<double>(askewAlpha);
+        return failure();
+      }
     }
     if (!(sqRatio >= 0.0 && sqRatio <= 1.0)) {
       getOperation().emitError()
@@ -381,6 +404,15 @@ struct LPQTrainStepPass
                                : FormatAttrInterface(TernaryAttr::get(
                                      ctx, llvm::APFloat(0.7), 0));
       roles[W].stochastic = false;
+    } else if (recipe == "binaryconnect") {
+      // The forward pass uses the weights rounded onto the grid
+      // (deterministically unless w-rounding=stochastic), straight-through
+      // gradients; the real weights are clamped to the grid's box.
+      roles[W].format = gridAttr;
+      roles[W].stochastic = false;
+    } else if (recipe == "askewsgd") {
+      // Real-valued weights in the forward pass; the grid enters through
+      // lpq.askew_direction and the box clamp (and `evaluate`).
     } else if (recipe != "fp32") {
       if (wordLength < 2 || wordLength > 25) {
         getOperation().emitError()
@@ -417,8 +449,19 @@ struct LPQTrainStepPass
         roles[r].format = format;
       }
       StringRef rounding = *roundings[r];
-      if (rounding.empty() || rounding == "stochastic")
+      if (rounding.empty())
         continue;
+      if (rounding == "stochastic") {
+        if (roles[r].format && !numerics::supportsStochasticRounding(
+                                   roles[r].format.getNumericsFormat())) {
+          getOperation().emitError()
+              << "lpq-train-step: " << kRoleNames[r] << " format "
+              << roles[r].format << " has no stochastic rounding";
+          return failure();
+        }
+        roles[r].stochastic = true;
+        continue;
+      }
       std::optional<Rounding> mode = symbolizeRounding(rounding);
       if (!mode) {
         getOperation().emitError()
@@ -497,6 +540,7 @@ struct LPQTrainStepPass
     unsigned numParams = paramTypes.size();
     int64_t batch = logitsType.getDimSize(0);
     bool mse = loss == "mse";
+    bool askew = recipe == "askewsgd";
     if (!mse && loss != "cross-entropy") {
       module.emitError() << "lpq-train-step: unknown loss '" << loss
                          << "' (expected cross-entropy or mse)";
@@ -521,6 +565,8 @@ struct LPQTrainStepPass
       inputs.append(paramTypes);
       inputs.append(dataTypes);
       inputs.append({labelsType, elem, i64, i32});
+      if (askew)
+        inputs.push_back(elem);
       SmallVector<Type> results = {scalarType, logitsType};
       results.append(paramTypes);
       results.append(paramTypes);
@@ -539,6 +585,7 @@ struct LPQTrainStepPass
       sb.sqRatio = sqRecipe() ? static_cast<double>(sqRatio) : 1.0;
       sb.seed = args[tail + 2];
       sb.step = args[tail + 3];
+      Value eps = askew ? args[tail + 4] : Value();
 
       SmallVector<Operation *> ops;
       SmallVector<Value> weights;
@@ -565,6 +612,13 @@ struct LPQTrainStepPass
       SmallVector<Value> newParams, newMomenta;
       for (unsigned k = 0; k < numParams; ++k) {
         Value g = sb.quantize(G, (*grads)[k]);
+        auto paramType = cast<RankedTensorType>(paramTypes[k]);
+        // Grid recipes constrain the weights of rank >= 2 (not biases).
+        bool onGrid = gridAttr && paramType.getRank() >= 2;
+        if (askew && onGrid)
+          g = AskewDirectionOp::create(b, paramType, params[k], g, eps, lr,
+                                       gridAttr,
+                                       b.getF64FloatAttr(askewAlpha));
         // m' = mu * m + (g + wd * p)
         Value m = sb.elementwise(
             {g, params[k], momenta[k]},
@@ -581,6 +635,8 @@ struct LPQTrainStepPass
               return arith::SubFOp::create(
                   nb, l, a[0], arith::MulFOp::create(nb, l, lr, a[1]));
             });
+        if (onGrid)
+          p = GridClampOp::create(b, paramType, p, gridAttr);
         newParams.push_back(sb.quantize(Acc, p));
         newMomenta.push_back(sb.quantize(M, m));
       }
@@ -602,7 +658,13 @@ struct LPQTrainStepPass
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(entry);
       ValueRange args = entry->getArguments();
-      StepBuilder sb(b, *roles, nextStream);
+      // AskewSGD's model is its weights rounded onto the grid.
+      SmallVector<RoleQuantizer> evalRoles(*roles);
+      if (askew) {
+        evalRoles[W].format = gridAttr;
+        evalRoles[W].stochastic = false;
+      }
+      StepBuilder sb(b, evalRoles, nextStream);
       sb.sqRatio = sqRecipe() ? static_cast<double>(sqRatio) : 1.0;
       sb.seed = args[args.size() - 2];
       sb.step = args.back();
@@ -637,6 +699,13 @@ struct LPQTrainStepPass
       func::ReturnOp::create(b, averaged);
     }
     module->setAttr("lpq.recipe", b.getStringAttr(recipe));
+    // The tolerance that makes every weight feasible (the largest gap
+    // (u - a)^2 (u - b)^2: grid spacing 2 for binary, 1 for levels), where
+    // AskewSGD's annealing starts.
+    if (askew)
+      module->setAttr("lpq.askew_eps0",
+                      b.getF32FloatAttr(gridAttr.getLevels() == 0 ? 1.0f
+                                                                  : 0.0625f));
     module->setAttr("lpq.loss", b.getStringAttr(loss));
   }
 };

@@ -168,7 +168,23 @@ def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
       `sq-ratio` of each weight's rows is quantized, the rows kept in full
       precision chosen each step by `lpq.sq_select` (error-proportional
       roulette, its own stream). SQ's stages (0.5, 0.75, 0.875, 1.0) are
-      separate compilations, each training from the previous weights.
+      separate compilations, each training from the previous weights;
+    - `binaryconnect`: the weights of rank >= 2 go through `grid`
+      (`#lpq.grid<binary>` by default: BinaryConnect's +-H, H the Glorot
+      bound) in the forward pass, deterministically or with
+      `w-rounding=stochastic` (hard-sigmoid binarization); straight-through
+      gradients; after each update the real weights are clamped to the
+      grid's box (`lpq.grid_clamp`). With a multi-level grid this is plain
+      quantize-then-STE training;
+    - `askewsgd`: AskewSGD (ALGORITHMS.md 3). The forward pass uses the
+      real weights; for weights of rank >= 2 the gradient is replaced by
+      `lpq.askew_direction` (tolerance: a trailing `eps: f32` argument of
+      `train_step`, annealed by the trainer; step size `askew-alpha`)
+      before momentum and weight decay, and the updated weights are clamped
+      to the grid's box. `evaluate` rounds the weights onto `grid` (the
+      final model). The module records the starting tolerance that makes
+      every weight feasible in `lpq.askew_eps0` (1 for binary, 1/16 for
+      levels).
 
     Each role's format can be replaced (`w-format` ... `acc-format`: an lpq
     format attribute, or `none`) and its rounding changed (`w-rounding` ...:
@@ -187,7 +203,12 @@ def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
     Option<"forwardName", "forward", "std::string", /*default=*/"\"forward\"",
            "The forward function">,
     Option<"recipe", "recipe", "std::string", /*default=*/"\"fp32\"",
-           "fp32, sgd-lp, swalp, bwn, twn, sq-bwn or sq-twn">,
+           "fp32, sgd-lp, swalp, bwn, twn, sq-bwn, sq-twn, binaryconnect "
+           "or askewsgd">,
+    Option<"grid", "grid", "std::string", /*default=*/"\"#lpq.grid<binary>\"",
+           "binaryconnect / askewsgd: the weight grid (#lpq.grid)">,
+    Option<"askewAlpha", "askew-alpha", "double", /*default=*/"1.0",
+           "askewsgd: step size alpha of the skewed direction">,
     Option<"sqRatio", "sq-ratio", "double", /*default=*/"0.5",
            "sq-bwn / sq-twn: fraction of each weight's rows quantized">,
     Option<"loss", "loss", "std::string", /*default=*/"\"cross-entropy\"",
