@@ -819,6 +819,15 @@ std::vector<float> sqSelect(const std::vector<float> &w,
 // Level grids and AskewSGD
 //===----------------------------------------------------------------------===//
 
+std::vector<float> quantizeOnGrid(const std::vector<float> &x,
+                                  const LevelGrid &grid, float scale,
+                                  Rounding rounding) {
+  std::vector<float> out(x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    out[i] = roundOnGrid(x[i], grid, scale, RoundSpec{false, rounding, 0});
+  return out;
+}
+
 int64_t gridTop(const LevelGrid &grid) {
   return grid.levels == 0 ? 1 : grid.levels;
 }
@@ -868,8 +877,8 @@ float gridScale(const std::vector<float> &x, const Shape &shape,
 }
 
 std::vector<float> gridClamp(const std::vector<float> &x, const Shape &shape,
-                             const LevelGrid &grid) {
-  float s = gridScale(x, shape, grid);
+                             const LevelGrid &grid, std::optional<float> scale) {
+  float s = scale ? *scale : gridScale(x, shape, grid);
   float bound = static_cast<float>(static_cast<double>(gridTop(grid)) * s);
   std::vector<float> out(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
@@ -883,8 +892,9 @@ std::vector<float> gridClamp(const std::vector<float> &x, const Shape &shape,
 std::vector<float> askewDirection(const std::vector<float> &w,
                                   const std::vector<float> &g,
                                   const Shape &shape, const LevelGrid &grid,
-                                  float eps, double alpha, float lr) {
-  double s = gridScale(w, shape, grid);
+                                  float eps, double alpha, float lr,
+                                  std::optional<float> scale) {
+  double s = scale ? *scale : gridScale(w, shape, grid);
   double top = static_cast<double>(gridTop(grid));
   bool usable = s > 0 && std::isfinite(s);
   double clip = s / (4.0 * static_cast<double>(lr));

@@ -211,7 +211,12 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
   unsigned numParams = (swaType->getNumInputs() - 1) / 2;
   bool askew = !std::isnan(info.askewEps0);
   unsigned tail = askew ? 6 : 5;
-  if (stepType->getNumInputs() != 2 * numParams + tail) {
+  // AskewSGD: one grid-scale argument per constrained weight after eps.
+  unsigned numScales =
+      askew ? stepType->getNumInputs() - std::min(stepType->getNumInputs(),
+                                                  2 * numParams + tail)
+            : 0;
+  if (stepType->getNumInputs() != 2 * numParams + tail + numScales) {
     error = "the trainer supports models with one input tensor (the image "
             "batch); train_step has " +
             std::to_string(stepType->getNumInputs() - 2 * numParams - tail +
@@ -313,6 +318,10 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
   size_t epsIndex = stepArgs.size();
   if (askew)
     stepArgs.push_back(Argument::of(info.askewEps0));
+  // 0: each weight uses its own grid scale until they are frozen.
+  size_t scaleIndex = stepArgs.size();
+  for (unsigned j = 0; j < numScales; ++j)
+    stepArgs.push_back(Argument::of(0.0));
   Array &x = *stepArgs[xIndex].array;
   Array &labels = *stepArgs[xIndex + 1].array;
 
@@ -348,6 +357,8 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
       args.push_back(Argument::of(x));
       args.push_back(Argument::ofInteger(static_cast<int64_t>(options.seed)));
       args.push_back(Argument::ofInteger(0));
+      args.insert(args.end(), stepArgs.begin() + scaleIndex,
+                  stepArgs.begin() + scaleIndex + numScales);
     } else {
       unsigned p = 0;
       for (bool isParam : info.forwardIsParam) {
@@ -361,7 +372,7 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
       int64_t count =
           gather(testSet, testOrder, first, *args[xAt].array, labels);
       if (lowPrecision)
-        args.back() = Argument::ofInteger(first / batch);
+        args[xAt + 2] = Argument::ofInteger(first / batch);
       if (!jit.runInto(entry, args, evalResults, error))
         return std::nullopt;
       correct += countCorrect(evalResults[0], labels, count);
@@ -388,6 +399,14 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
     if (askew) {
       m.eps = askewTolerance(epoch, options, info.askewEps0);
       stepArgs[epsIndex] = Argument::of(m.eps);
+      // Annealing starts: freeze the grid scales at the last ones used (as
+      // the authors freeze SAWB's clip), so the grid stops moving.
+      int annealFrom = options.epsDecayStart >= 0 ? options.epsDecayStart
+                                                  : options.epochs / 4;
+      if (epoch > 0 && epoch == annealFrom)
+        for (unsigned j = 0; j < numScales; ++j)
+          stepArgs[scaleIndex + j] =
+              Argument::of(results[2 + 2 * numParams + j].data<float>()[0]);
     }
     std::iota(order.begin(), order.end(), 0);
     shuffle(order, rng);

@@ -260,11 +260,58 @@ TEST_F(Differential, GridAndAskewDirection) {
             "to " + g + " stream 2\n  return %q, %r : tensor<?x?xf32>, "
             "tensor<?x?xf32>\n}\n";
   }
+  // A given (frozen) scale instead of the tensor's own.
+  text += R"mlir(
+func.func @frozen(%w: tensor<?x?xf32>, %g: tensor<?x?xf32>, %eps: f32,
+                  %lr: f32, %s: f32)
+    -> (tensor<?x?xf32>, tensor<?x?xf32>, tensor<?x?xf32>) {
+  %d = lpq.askew_direction %w, %g, %eps, %lr scale %s : tensor<?x?xf32>
+      on #lpq.grid<levels = 8, scale = sawb> alpha 1.0
+  %c = lpq.grid_clamp %w scale %s : tensor<?x?xf32>
+      to #lpq.grid<levels = 8, scale = sawb>
+  %q = lpq.quantize %w grid_scale %s : tensor<?x?xf32>
+      to #lpq.grid<levels = 8, scale = sawb> rounding nearest_away
+  return %d, %c, %q : tensor<?x?xf32>, tensor<?x?xf32>, tensor<?x?xf32>
+}
+)mlir";
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, context);
   ASSERT_TRUE(module);
   std::string error;
   auto jit = JitModule::compile(*module, JitOptions{}, error);
   ASSERT_TRUE(jit) << error;
+  {
+    std::mt19937 frozenRng(5);
+    std::normal_distribution<float> normal(0, 0.05f);
+    std::vector<int64_t> shape = {9, 31};
+    Array w = Array::zeros(DType::F32, shape), g = w;
+    for (int64_t k = 0; k < w.numElements(); ++k) {
+      w.data<float>()[k] = normal(frozenRng);
+      g.data<float>()[k] = normal(frozenRng);
+    }
+    std::vector<float> wv(w.data<float>(), w.data<float>() + w.numElements());
+    std::vector<float> gv(g.data<float>(), g.data<float>() + g.numElements());
+    numerics::LevelGrid sawb{8, numerics::LevelGrid::Scale::SAWB};
+    float scale = 0.01f, eps = 0.01f, lr = 0.1f;
+    auto out = jit->run("frozen",
+                        {Argument::of(w), Argument::of(g),
+                         Argument::of(static_cast<double>(eps)),
+                         Argument::of(static_cast<double>(lr)),
+                         Argument::of(static_cast<double>(scale))},
+                        error);
+    ASSERT_TRUE(out) << error;
+    std::vector<float> d =
+        numerics::askewDirection(wv, gv, shape, sawb, eps, 1.0, lr, scale);
+    std::vector<float> c = numerics::gridClamp(wv, shape, sawb, scale);
+    std::vector<float> q = numerics::quantizeOnGrid(
+        wv, sawb, scale, numerics::Rounding::NearestAway);
+    for (size_t k = 0; k < wv.size(); ++k) {
+      ASSERT_TRUE(sameBits(d[k], (*out)[0].data<float>()[k])) << k;
+      ASSERT_TRUE(sameBits(c[k], (*out)[1].data<float>()[k])) << k;
+      ASSERT_TRUE(sameBits(q[k], (*out)[2].data<float>()[k])) << k;
+    }
+    // The frozen scale is not the tensor's own: the box is +-0.08.
+    EXPECT_EQ(*std::max_element(c.begin(), c.end()), 0.08f);
+  }
   std::mt19937 rng(23);
   std::normal_distribution<float> normal(0, 1);
   int64_t skewed = 0, compared = 0;

@@ -268,14 +268,20 @@ int64_t gridTop(const LevelGrid &grid);
 float gridScale(const std::vector<float> &x, const Shape &shape,
                 const LevelGrid &grid);
 
-/// `x` clamped to the grid's box [-top * s, top * s], s = gridScale(x).
-/// NaN stays NaN; s = 0 gives zeros.
+/// `x` clamped to the grid's box [-top * s, top * s], s = `scale` or
+/// gridScale(x). NaN stays NaN; s = 0 gives zeros.
 std::vector<float> gridClamp(const std::vector<float> &x, const Shape &shape,
-                             const LevelGrid &grid);
+                             const LevelGrid &grid,
+                             std::optional<float> scale = std::nullopt);
+
+/// Rounds `x` onto the grid with the given scale instead of its own.
+std::vector<float> quantizeOnGrid(const std::vector<float> &x,
+                                  const LevelGrid &grid, float scale,
+                                  Rounding rounding);
 
 /// AskewSGD's replacement gradient (ALGORITHMS.md 3) for weights `w` with
 /// gradient `g` under tolerance `eps`, step size `alpha` and learning rate
-/// `lr`; s = gridScale(w). Per element, in float64: u = clamp(w / s, -top,
+/// `lr`; s = `scale` or gridScale(w). Per element, in float64: u = clamp(w / s, -top,
 /// top); a the nearest grid point (ties: the lower), b the second nearest
 /// (on u's side of a); da = u - a, db = u - b; phi = eps - da^2 db^2;
 /// K = (s alpha) phi / ((2 da) db (1e-6 + da + db)), the 1e-6 as in the
@@ -286,7 +292,8 @@ std::vector<float> gridClamp(const std::vector<float> &x, const Shape &shape,
 std::vector<float> askewDirection(const std::vector<float> &w,
                                   const std::vector<float> &g,
                                   const Shape &shape, const LevelGrid &grid,
-                                  float eps, double alpha, float lr);
+                                  float eps, double alpha, float lr,
+                                  std::optional<float> scale = std::nullopt);
 
 /// The SWA running mean avg + (x - avg) / (n + 1), in float32.
 float average(float avg, float x, int64_t n);

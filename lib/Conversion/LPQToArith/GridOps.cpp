@@ -185,6 +185,19 @@ Value mapElements(ImplicitLocOpBuilder &b, ValueRange inputs,
                      });
 }
 
+struct GridScaleOpLowering : OpRewritePattern<GridScaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GridScaleOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    rewriter.replaceOp(
+        op, buildGridScale(b, op.getInput(),
+                           std::get<numerics::LevelGrid>(
+                               op.getGrid().getNumericsFormat())));
+    return success();
+  }
+};
+
 struct GridClampOpLowering : OpRewritePattern<GridClampOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(GridClampOp op,
@@ -192,7 +205,8 @@ struct GridClampOpLowering : OpRewritePattern<GridClampOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto grid =
         std::get<numerics::LevelGrid>(op.getGrid().getNumericsFormat());
-    Value s = buildGridScale(b, op.getInput(), grid);
+    Value s = op.getScale() ? op.getScale()
+                            : buildGridScale(b, op.getInput(), grid);
     Value bound = arith::TruncFOp::create(
         b, b.getF32Type(),
         arith::MulFOp::create(
@@ -221,7 +235,8 @@ struct AskewDirectionOpLowering : OpRewritePattern<AskewDirectionOp> {
         std::get<numerics::LevelGrid>(op.getGrid().getNumericsFormat());
     double top = static_cast<double>(numerics::gridTop(grid));
     Type f64 = b.getF64Type();
-    Value s32 = buildGridScale(b, op.getWeights(), grid);
+    Value s32 = op.getScale() ? op.getScale()
+                              : buildGridScale(b, op.getWeights(), grid);
     Value s = arith::ExtFOp::create(b, f64, s32);
     Value zero = f64Const(b, 0.0);
     Value usable = arith::AndIOp::create(
@@ -297,9 +312,10 @@ struct AskewDirectionOpLowering : OpRewritePattern<AskewDirectionOp> {
 Value mlir::lpq::detail::buildGridRounding(ImplicitLocOpBuilder &b, Value x,
                                            const numerics::LevelGrid &grid,
                                            numerics::Rounding mode,
-                                           const StochasticOperands *random) {
+                                           const StochasticOperands *random,
+                                           Value scale) {
   double top = static_cast<double>(numerics::gridTop(grid));
-  Value s32 = buildGridScale(b, x, grid);
+  Value s32 = scale ? scale : buildGridScale(b, x, grid);
   Value s = arith::ExtFOp::create(b, b.getF64Type(), s32);
   Value zero32 = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
   Value nan32 = arith::ConstantOp::create(
@@ -361,6 +377,7 @@ Value mlir::lpq::detail::buildGridRounding(ImplicitLocOpBuilder &b, Value x,
 }
 
 void mlir::lpq::detail::populateGridPatterns(RewritePatternSet &patterns) {
-  patterns.add<GridClampOpLowering, AskewDirectionOpLowering>(
+  patterns.add<GridScaleOpLowering, GridClampOpLowering,
+               AskewDirectionOpLowering>(
       patterns.getContext());
 }

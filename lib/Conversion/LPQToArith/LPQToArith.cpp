@@ -613,7 +613,8 @@ struct QuantizeOpLowering : OpRewritePattern<QuantizeOp> {
       result = buildTernary(b, op.getInput(), *f);
     else if (auto *f = std::get_if<numerics::LevelGrid>(&format))
       result = buildGridRounding(b, op.getInput(), *f,
-                                 toNumerics(op.getRounding()), nullptr);
+                                 toNumerics(op.getRounding()), nullptr,
+                                 op.getGridScale());
     else
       result = buildRounding(b, op.getInput(), format,
                              toNumerics(op.getRounding()), op.getScales(),

@@ -61,13 +61,14 @@ struct StochasticOperands {
   uint32_t stream;
 };
 
-/// Rounds `x` onto a level grid (`mode`, or stochastically with `random`).
+/// Rounds `x` onto a level grid (`mode`, or stochastically with `random`)
+/// with the f32 `scale`, or its own scale when `scale` is null.
 Value buildGridRounding(ImplicitLocOpBuilder &b, Value x,
                         const numerics::LevelGrid &grid,
                         numerics::Rounding mode,
-                        const StochasticOperands *random);
+                        const StochasticOperands *random, Value scale = {});
 
-/// Lowerings of lpq.grid_clamp and lpq.askew_direction.
+/// Lowerings of lpq.grid_scale, lpq.grid_clamp and lpq.askew_direction.
 void populateGridPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::lpq::detail

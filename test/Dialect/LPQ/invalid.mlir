@@ -325,3 +325,11 @@ func.func @askew_alpha(%w: tensor<4xf32>, %e: f32) -> tensor<4xf32> {
   %0 = lpq.askew_direction %w, %w, %e, %e : tensor<4xf32> on #lpq.grid<binary> alpha 0.0
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @grid_scale_needs_grid(%x: tensor<4xf32>, %s: f32) -> tensor<4xf32> {
+  // expected-error @+1 {{'grid_scale' needs a #lpq.grid format}}
+  %0 = lpq.quantize %x grid_scale %s : tensor<4xf32> to #lpq.fixed<8, 6>
+  return %0 : tensor<4xf32>
+}

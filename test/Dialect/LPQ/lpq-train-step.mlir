@@ -125,10 +125,14 @@
 // ASKEW: module attributes {lpq.askew_eps0 = 6.250000e-02 : f32
 // ASKEW-LABEL: func.func @train_step(
 // ASKEW-SAME: %[[W:[a-z0-9]+]]: tensor<5x6xf32>,
-// ASKEW-SAME: %[[LR:[a-z0-9]+]]: f32, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i32, %[[EPS:[a-z0-9]+]]: f32)
+// ASKEW-SAME: %[[LR:[a-z0-9]+]]: f32, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i32, %[[EPS:[a-z0-9]+]]: f32, %[[S1:[a-z0-9]+]]: f32, %[[S2:[a-z0-9]+]]: f32)
+// ASKEW-SAME: -> (tensor<f32>, tensor<4x3xf32>, {{.*}}, tensor<f32>, tensor<f32>)
 // ASKEW-NOT: lpq.quantize
-// ASKEW: lpq.askew_direction %[[W]], %{{.*}}, %[[EPS]], %[[LR]] : tensor<5x6xf32> on #lpq.grid<levels = 8, scale = sawb> alpha 5.000000e-01
-// ASKEW: lpq.grid_clamp {{.*}} : tensor<5x6xf32>
+// ASKEW: %[[OWN:.*]] = lpq.grid_scale %[[W]] : tensor<5x6xf32> for #lpq.grid<levels = 8, scale = sawb>
+// ASKEW: %[[GIVEN:.*]] = arith.cmpf ogt, %[[S1]]
+// ASKEW: %[[SCALE:.*]] = arith.select %[[GIVEN]], %[[S1]], %[[OWN]] : f32
+// ASKEW: lpq.askew_direction %[[W]], %{{.*}}, %[[EPS]], %[[LR]] scale %[[SCALE]] : tensor<5x6xf32> on #lpq.grid<levels = 8, scale = sawb> alpha 5.000000e-01
+// ASKEW: lpq.grid_clamp {{.*}} scale %{{.*}} : tensor<5x6xf32>
 // ASKEW: lpq.askew_direction {{.*}} : tensor<3x5xf32>
 // ASKEW-LABEL: func.func @evaluate(
-// ASKEW: lpq.quantize {{.*}} : tensor<5x6xf32> to #lpq.grid<levels = 8, scale = sawb> {lpq.role = "W"}
+// ASKEW: lpq.quantize {{.*}} grid_scale %{{.*}} : tensor<5x6xf32> to #lpq.grid<levels = 8, scale = sawb> {lpq.role = "W"}

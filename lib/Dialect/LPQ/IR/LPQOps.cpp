@@ -116,7 +116,8 @@ LogicalResult verifyFormatUse(Operation *op, FormatAttrInterface format,
 /// computed its own block scales.
 std::optional<numerics::Format> knownFormat(Value v) {
   Operation *def = v.getDefiningOp();
-  if (auto q = dyn_cast_or_null<QuantizeOp>(def); q && !q.getScales())
+  if (auto q = dyn_cast_or_null<QuantizeOp>(def);
+      q && !q.getScales() && !q.getGridScale())
     return q.getFormat().getNumericsFormat();
   if (auto s = dyn_cast_or_null<StochasticRoundOp>(def); s && !s.getScales())
     return s.getFormat().getNumericsFormat();
@@ -174,6 +175,9 @@ LogicalResult QuantizeOp::verify() {
                              getScales())))
     return failure();
   numerics::Format f = getFormat().getNumericsFormat();
+  if (getGridScale() && !std::holds_alternative<numerics::LevelGrid>(f))
+    return emitOpError() << "'grid_scale' needs a #lpq.grid format, got "
+                         << getFormat();
   if (!numerics::supportsStochasticRounding(f) &&
       getRounding() != Rounding::NearestEven)
     return emitOpError() << "format " << getFormat()
@@ -183,6 +187,8 @@ LogicalResult QuantizeOp::verify() {
 }
 
 OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
+  if (getGridScale())
+    return {};
   if (isNoOp(getInput(), getFormat(), getScales()))
     return getInput();
   RankedTensorType type = getType();

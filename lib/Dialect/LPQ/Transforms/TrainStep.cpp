@@ -83,7 +83,7 @@ public:
     else
       op = QuantizeOp::create(b, type, x, format,
                               RoundingAttr::get(b.getContext(), q.rounding),
-                              Value());
+                              Value(), gridScaleFor(x));
     op->setAttr("lpq.role", b.getStringAttr(kRoleNames[role]));
     Value result = op->getResult(0);
     // SQ: only a fraction of the rows quantized, the others kept in full
@@ -97,6 +97,23 @@ public:
 
   /// Fraction of each weight's rows that SQ quantizes (1: all).
   double sqRatio = 1.0;
+
+  /// AskewSGD: the grid scale each weight uses (a frozen one from the
+  /// trainer, or its own), by weight.
+  DenseMap<Value, Value> gridScales;
+  Value gridScaleFor(Value w) const { return gridScales.lookup(w); }
+
+  /// `frozen` (an f32 argument) where it is positive, else the grid scale of
+  /// `w` itself: AskewSGD freezes the scale once it anneals.
+  Value frozenOrOwnScale(Value w, Value frozen, GridAttr grid) {
+    Value own = GridScaleOp::create(b, w, grid);
+    Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
+    Value given =
+        arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, frozen, zero);
+    Value scale = arith::SelectOp::create(b, given, frozen, own);
+    gridScales[w] = scale;
+    return scale;
+  }
 
   /// Clones the body of `forward` with `args` for its arguments, weights
   /// through Q_W and activations entering contractions through Q_A. Returns
@@ -541,6 +558,11 @@ struct LPQTrainStepPass
     int64_t batch = logitsType.getDimSize(0);
     bool mse = loss == "mse";
     bool askew = recipe == "askewsgd";
+    // AskewSGD constrains the parameters of rank >= 2; each has a scale
+    // argument (0: its own scale; positive: frozen) and result.
+    unsigned numGridParams = llvm::count_if(paramTypes, [](Type t) {
+      return cast<RankedTensorType>(t).getRank() >= 2;
+    });
     if (!mse && loss != "cross-entropy") {
       module.emitError() << "lpq-train-step: unknown loss '" << loss
                          << "' (expected cross-entropy or mse)";
@@ -565,11 +587,15 @@ struct LPQTrainStepPass
       inputs.append(paramTypes);
       inputs.append(dataTypes);
       inputs.append({labelsType, elem, i64, i32});
-      if (askew)
+      if (askew) {
         inputs.push_back(elem);
+        inputs.append(numGridParams, elem);
+      }
       SmallVector<Type> results = {scalarType, logitsType};
       results.append(paramTypes);
       results.append(paramTypes);
+      if (askew)
+        results.append(numGridParams, scalarType);
       auto fn = func::FuncOp::create(b, "train_step",
                                      b.getFunctionType(inputs, results));
       Block *entry = fn.addEntryBlock();
@@ -586,6 +612,10 @@ struct LPQTrainStepPass
       sb.seed = args[tail + 2];
       sb.step = args[tail + 3];
       Value eps = askew ? args[tail + 4] : Value();
+      SmallVector<Value> scaleArgs;
+      if (askew)
+        scaleArgs.append(args.begin() + tail + 5,
+                         args.begin() + tail + 5 + numGridParams);
 
       SmallVector<Operation *> ops;
       SmallVector<Value> weights;
@@ -609,16 +639,22 @@ struct LPQTrainStepPass
       Value mu = arith::ConstantOp::create(b, b.getFloatAttr(elem, momentum));
       Value wd =
           arith::ConstantOp::create(b, b.getFloatAttr(elem, weightDecay));
-      SmallVector<Value> newParams, newMomenta;
+      SmallVector<Value> newParams, newMomenta, usedScales;
       for (unsigned k = 0; k < numParams; ++k) {
         Value g = sb.quantize(G, (*grads)[k]);
         auto paramType = cast<RankedTensorType>(paramTypes[k]);
         // Grid recipes constrain the weights of rank >= 2 (not biases).
         bool onGrid = gridAttr && paramType.getRank() >= 2;
-        if (askew && onGrid)
+        Value scale;
+        if (askew && onGrid) {
+          scale = sb.frozenOrOwnScale(params[k], scaleArgs[usedScales.size()],
+                                      gridAttr);
+          usedScales.push_back(tensor::FromElementsOp::create(
+              b, scalarType, ValueRange{scale}));
           g = AskewDirectionOp::create(b, paramType, params[k], g, eps, lr,
                                        gridAttr,
-                                       b.getF64FloatAttr(askewAlpha));
+                                       b.getF64FloatAttr(askewAlpha), scale);
+        }
         // m' = mu * m + (g + wd * p)
         Value m = sb.elementwise(
             {g, params[k], momenta[k]},
@@ -635,14 +671,23 @@ struct LPQTrainStepPass
               return arith::SubFOp::create(
                   nb, l, a[0], arith::MulFOp::create(nb, l, lr, a[1]));
             });
-        if (onGrid)
-          p = GridClampOp::create(b, paramType, p, gridAttr);
+        // The box of the updated weights: their own scale until the trainer
+        // freezes it (with the pre-update scale, a data-dependent box such
+        // as SAWB's keeps shrinking and the weights collapse to 0).
+        if (askew && onGrid)
+          p = GridClampOp::create(
+              b, paramType, p, gridAttr,
+              sb.frozenOrOwnScale(p, scaleArgs[usedScales.size() - 1],
+                                  gridAttr));
+        else if (onGrid)
+          p = GridClampOp::create(b, paramType, p, gridAttr, Value());
         newParams.push_back(sb.quantize(Acc, p));
         newMomenta.push_back(sb.quantize(M, m));
       }
       SmallVector<Value> returned = {lossValue, *logits};
       returned.append(newParams);
       returned.append(newMomenta);
+      returned.append(usedScales);
       func::ReturnOp::create(b, returned);
       b.setInsertionPointAfter(fn);
     }
@@ -652,6 +697,8 @@ struct LPQTrainStepPass
       SmallVector<Type> inputs(paramTypes);
       inputs.append(dataTypes);
       inputs.append({i64, i32});
+      if (askew)
+        inputs.append(numGridParams, elem);
       auto fn = func::FuncOp::create(b, "evaluate",
                                      b.getFunctionType(inputs, {logitsType}));
       Block *entry = fn.addEntryBlock();
@@ -666,8 +713,13 @@ struct LPQTrainStepPass
       }
       StepBuilder sb(b, evalRoles, nextStream);
       sb.sqRatio = sqRecipe() ? static_cast<double>(sqRatio) : 1.0;
-      sb.seed = args[args.size() - 2];
-      sb.step = args.back();
+      unsigned seedAt = numParams + dataTypes.size();
+      sb.seed = args[seedAt];
+      sb.step = args[seedAt + 1];
+      if (askew)
+        for (unsigned k = 0, j = 0; k < numParams; ++k)
+          if (cast<RankedTensorType>(paramTypes[k]).getRank() >= 2)
+            sb.frozenOrOwnScale(args[k], args[seedAt + 2 + j++], gridAttr);
       SmallVector<Operation *> ops;
       SmallVector<Value> weights;
       DenseSet<Operation *> actQuantizers;

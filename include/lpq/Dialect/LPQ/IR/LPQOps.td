@@ -15,7 +15,7 @@ defvar LPQ_F32Tensor = RankedTensorOf<[F32]>;
 defvar LPQ_ScaleTensor = RankedTensorOf<[I32]>;
 
 def LPQ_QuantizeOp : LPQ_Op<"quantize",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AllTypesMatch<["input", "result"]>, AttrSizedOperandSegments]> {
   let summary = "Round a float32 tensor onto a number format";
   let description = [{
     Rounds every element of `input` onto `format` with a deterministic
@@ -24,7 +24,9 @@ def LPQ_QuantizeOp : LPQ_Op<"quantize",
     compute their block exponents from `input` unless `scales` supplies them
     (as `lpq.block_scale` computes them), which lets a pass compute the
     exponents where the data is produced. Row formats (`#lpq.binary`,
-    `#lpq.ternary`) take no rounding mode.
+    `#lpq.ternary`) take no rounding mode. A level grid (`#lpq.grid`) takes
+    its scale from `grid_scale` when given (a frozen scale, as AskewSGD
+    freezes SAWB's once it anneals) instead of computing it from `input`.
 
     NaN stays NaN; overflow and +-Inf follow the format's saturation rule;
     zero results keep the sign of their input.
@@ -41,11 +43,13 @@ def LPQ_QuantizeOp : LPQ_Op<"quantize",
                        LPQ_FormatAttrInterface:$format,
                        DefaultValuedAttr<LPQ_Rounding,
                                          "::mlir::lpq::Rounding::NearestEven">:$rounding,
-                       Optional<LPQ_ScaleTensor>:$scales);
+                       Optional<LPQ_ScaleTensor>:$scales,
+                       Optional<F32>:$gridScale);
   let results = (outs LPQ_F32Tensor:$result);
   let assemblyFormat = [{
-    $input (`scales` $scales^)? `:` type($input) (`,` type($scales)^)?
-    `to` custom<Format>($format) (`rounding` $rounding^)? attr-dict
+    $input (`scales` $scales^)? (`grid_scale` $gridScale^)? `:` type($input)
+    (`,` type($scales)^)? `to` custom<Format>($format)
+    (`rounding` $rounding^)? attr-dict
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
@@ -126,17 +130,40 @@ def LPQ_GridClampOp : LPQ_Op<"grid_clamp",
     Clamps every element of `input` to [-top * s, top * s], where s is the
     grid scale of `input` under `grid` and top its largest point in grid
     units (1 for binary, L for `levels = L`): the box that BinaryConnect and
-    AskewSGD keep their real-valued weights in. NaN stays NaN.
+    AskewSGD keep their real-valued weights in. NaN stays NaN. With `scale`,
+    that scale replaces the input's own.
 
     Example:
     ```mlir
     %c = lpq.grid_clamp %w : tensor<256x784xf32> to #lpq.grid<binary>
     ```
   }];
-  let arguments = (ins LPQ_F32Tensor:$input, LPQ_GridAttr:$grid);
+  let arguments = (ins LPQ_F32Tensor:$input, LPQ_GridAttr:$grid,
+                       Optional<F32>:$scale);
   let results = (outs LPQ_F32Tensor:$result);
   let assemblyFormat = [{
-    $input `:` type($input) `to` qualified($grid) attr-dict
+    $input (`scale` $scale^)? `:` type($input) `to` qualified($grid) attr-dict
+  }];
+}
+
+def LPQ_GridScaleOp : LPQ_Op<"grid_scale", [Pure]> {
+  let summary = "The scale of a level grid for a tensor";
+  let description = [{
+    The grid scale s of `input` under `grid` (its `scale` rule: Glorot's
+    bound from the shape, mean or max |x|, SAWB, or a constant), in float64
+    arithmetic rounded once to float32. `lpq.grid_clamp`,
+    `lpq.askew_direction` and `lpq.quantize` take such a scale as an operand
+    to use a frozen one.
+
+    Example:
+    ```mlir
+    %s = lpq.grid_scale %w : tensor<256x784xf32> for #lpq.grid<levels = 8, scale = sawb>
+    ```
+  }];
+  let arguments = (ins LPQ_F32Tensor:$input, LPQ_GridAttr:$grid);
+  let results = (outs F32:$scale);
+  let assemblyFormat = [{
+    $input `:` type($input) `for` qualified($grid) attr-dict
   }];
 }
 
@@ -158,7 +185,7 @@ def LPQ_AskewDirectionOp : LPQ_Op<"askew_direction",
     learning rate `lr`; at a midpoint, where (u - a) + (u - b) = 0, the
     1e-6 makes K large and positive, so the weight moves up). The optimizer
     then steps with the result in place of the gradient. A NaN weight gives
-    NaN.
+    NaN. With `scale`, that scale is used instead of the weights' own.
 
     Example:
     ```mlir
@@ -167,11 +194,12 @@ def LPQ_AskewDirectionOp : LPQ_Op<"askew_direction",
     ```
   }];
   let arguments = (ins LPQ_F32Tensor:$weights, LPQ_F32Tensor:$gradient,
-                       F32:$eps, F32:$lr, LPQ_GridAttr:$grid, F64Attr:$alpha);
+                       F32:$eps, F32:$lr, LPQ_GridAttr:$grid, F64Attr:$alpha,
+                       Optional<F32>:$scale);
   let results = (outs LPQ_F32Tensor:$result);
   let assemblyFormat = [{
-    $weights `,` $gradient `,` $eps `,` $lr `:` type($result) `on` qualified($grid)
-    `alpha` $alpha attr-dict
+    $weights `,` $gradient `,` $eps `,` $lr (`scale` $scale^)? `:`
+    type($result) `on` qualified($grid) `alpha` $alpha attr-dict
   }];
   let hasVerifier = 1;
 }

@@ -182,7 +182,12 @@ def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
       `train_step`, annealed by the trainer; step size `askew-alpha`)
       before momentum and weight decay, and the updated weights are clamped
       to the grid's box. `evaluate` rounds the weights onto `grid` (the
-      final model). The module records the starting tolerance that makes
+      final model). Each constrained weight k also has a scale argument
+      `scale_k: f32` after `eps` in `train_step` (and after `step` in
+      `evaluate`): 0 uses the weight's own grid scale, a positive value
+      replaces it (the trainer freezes the scales when annealing starts, as
+      the authors freeze SAWB's); `train_step` returns the scales it used
+      (`tensor<f32>` each, after the momenta). The module records the starting tolerance that makes
       every weight feasible in `lpq.askew_eps0` (1 for binary, 1/16 for
       levels).
 
