@@ -14,7 +14,10 @@
 #include "TrainStepTestSupport.h"
 
 #include "lpq/Data/Idx.h"
+#include "lpq/Runtime/Npy.h"
 #include "lpq/Runtime/Trainer.h"
+
+#include "llvm/Support/FileSystem.h"
 
 using namespace mlir;
 using namespace mlir::lpq::runtime;
@@ -197,4 +200,92 @@ TEST(Training, QuadraticSWALPGoesBelowTheGrid) {
   RegressionPoint fp = trainLinearRegression("recipe=fp32");
   std::printf("fp32: iterate %.4g\n", fp.distance);
   EXPECT_LT(fp.distance, 1e-4);
+}
+
+namespace {
+
+/// examples/toy_logistic.mlir (AskewSGD's toy problem) trained with
+/// `passOptions` for 30 epochs at lr 0.5 on synthetic-logistic data; returns
+/// the metrics and the final weight row.
+std::pair<std::vector<EpochMetrics>, std::vector<float>>
+trainToy(const std::string &passOptions) {
+  std::optional<CompiledExample> toy =
+      compileExample("toy_logistic", passOptions);
+  if (!toy)
+    return {};
+  TrainOptions options;
+  options.data = "synthetic-logistic";
+  options.epochs = 30;
+  options.lr = 0.5;
+  options.epsDecayStart = 10;
+  options.epsDecay = 0.7;
+  options.progress = false;
+  llvm::SmallString<64> prefix;
+  llvm::sys::fs::createUniquePath("lpq-toy-%%%%%%-w", prefix, true);
+  options.saveParams = prefix.str().str();
+  std::string error;
+  std::optional<std::vector<EpochMetrics>> metrics =
+      train(*toy->jit, toy->info, options, llvm::nulls(), error);
+  EXPECT_TRUE(metrics) << error;
+  if (!metrics)
+    return {};
+  std::string path = options.saveParams + "0.npy";
+  std::optional<Array> w = readNpy(path, error);
+  EXPECT_TRUE(w) << error;
+  llvm::sys::fs::remove(path);
+  if (!w)
+    return {};
+  const EpochMetrics &last = metrics->back();
+  std::printf("%s: loss %.4f test %.2f%% signs %d/10 eps %.3g\n",
+              passOptions.c_str(), last.trainLoss, 100 * last.testAccuracy,
+              last.signsRecovered, last.eps);
+  return {*metrics,
+          std::vector<float>(w->data<float>(),
+                             w->data<float>() + w->numElements())};
+}
+
+} // namespace
+
+TEST(Training, AskewSGDDrivesTheToyWeightsOntoTheBinaryGrid) {
+  const char *grid = " momentum=0 weight-decay=0 "
+                     "grid=#lpq.grid<binary,scale=1.0>";
+  auto [askew, w] = trainToy(std::string("recipe=askewsgd askew-alpha=0.1") +
+                             grid);
+  ASSERT_EQ(askew.size(), 30u);
+  ASSERT_EQ(w.size(), 10u);
+  // Labels come from a binary w*: every sign is recovered, and annealing
+  // has pulled every weight close to -1 or +1 (|w^2 - 1| <= sqrt(eps)).
+  EXPECT_EQ(askew.back().signsRecovered, 10);
+  EXPECT_LT(askew.back().eps, 0.01);
+  for (float v : w)
+    EXPECT_NEAR(std::fabs(v), 1.0f, 0.1f) << "weight " << v;
+  EXPECT_GE(askew.back().testAccuracy, 0.70);
+  // Float32 training on the same data ends away from the grid.
+  auto [fp, wf] = trainToy(std::string("recipe=fp32") + grid);
+  ASSERT_EQ(wf.size(), 10u);
+  float worst = 0;
+  for (float v : wf)
+    worst = std::max(worst, std::fabs(std::fabs(v) - 1.0f));
+  EXPECT_GT(worst, 0.1f);
+  // AskewSGD is on par with BinaryConnect (stochastic binarization).
+  auto [bc, wb] = trainToy(std::string("recipe=binaryconnect "
+                                       "w-rounding=stochastic") +
+                           grid);
+  ASSERT_FALSE(bc.empty());
+  EXPECT_GE(askew.back().testAccuracy, bc.back().testAccuracy - 0.02);
+}
+
+TEST(Training, BinaryConnectAndAskewSGDMLP) {
+  if (!haveData())
+    GTEST_SKIP() << "Fashion-MNIST missing (apt-get install "
+                    "dataset-fashion-mnist)";
+  // Binary weights (+-Glorot bound) in the forward pass.
+  std::vector<EpochMetrics> bc = trainMLP("recipe=binaryconnect", 0);
+  ASSERT_EQ(bc.size(), 2u);
+  EXPECT_GE(bc[1].testAccuracy, 0.75);
+  // 4-bit SAWB grid: evaluated with the weights rounded onto the grid.
+  std::vector<EpochMetrics> askew =
+      trainMLP("recipe=askewsgd grid=#lpq.grid<levels=8,scale=sawb>", 0);
+  ASSERT_EQ(askew.size(), 2u);
+  EXPECT_GE(askew[1].testAccuracy, 0.70);
 }
