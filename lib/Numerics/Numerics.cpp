@@ -767,7 +767,8 @@ uint32_t randomBits(uint64_t seed, uint32_t stream, uint32_t step,
 
 std::vector<bool> sqKeptRows(const std::vector<float> &w,
                              const std::vector<float> &q, const Shape &shape,
-                             double ratio, const RandomStream &random) {
+                             double ratio, const RandomStream &random,
+                             SQSelection selection) {
   int64_t rows = shape.empty() ? 1 : shape[0];
   int64_t size = rows == 0 ? 0 : static_cast<int64_t>(w.size()) / rows;
   std::vector<double> error(rows, 0.0);
@@ -780,33 +781,64 @@ std::vector<bool> sqKeptRows(const std::vector<float> &w,
     double e = diff / norm;
     error[r] = norm == 0 || std::isnan(e) ? 0.0 : e;
   }
-  std::vector<bool> kept(rows, false);
-  auto draws = static_cast<int64_t>(std::floor((1.0 - ratio) * rows));
+  auto kept = static_cast<int64_t>(std::floor((1.0 - ratio) * rows));
+  bool code = selection == SQSelection::Code;
+  // Roulette weights: the errors (rows to keep), or f(1 / e) (rows to
+  // quantize).
+  std::vector<double> weight(error);
+  if (!code) {
+    double top = -INFINITY;
+    for (double &v : weight) {
+      v = 1.0 / (v + 1e-7);
+      top = std::fmax(top, v);
+    }
+    for (double &v : weight)
+      switch (selection) {
+      case SQSelection::Constant:
+        v = 1.0;
+        break;
+      case SQSelection::Linear:
+        break;
+      case SQSelection::Softmax:
+        v = std::exp(v - top);
+        break;
+      case SQSelection::Sigmoid:
+        v = 1.0 / (1.0 + std::exp(-v));
+        break;
+      case SQSelection::Code:
+        break;
+      }
+  }
+  std::vector<bool> picked(rows, false);
+  int64_t draws = code ? kept : rows - kept;
   for (int64_t j = 0; j < draws; ++j) {
     double total = 0;
     for (int64_t r = 0; r < rows; ++r)
-      if (!kept[r])
-        total += error[r];
+      if (!picked[r])
+        total += weight[r];
     double u = randomBits(random.seed, random.stream, random.step, j) *
                0x1p-32 * total;
     double running = 0;
     for (int64_t r = 0; r < rows; ++r) {
-      if (kept[r])
+      if (picked[r])
         continue;
-      running += error[r];
+      running += weight[r];
       if (running > u) {
-        kept[r] = true;
+        picked[r] = true;
         break;
       }
     }
   }
-  return kept;
+  if (!code)
+    picked.flip();
+  return picked;
 }
 
 std::vector<float> sqSelect(const std::vector<float> &w,
                             const std::vector<float> &q, const Shape &shape,
-                            double ratio, const RandomStream &random) {
-  std::vector<bool> kept = sqKeptRows(w, q, shape, ratio, random);
+                            double ratio, const RandomStream &random,
+                            SQSelection selection) {
+  std::vector<bool> kept = sqKeptRows(w, q, shape, ratio, random, selection);
   int64_t rows = kept.size();
   int64_t size = rows == 0 ? 0 : static_cast<int64_t>(w.size()) / rows;
   std::vector<float> out(w.size());

@@ -399,6 +399,26 @@ func.func @twn(%w: tensor<24x3x2xf32>, %s: i64, %t: i32) -> tensor<24x3x2xf32> {
   %h = lpq.sq_select %w, %q, %s, %t : tensor<24x3x2xf32> ratio 0.875 stream 9
   return %h : tensor<24x3x2xf32>
 }
+func.func @linear(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {
+  %q = lpq.quantize %w : tensor<?x7xf32> to #lpq.binary
+  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x7xf32> ratio 0.75 stream 3 selection linear
+  return %h : tensor<?x7xf32>
+}
+func.func @softmax(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {
+  %q = lpq.quantize %w : tensor<?x7xf32> to #lpq.ternary
+  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x7xf32> ratio 0.5 stream 4 selection softmax
+  return %h : tensor<?x7xf32>
+}
+func.func @sigmoid(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {
+  %q = lpq.quantize %w : tensor<?x7xf32> to #lpq.binary
+  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x7xf32> ratio 0.5 stream 5 selection sigmoid
+  return %h : tensor<?x7xf32>
+}
+func.func @constant(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {
+  %q = lpq.quantize %w : tensor<?x7xf32> to #lpq.binary
+  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x7xf32> ratio 0.875 stream 6 selection constant
+  return %h : tensor<?x7xf32>
+}
 func.func @none(%w: tensor<?x5xf32>, %s: i64, %t: i32) -> tensor<?x5xf32> {
   %q = lpq.quantize %w : tensor<?x5xf32> to #lpq.binary
   %h = lpq.sq_select %w, %q, %s, %t : tensor<?x5xf32> ratio 0.0 stream 1
@@ -417,8 +437,16 @@ func.func @none(%w: tensor<?x5xf32>, %s: i64, %t: i32) -> tensor<?x5xf32> {
     double ratio;
     uint32_t stream;
     numerics::Format format;
+    numerics::SQSelection selection = numerics::SQSelection::Code;
   };
+  using numerics::SQSelection;
   std::vector<Case> cases = {
+      {"linear", {40, 7}, 0.75, 3, numerics::RowBinary{}, SQSelection::Linear},
+      {"softmax", {9, 7}, 0.5, 4, numerics::RowTernary{}, SQSelection::Softmax},
+      {"sigmoid", {17, 7}, 0.5, 5, numerics::RowBinary{}, SQSelection::Sigmoid},
+      {"constant", {16, 7}, 0.875, 6, numerics::RowBinary{},
+       SQSelection::Constant},
+      {"linear", {0, 7}, 0.75, 3, numerics::RowBinary{}, SQSelection::Linear},
       {"bwn", {40, 7}, 0.5, 3, numerics::RowBinary{}},
       {"bwn", {1, 7}, 0.5, 3, numerics::RowBinary{}},
       {"bwn", {0, 7}, 0.5, 3, numerics::RowBinary{}},
@@ -448,14 +476,18 @@ func.func @none(%w: tensor<?x5xf32>, %s: i64, %t: i32) -> tensor<?x5xf32> {
           numerics::quantize(values, c.shape, c.format,
                              numerics::Rounding::NearestEven);
       std::vector<float> expected =
-          numerics::sqSelect(values, q, c.shape, c.ratio, random);
+          numerics::sqSelect(values, q, c.shape, c.ratio, random, c.selection);
       std::vector<bool> kept =
-          numerics::sqKeptRows(values, q, c.shape, c.ratio, random);
+          numerics::sqKeptRows(values, q, c.shape, c.ratio, random, c.selection);
       keptTotal += std::count(kept.begin(), kept.end(), true);
       for (size_t i = 0; i < expected.size(); ++i)
         ASSERT_TRUE(sameBits(expected[i], (*out)[0].data<float>()[i]))
             << c.name << " step " << step << " element " << i;
     }
-  // floor(0.5 * 40) + floor(0.5 * 1) + floor(0.125 * 24) + 13 rows, x 3.
-  EXPECT_EQ(keptTotal, 3 * (20 + 0 + 3 + 13 - 1));
+  // Code rule: floor(0.5 * 40) + floor(0.5 * 1) + floor(0.125 * 24) + 13
+  // rows; paper rules (the rest quantized): floor(0.25 * 40) +
+  // floor(0.5 * 17) + floor(0.125 * 16), and for softmax on 9 rows 8 kept,
+  // not 4: the zero row's x = 1e7 leaves every other row a weight of
+  // exp(x - 1e7) = 0, so after it the draws pick nothing; x 3 steps.
+  EXPECT_EQ(keptTotal, 3 * (20 + 0 + 3 + 13 - 1 + 10 + 8 + 8 + 2));
 }

@@ -1007,3 +1007,48 @@ TEST(LevelGrid, ClampAndChecks) {
   EXPECT_FALSE(contains(LevelGrid{0, LevelGrid::Scale::MeanAbs},
                         LevelGrid{0, LevelGrid::Scale::MeanAbs}));
 }
+
+// The paper's linear rule: one row is quantized per draw, with probability
+// proportional to 1 / e (errors 0.2, 0.4, 0.8 -> 4/7, 2/7, 1/7); the
+// constant rule is uniform.
+TEST(SQ, PaperSelectionFunctions) {
+  std::vector<float> w(12, 1.0f), q(12);
+  const float errors[] = {0.2f, 0.4f, 0.8f};
+  for (int i = 0; i < 12; ++i)
+    q[i] = 1.0f - errors[i / 4];
+  const int n = 30000;
+  for (auto [selection, expected] :
+       {std::pair{SQSelection::Linear, std::array<double, 3>{4. / 7, 2. / 7,
+                                                             1. / 7}},
+        std::pair{SQSelection::Constant,
+                  std::array<double, 3>{1. / 3, 1. / 3, 1. / 3}}}) {
+    std::array<int, 3> quantized = {0, 0, 0};
+    for (int s = 0; s < n; ++s) {
+      // ratio 1/3: floor(2/3 * 3) = 2 rows kept, one quantized.
+      std::vector<bool> kept = sqKeptRows(w, q, {3, 4}, 1.0 / 3.0,
+                                          {5, 2, static_cast<uint32_t>(s)},
+                                          selection);
+      ASSERT_EQ(std::count(kept.begin(), kept.end(), false), 1);
+      for (int r = 0; r < 3; ++r)
+        quantized[r] += !kept[r];
+    }
+    for (int r = 0; r < 3; ++r) {
+      double p = static_cast<double>(quantized[r]) / n;
+      EXPECT_NEAR(p, expected[r],
+                  4 * std::sqrt(expected[r] * (1 - expected[r]) / n))
+          << "row " << r;
+    }
+  }
+  // Softmax and sigmoid weights of x = 1 / e: softmax strongly prefers the
+  // smallest error, sigmoid is nearly uniform at these x (all >= 1.25).
+  int soft = 0, sig = 0;
+  for (int s = 0; s < 3000; ++s) {
+    RandomStream r{8, 1, static_cast<uint32_t>(s)};
+    soft += !sqKeptRows(w, q, {3, 4}, 1.0 / 3.0, r, SQSelection::Softmax)[0];
+    sig += !sqKeptRows(w, q, {3, 4}, 1.0 / 3.0, r, SQSelection::Sigmoid)[0];
+  }
+  // exp(5 - 5) / (1 + exp(-2.5) + exp(-3.75)) = 0.902...
+  EXPECT_NEAR(soft / 3000.0, 0.9028, 0.03);
+  // sigmoid(5) / (sigmoid(5) + sigmoid(2.5) + sigmoid(1.25)) = 0.3661...
+  EXPECT_NEAR(sig / 3000.0, 0.3661, 0.035);
+}

@@ -246,15 +246,25 @@ std::vector<float> stochasticRound(const std::vector<float> &x,
 /// unpicked rows' errors in row order, and picks the first unpicked row whose
 /// running sum of errors (row order) exceeds u; a draw with T = 0 picks
 /// nothing.
+///
+/// The paper's variants (Dong et al. 2017, section 3.2) choose the rows to
+/// *quantize* instead: N - floor((1 - ratio) * N) draws by the same roulette
+/// over the weights f(x_r), x_r = 1 / (e_r + 1e-7), f constant (1), linear
+/// (x), softmax (exp(x - max x)) or sigmoid (1 / (1 + exp(-x))); the rows
+/// not drawn are kept.
+enum class SQSelection { Code, Constant, Linear, Softmax, Sigmoid };
+
 std::vector<bool> sqKeptRows(const std::vector<float> &w,
                              const std::vector<float> &q, const Shape &shape,
-                             double ratio, const RandomStream &random);
+                             double ratio, const RandomStream &random,
+                             SQSelection selection = SQSelection::Code);
 
 /// SQ's hybrid weights: the rows sqKeptRows() keeps come from `w`, the
 /// others from `q`.
 std::vector<float> sqSelect(const std::vector<float> &w,
                             const std::vector<float> &q, const Shape &shape,
-                            double ratio, const RandomStream &random);
+                            double ratio, const RandomStream &random,
+                            SQSelection selection = SQSelection::Code);
 
 //===----------------------------------------------------------------------===//
 // Level grids and AskewSGD

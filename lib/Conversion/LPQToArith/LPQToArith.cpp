@@ -680,6 +680,61 @@ struct AverageOpLowering : OpRewritePattern<AverageOp> {
   }
 };
 
+/// The paper's SQ roulette weights f(x), x = 1 / (e + 1e-7), from the row
+/// errors (numerics::sqKeptRows).
+Value paperSelectionWeights(ImplicitLocOpBuilder &b, Value errors,
+                            ArrayRef<Value> rowSizes, SQSelection selection) {
+  auto rowType = cast<RankedTensorType>(errors.getType());
+  AffineMap id = b.getMultiDimIdentityMap(1);
+  Value xs = elementwise(b, rowType, rowSizes, ValueRange{errors}, {id},
+                         [](ImplicitLocOpBuilder &nb, ValueRange a) {
+                           Value tiny = arith::ConstantOp::create(
+                               nb, nb.getF64FloatAttr(1e-7));
+                           Value one =
+                               arith::ConstantOp::create(nb, nb.getF64FloatAttr(1));
+                           return Value(arith::DivFOp::create(
+                               nb, one, arith::AddFOp::create(nb, a[0], tiny)));
+                         });
+  Value top;
+  if (selection == SQSelection::Softmax) {
+    MLIRContext *ctx = b.getContext();
+    Value minusInf = arith::ConstantOp::create(
+        b, b.getF64FloatAttr(-std::numeric_limits<double>::infinity()));
+    Value empty =
+        tensor::EmptyOp::create(b, ArrayRef<int64_t>{}, b.getF64Type());
+    Value init = linalg::FillOp::create(b, minusInf, empty).getResult(0);
+    auto reduce = linalg::GenericOp::create(
+        b, TypeRange{init.getType()}, ValueRange{xs}, ValueRange{init},
+        SmallVector<AffineMap>{id, AffineMap::get(1, 0, {}, ctx)},
+        SmallVector<IteratorType>{IteratorType::reduction},
+        [](OpBuilder &nested, Location loc, ValueRange a) {
+          linalg::YieldOp::create(
+              nested, loc,
+              Value(arith::MaxNumFOp::create(nested, loc, a[1], a[0])));
+        });
+    top = tensor::ExtractOp::create(b, reduce.getResult(0), ValueRange{});
+  }
+  return elementwise(
+      b, rowType, rowSizes, ValueRange{xs}, {id},
+      [&](ImplicitLocOpBuilder &nb, ValueRange a) -> Value {
+        Value one = arith::ConstantOp::create(nb, nb.getF64FloatAttr(1));
+        switch (selection) {
+        case SQSelection::Constant:
+          return one;
+        case SQSelection::Softmax:
+          return math::ExpOp::create(nb, arith::SubFOp::create(nb, a[0], top));
+        case SQSelection::Sigmoid:
+          return arith::DivFOp::create(
+              nb, one,
+              arith::AddFOp::create(
+                  nb, one,
+                  math::ExpOp::create(nb, arith::NegFOp::create(nb, a[0]))));
+        default:
+          return a[0];
+        }
+      });
+}
+
 /// SQ's row selection: float64 row errors by a reduction generic, the
 /// roulette draws as sequential scf loops over the rows (their number is
 /// small: one per output channel), the hybrid as an elementwise select.
@@ -734,7 +789,13 @@ struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
           return Value(arith::SelectOp::create(nb, bad, zeroF, e));
         });
 
-    // floor((1 - ratio) * rows) draws.
+    // The authors' code draws floor((1 - ratio) * rows) rows to keep with
+    // weights e; the paper's rules draw the other rows, to quantize, with
+    // weights f(1 / (e + 1e-7)).
+    bool code = op.getSelection() == SQSelection::Code;
+    Value weights = errors;
+    if (!code)
+      weights = paperSelectionWeights(b, errors, rowSizes, op.getSelection());
     Value rowsF = arith::UIToFPOp::create(
         b, f64, arith::IndexCastOp::create(b, b.getI64Type(), rows));
     Value keepFraction = arith::ConstantOp::create(
@@ -745,6 +806,8 @@ struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
             b, b.getI64Type(),
             math::FloorOp::create(b, arith::MulFOp::create(b, keepFraction,
                                                            rowsF))));
+    if (!code)
+      draws = arith::SubIOp::create(b, rows, draws);
     Value zeroI8 = arith::ConstantOp::create(b, b.getIntegerAttr(i8, 0));
     Value oneI8 = arith::ConstantOp::create(b, b.getIntegerAttr(i8, 1));
     Value keptEmpty = tensor::EmptyOp::create(b, rowShape, i8, dynRows);
@@ -759,7 +822,7 @@ struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
           Value kept = iter[0];
           auto unpickedError = [&](ImplicitLocOpBuilder &ib, Value n) {
             Value k = tensor::ExtractOp::create(ib, kept, ValueRange{n});
-            Value e = tensor::ExtractOp::create(ib, errors, ValueRange{n});
+            Value e = tensor::ExtractOp::create(ib, weights, ValueRange{n});
             Value free =
                 arith::CmpIOp::create(ib, arith::CmpIPredicate::eq, k, zeroI8);
             return std::make_pair(
@@ -828,8 +891,9 @@ struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
     Value hybrid = elementwise(
         b, type, sizes, ValueRange{op.getWeights(), op.getQuantized(), keptRows},
         {id, id, rowMap}, [&](ImplicitLocOpBuilder &nb, ValueRange a) {
-          Value keep =
-              arith::CmpIOp::create(nb, arith::CmpIPredicate::ne, a[2], zeroI8);
+          Value keep = arith::CmpIOp::create(
+              nb, code ? arith::CmpIPredicate::ne : arith::CmpIPredicate::eq,
+              a[2], zeroI8);
           return Value(arith::SelectOp::create(nb, keep, a[0], a[1]));
         });
     rewriter.replaceOp(op, hybrid);

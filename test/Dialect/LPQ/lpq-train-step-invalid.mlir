@@ -9,6 +9,8 @@
 // RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=bwn w-rounding=stochastic" 2>&1 | FileCheck %s --check-prefix=NOSTOCH
 // RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=askewsgd askew-alpha=0" 2>&1 | FileCheck %s --check-prefix=ALPHA
 
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=sq-bwn sq-selection=best" 2>&1 | FileCheck %s --check-prefix=SELECTION
+// SELECTION: error: lpq-train-step: unknown sq-selection 'best' (expected code, constant, linear, softmax or sigmoid)
 // RECIPE: error: lpq-train-step: unknown recipe 'adam' (expected fp32, sgd-lp, swalp, bwn, twn, sq-bwn, sq-twn, binaryconnect or askewsgd)
 // GRID: error: lpq-train-step: grid '#lpq.binary' is not an #lpq.grid attribute
 // NOSTOCH: error: lpq-train-step: W format #lpq.binary has no stochastic rounding

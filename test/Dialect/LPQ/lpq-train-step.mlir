@@ -88,6 +88,8 @@
 
 // RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=bwn" | FileCheck %s --check-prefix=BWN
 // RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=sq-twn sq-ratio=0.75" | FileCheck %s --check-prefix=SQTWN
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=sq-bwn sq-selection=linear" | FileCheck %s --check-prefix=SQLIN
+// SQLIN: lpq.sq_select {{.*}} : tensor<5x6xf32> ratio 5.000000e-01 stream 0 selection linear
 /// With recipe bwn, weight matrices go through #lpq.binary (deterministic), the bias and
 /// everything else float32.
 // BWN-LABEL: func.func @train_step(

@@ -125,3 +125,13 @@ func.func @grids(%w: tensor<4x8xf32>, %g: tensor<4x8xf32>, %eps: f32, %lr: f32,
   %4 = lpq.askew_direction %3, %g, %eps, %lr : tensor<4x8xf32> on #lpq.grid<binary, scale = mean_abs> alpha 0.1
   return %2, %3, %4 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
 }
+
+// CHECK-LABEL: func @sq_selection
+func.func @sq_selection(%w: tensor<4x8xf32>, %s: i64, %t: i32) -> tensor<4x8xf32> {
+  %q = lpq.quantize %w : tensor<4x8xf32> to #lpq.binary
+  // CHECK: lpq.sq_select {{.*}} ratio 5.000000e-01 stream 1{{$}}
+  %0 = lpq.sq_select %w, %q, %s, %t : tensor<4x8xf32> ratio 0.5 stream 1 selection code
+  // CHECK: lpq.sq_select {{.*}} ratio 5.000000e-01 stream 2 selection softmax
+  %1 = lpq.sq_select %0, %q, %s, %t : tensor<4x8xf32> ratio 0.5 stream 2 selection softmax
+  return %1 : tensor<4x8xf32>
+}

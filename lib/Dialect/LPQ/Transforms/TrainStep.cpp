@@ -89,14 +89,17 @@ public:
     // SQ: only a fraction of the rows quantized, the others kept in full
     // precision, chosen by lpq.sq_select.
     if (role == W && sqRatio < 1.0 && isa<BinaryAttr, TernaryAttr>(format))
-      result = SQSelectOp::create(b, type, x, result, seed, step,
-                                  b.getF64FloatAttr(sqRatio),
-                                  b.getI32IntegerAttr(nextStream++));
+      result = SQSelectOp::create(
+          b, type, x, result, seed, step, b.getF64FloatAttr(sqRatio),
+          b.getI32IntegerAttr(nextStream++),
+          SQSelectionAttr::get(b.getContext(), sqSelection));
     return result;
   }
 
-  /// Fraction of each weight's rows that SQ quantizes (1: all).
+  /// Fraction of each weight's rows that SQ quantizes (1: all), and how the
+  /// rows are chosen.
   double sqRatio = 1.0;
+  SQSelection sqSelection = SQSelection::Code;
 
   /// AskewSGD: the grid scale each weight uses (a frozen one from the
   /// trainer, or its own), by weight.
@@ -407,6 +410,12 @@ struct LPQTrainStepPass
         return failure();
       }
     }
+    if (!symbolizeSQSelection(sqSelectionName)) {
+      getOperation().emitError()
+          << "lpq-train-step: unknown sq-selection '" << sqSelectionName
+          << "' (expected code, constant, linear, softmax or sigmoid)";
+      return failure();
+    }
     if (!(sqRatio >= 0.0 && sqRatio <= 1.0)) {
       getOperation().emitError()
           << "lpq-train-step: sq-ratio must be in [0, 1], got "
@@ -609,6 +618,7 @@ struct LPQTrainStepPass
       Value labels = args[tail], lr = args[tail + 1];
       StepBuilder sb(b, *roles, nextStream);
       sb.sqRatio = sqRecipe() ? static_cast<double>(sqRatio) : 1.0;
+      sb.sqSelection = *symbolizeSQSelection(sqSelectionName);
       sb.seed = args[tail + 2];
       sb.step = args[tail + 3];
       Value eps = askew ? args[tail + 4] : Value();
@@ -713,6 +723,7 @@ struct LPQTrainStepPass
       }
       StepBuilder sb(b, evalRoles, nextStream);
       sb.sqRatio = sqRecipe() ? static_cast<double>(sqRatio) : 1.0;
+      sb.sqSelection = *symbolizeSQSelection(sqSelectionName);
       unsigned seedAt = numParams + dataTypes.size();
       sb.seed = args[seedAt];
       sb.step = args[seedAt + 1];

@@ -30,6 +30,21 @@ def LPQ_Rounding : I32EnumAttr<"Rounding", "deterministic rounding mode", [
   }];
 }
 
+def LPQ_SQSelection : I32EnumAttr<"SQSelection", "SQ row selection rule", [
+    I32EnumAttrCase<"Code", 0, "code">,
+    I32EnumAttrCase<"Constant", 1, "constant">,
+    I32EnumAttrCase<"Linear", 2, "linear">,
+    I32EnumAttrCase<"Softmax", 3, "softmax">,
+    I32EnumAttrCase<"Sigmoid", 4, "sigmoid">]> {
+  let cppNamespace = "::mlir::lpq";
+  let description = [{
+    `code` (the default, the SQ authors' code): rows kept in full precision
+    are drawn with probability proportional to their relative error. The
+    paper's rules draw the rows to quantize instead, with probability
+    proportional to f(1 / e): `constant`, `linear`, `softmax`, `sigmoid`.
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Formats
 //===----------------------------------------------------------------------===//

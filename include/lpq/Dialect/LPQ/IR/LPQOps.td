@@ -107,6 +107,12 @@ def LPQ_SQSelectOp : LPQ_Op<"sq_select",
     from `weights` and the others from `quantized`. `ratio` = 1 quantizes
     every row.
 
+    `selection` picks the paper's rules instead (Dong et al. 2017, 3.2):
+    rows - floor((1 - ratio) * rows) rows to *quantize* are drawn by the same
+    roulette over f(x_r), x_r = 1 / (e_r + 1e-7), with f = 1 (`constant`),
+    x (`linear`), exp(x - max x) (`softmax`) or 1 / (1 + exp(-x))
+    (`sigmoid`); the other rows are kept.
+
     Example:
     ```mlir
     %q = lpq.quantize %w : tensor<64x256xf32> to #lpq.binary
@@ -114,11 +120,13 @@ def LPQ_SQSelectOp : LPQ_Op<"sq_select",
     ```
   }];
   let arguments = (ins LPQ_F32Tensor:$weights, LPQ_F32Tensor:$quantized,
-                       I64:$seed, I32:$step, F64Attr:$ratio, I32Attr:$stream);
+                       I64:$seed, I32:$step, F64Attr:$ratio, I32Attr:$stream,
+                       DefaultValuedAttr<LPQ_SQSelection,
+                                         "::mlir::lpq::SQSelection::Code">:$selection);
   let results = (outs LPQ_F32Tensor:$result);
   let assemblyFormat = [{
     $weights `,` $quantized `,` $seed `,` $step `:` type($result)
-    `ratio` $ratio `stream` $stream attr-dict
+    `ratio` $ratio `stream` $stream (`selection` $selection^)? attr-dict
   }];
   let hasVerifier = 1;
 }

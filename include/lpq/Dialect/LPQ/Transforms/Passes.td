@@ -167,7 +167,8 @@ def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
     - `sq-bwn`, `sq-twn`: Stochastic Quantization: only a fraction
       `sq-ratio` of each weight's rows is quantized, the rows kept in full
       precision chosen each step by `lpq.sq_select` (error-proportional
-      roulette, its own stream). SQ's stages (0.5, 0.75, 0.875, 1.0) are
+      roulette, its own stream; `sq-selection` picks the paper's
+      selection functions instead). SQ's stages (0.5, 0.75, 0.875, 1.0) are
       separate compilations, each training from the previous weights;
     - `binaryconnect`: the weights of rank >= 2 go through `grid`
       (`#lpq.grid<binary>` by default: BinaryConnect's +-H, H the Glorot
@@ -216,6 +217,10 @@ def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
            "askewsgd: step size alpha of the skewed direction">,
     Option<"sqRatio", "sq-ratio", "double", /*default=*/"0.5",
            "sq-bwn / sq-twn: fraction of each weight's rows quantized">,
+    Option<"sqSelectionName", "sq-selection", "std::string",
+           /*default=*/"\"code\"",
+           "sq-bwn / sq-twn: row selection, the authors' code rule or the "
+           "paper's constant, linear, softmax or sigmoid">,
     Option<"loss", "loss", "std::string", /*default=*/"\"cross-entropy\"",
            "cross-entropy (integer labels) or mse (float targets)">,
     Option<"wordLength", "word-length", "int", /*default=*/"8",
