@@ -138,3 +138,13 @@
 // ASKEW: lpq.askew_direction {{.*}} : tensor<3x5xf32>
 // ASKEW-LABEL: func.func @evaluate(
 // ASKEW: lpq.quantize {{.*}} grid_scale %{{.*}} : tensor<5x6xf32> to #lpq.grid<levels = 8, scale = sawb> {lpq.role = "W"}
+
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=askewsgd grid=#lpq.grid<levels=8,scale=sawb>" -lpq-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s --check-prefix=GPUASKEW
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=binaryconnect w-rounding=stochastic" -lpq-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s --check-prefix=GPUBC
+/// AskewSGD's and BinaryConnect's steps become cubin through ptxas (sm_90).
+// GPUASKEW: gpu.binary
+// GPUASKEW: llvm.func @train_step(
+// GPUASKEW: gpu.launch_func
+// GPUBC: gpu.binary
+// GPUBC: llvm.func @train_step(
+// GPUBC: gpu.launch_func
