@@ -37,3 +37,34 @@ func.func @serial(%m: memref<8xf32>, %out: memref<f32>) {
   }
   return
 }
+
+// -----
+
+/// A sequential loop returning a value moves onto the device with the ops
+/// that use the value, up to the store: one single-thread kernel. The
+/// independent constant and allocation stay outside.
+// CHECK-LABEL: func @roulette
+// CHECK: %[[OUT:.*]] = memref.alloc() : memref<1xf32>
+// CHECK: %[[TWO:.*]] = arith.constant 2.000000e+00
+// CHECK: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c1{{.*}}) step (%c1{{.*}}) {
+// CHECK:   %[[S:.*]] = scf.for
+// CHECK:   %[[H:.*]] = arith.mulf %[[S]], %[[TWO]]
+// CHECK:   memref.store %[[H]], %[[OUT]]
+// CHECK:   scf.reduce
+// CHECK: return %[[OUT]]
+func.func @roulette(%m: memref<8xf32>) -> memref<1xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %s = scf.for %i = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> f32 {
+    %v = memref.load %m[%i] : memref<8xf32>
+    %a = arith.addf %acc, %v : f32
+    scf.yield %a : f32
+  }
+  %out = memref.alloc() : memref<1xf32>
+  %two = arith.constant 2.0 : f32
+  %h = arith.mulf %s, %two : f32
+  memref.store %h, %out[%c0] : memref<1xf32>
+  return %out : memref<1xf32>
+}

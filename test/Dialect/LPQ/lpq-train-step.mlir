@@ -148,3 +148,8 @@
 // GPUBC: gpu.binary
 // GPUBC: llvm.func @train_step(
 // GPUBC: gpu.launch_func
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=sq-twn sq-ratio=0.75 sq-selection=softmax" -lpq-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s --check-prefix=GPUSQ
+/// SQ's sequential row selection runs as one-thread kernels.
+// GPUSQ: gpu.binary
+// GPUSQ: llvm.func @train_step(
+// GPUSQ: gpu.launch_func

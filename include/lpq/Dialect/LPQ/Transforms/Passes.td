@@ -93,7 +93,11 @@ def LPQGPUPrepareLoopsPass
     - every outermost `scf.for` nest that touches memory (a reduction over a
       whole tensor) is wrapped in a one-iteration `scf.parallel`, so that it
       runs on the device as a one-thread kernel instead of reading device
-      memory from the host.
+      memory from the host. A loop that returns values (`lpq.sq_select`'s
+      roulette) goes into that kernel together with the following ops that
+      use its values, up to where they are stored to memory (independent
+      pure ops and allocations are moved above it); if a value reaches the
+      host or a parallel loop first, the pass reports the loop.
 
     Then `gpu-map-parallel-loops` and `convert-parallel-loops-to-gpu` turn
     every nest into a `gpu.launch`.
