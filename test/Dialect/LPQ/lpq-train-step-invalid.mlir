@@ -11,6 +11,8 @@
 
 // RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=sq-bwn sq-selection=best" 2>&1 | FileCheck %s --check-prefix=SELECTION
 // SELECTION: error: lpq-train-step: unknown sq-selection 'best' (expected code, constant, linear, softmax or sigmoid)
+// RUN: sed s/f32/f64/g %S/Inputs/tiny_mlp.mlir | not lpq-opt -lpq-train-step="recipe=askewsgd" 2>&1 | FileCheck %s --check-prefix=F64
+// F64: error: must compute in float32 for a quantized recipe (float64 models train with recipe=fp32 only)
 // RECIPE: error: lpq-train-step: unknown recipe 'adam' (expected fp32, sgd-lp, swalp, bwn, twn, sq-bwn, sq-twn, binaryconnect or askewsgd)
 // GRID: error: lpq-train-step: grid '#lpq.binary' is not an #lpq.grid attribute
 // NOSTOCH: error: lpq-train-step: W format #lpq.binary has no stochastic rounding

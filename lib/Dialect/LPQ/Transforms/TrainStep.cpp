@@ -539,8 +539,10 @@ struct LPQTrainStepPass
       return signalPassFailure();
     }
     Type elem = logitsType.getElementType();
-    bool quantized = llvm::any_of(
-        *roles, [](const RoleQuantizer &q) { return bool(q.format); });
+    bool quantized =
+        gridRecipe() || llvm::any_of(*roles, [](const RoleQuantizer &q) {
+          return bool(q.format);
+        });
     if (quantized && (!elem.isF32() || llvm::any_of(paramTypes, [](Type t) {
           return !cast<RankedTensorType>(t).getElementType().isF32();
         }))) {
