@@ -150,11 +150,15 @@ double mlir::lpq::runtime::swalpLearningRateFactor(int epoch, int swaStart,
   return 0.01;
 }
 
+int mlir::lpq::runtime::askewAnnealStart(const TrainOptions &options) {
+  return options.epsDecayStart >= 0 ? options.epsDecayStart
+                                    : options.epochs / 4;
+}
+
 double mlir::lpq::runtime::askewTolerance(int epoch,
                                           const TrainOptions &options,
                                           double eps0) {
-  int start = options.epsDecayStart >= 0 ? options.epsDecayStart
-                                         : options.epochs / 4;
+  int start = askewAnnealStart(options);
   if (options.eps0 >= 0)
     eps0 = options.eps0;
   return epoch < start ? eps0
@@ -400,10 +404,9 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
       m.eps = askewTolerance(epoch, options, info.askewEps0);
       stepArgs[epsIndex] = Argument::of(m.eps);
       // Annealing starts: freeze the grid scales at the last ones used (as
-      // the authors freeze SAWB's clip), so the grid stops moving.
-      int annealFrom = options.epsDecayStart >= 0 ? options.epsDecayStart
-                                                  : options.epochs / 4;
-      if (epoch > 0 && epoch == annealFrom)
+      // the authors freeze SAWB's clip), so the grid stops moving; after
+      // the first epoch when annealing starts at once.
+      if (epoch == std::max(1, askewAnnealStart(options)))
         for (unsigned j = 0; j < numScales; ++j)
           stepArgs[scaleIndex + j] =
               Argument::of(results[2 + 2 * numParams + j].data<float>()[0]);

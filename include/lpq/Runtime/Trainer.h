@@ -72,6 +72,9 @@ struct TrainOptions {
   int epsDecayStart = -1;
 };
 
+/// The first epoch (0-based) whose AskewSGD tolerance is annealed.
+int askewAnnealStart(const TrainOptions &options);
+
 /// AskewSGD's tolerance for `epoch` (0-based).
 double askewTolerance(int epoch, const TrainOptions &options, double eps0);
 
