@@ -163,6 +163,21 @@ TEST(Training, LearningRateSchedule) {
   EXPECT_EQ(swalpLearningRateFactor(15, 10, 0.2), 0.2);
 }
 
+TEST(Training, AskewToleranceSchedule) {
+  // eps0 until a quarter of the epochs (default), then x decay per epoch.
+  TrainOptions options;
+  options.epochs = 20;
+  options.epsDecay = 0.5;
+  EXPECT_EQ(askewAnnealStart(options), 5);
+  EXPECT_EQ(askewTolerance(4, options, 1.0 / 16), 1.0 / 16);
+  EXPECT_EQ(askewTolerance(5, options, 1.0 / 16), 1.0 / 32);
+  EXPECT_EQ(askewTolerance(7, options, 1.0 / 16), 1.0 / 128);
+  options.epsDecayStart = 0;
+  options.eps0 = 2.0; // overrides the module's
+  EXPECT_EQ(askewAnnealStart(options), 0);
+  EXPECT_EQ(askewTolerance(0, options, 1.0), 1.0);
+}
+
 namespace {
 
 /// examples/linreg.mlir with loss=mse and `passOptions`, trained on
