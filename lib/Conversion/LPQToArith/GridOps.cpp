@@ -38,8 +38,8 @@ Value f64Const(ImplicitLocOpBuilder &b, double v) {
 
 Value selectIf(ImplicitLocOpBuilder &b, arith::CmpFPredicate pred, Value x,
                Value y, Value then, Value otherwise) {
-  return arith::SelectOp::create(b, arith::CmpFOp::create(b, pred, x, y),
-                                 then, otherwise);
+  return arith::SelectOp::create(b, arith::CmpFOp::create(b, pred, x, y), then,
+                                 otherwise);
 }
 
 /// The rank-0 f64 result of a reduction as a scalar.
@@ -60,9 +60,8 @@ Value maxAbsF64(ImplicitLocOpBuilder &b, Value x) {
       SmallVector<IteratorType>(rank, IteratorType::reduction),
       [&](OpBuilder &nested, Location loc, ValueRange args) {
         ImplicitLocOpBuilder nb(loc, nested);
-        linalg::YieldOp::create(
-            nb, Value(arith::MaxNumFOp::create(nb, args[1],
-                                               absF64(nb, args[0]))));
+        linalg::YieldOp::create(nb, Value(arith::MaxNumFOp::create(
+                                        nb, args[1], absF64(nb, args[0]))));
       });
   return scalarOf(b, generic.getResult(0));
 }
@@ -78,10 +77,10 @@ Value buildGridScale(ImplicitLocOpBuilder &b, Value x,
   Value n = countPer(b, x, -1);
   Value empty = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, n, zero);
   auto sumOf = [&](function_ref<Value(ImplicitLocOpBuilder &, Value)> term) {
-    return scalarOf(b, reduceF64(b, x, -1, {},
-                                 [&](ImplicitLocOpBuilder &nb, ValueRange a) {
-                                   return term(nb, a[0]);
-                                 }));
+    return scalarOf(
+        b, reduceF64(b, x, -1, {}, [&](ImplicitLocOpBuilder &nb, ValueRange a) {
+          return term(nb, a[0]);
+        }));
   };
   auto absTerm = [](ImplicitLocOpBuilder &nb, Value v) {
     return absF64(nb, v);
@@ -120,10 +119,10 @@ Value buildGridScale(ImplicitLocOpBuilder &b, Value x,
             b, b.getF64Type(),
             arith::IndexCastOp::create(b, b.getI64Type(),
                                        tensor::DimOp::create(b, x, d)));
-        Value isZero = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ,
-                                             extent, zero);
-        return arith::SelectOp::create(
-            b, isZero, zero, arith::DivFOp::create(b, n, extent));
+        Value isZero =
+            arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, extent, zero);
+        return arith::SelectOp::create(b, isZero, zero,
+                                       arith::DivFOp::create(b, n, extent));
       };
       fanIn = fanAlong(0);
       fanOut = fanAlong(1);
@@ -142,8 +141,8 @@ Value buildGridScale(ImplicitLocOpBuilder &b, Value x,
 
 /// u = clamp(x / s, -top, top) in f64 (x f32, s f64).
 Value gridUnits(ImplicitLocOpBuilder &b, Value x, Value s, double top) {
-  Value u = arith::DivFOp::create(
-      b, arith::ExtFOp::create(b, b.getF64Type(), x), s);
+  Value u =
+      arith::DivFOp::create(b, arith::ExtFOp::create(b, b.getF64Type(), x), s);
   Value lo = f64Const(b, -top), hi = f64Const(b, top);
   u = selectIf(b, arith::CmpFPredicate::OLT, u, lo, lo, u);
   return selectIf(b, arith::CmpFPredicate::OGT, u, hi, hi, u);
@@ -171,10 +170,10 @@ Value randomBitsAt(ImplicitLocOpBuilder &b, const StochasticOperands &random,
 }
 
 /// An elementwise generic over same-typed tensors `inputs`.
-Value mapElements(ImplicitLocOpBuilder &b, ValueRange inputs,
-                  function_ref<Value(ImplicitLocOpBuilder &, ValueRange,
-                                     ArrayRef<Value>)>
-                      body) {
+Value mapElements(
+    ImplicitLocOpBuilder &b, ValueRange inputs,
+    function_ref<Value(ImplicitLocOpBuilder &, ValueRange, ArrayRef<Value>)>
+        body) {
   auto type = cast<RankedTensorType>(inputs[0].getType());
   SmallVector<Value> sizes = dimSizes(b, inputs[0]);
   SmallVector<AffineMap> maps(inputs.size(),
@@ -190,10 +189,10 @@ struct GridScaleOpLowering : OpRewritePattern<GridScaleOp> {
   LogicalResult matchAndRewrite(GridScaleOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    rewriter.replaceOp(
-        op, buildGridScale(b, op.getInput(),
-                           std::get<numerics::LevelGrid>(
-                               op.getGrid().getNumericsFormat())));
+    rewriter.replaceOp(op,
+                       buildGridScale(b, op.getInput(),
+                                      std::get<numerics::LevelGrid>(
+                                          op.getGrid().getNumericsFormat())));
     return success();
   }
 };
@@ -203,10 +202,9 @@ struct GridClampOpLowering : OpRewritePattern<GridClampOp> {
   LogicalResult matchAndRewrite(GridClampOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto grid =
-        std::get<numerics::LevelGrid>(op.getGrid().getNumericsFormat());
-    Value s = op.getScale() ? op.getScale()
-                            : buildGridScale(b, op.getInput(), grid);
+    auto grid = std::get<numerics::LevelGrid>(op.getGrid().getNumericsFormat());
+    Value s =
+        op.getScale() ? op.getScale() : buildGridScale(b, op.getInput(), grid);
     Value bound = arith::TruncFOp::create(
         b, b.getF32Type(),
         arith::MulFOp::create(
@@ -214,14 +212,14 @@ struct GridClampOpLowering : OpRewritePattern<GridClampOp> {
             arith::ExtFOp::create(b, b.getF64Type(), s)));
     Value negBound = arith::NegFOp::create(b, bound);
     rewriter.replaceOp(
-        op, mapElements(b, op.getInput(),
-                        [&](ImplicitLocOpBuilder &nb, ValueRange a,
-                            ArrayRef<Value>) {
-                          Value v = selectIf(nb, arith::CmpFPredicate::OLT,
-                                             a[0], negBound, negBound, a[0]);
-                          return selectIf(nb, arith::CmpFPredicate::OGT, v,
-                                          bound, bound, v);
-                        }));
+        op, mapElements(
+                b, op.getInput(),
+                [&](ImplicitLocOpBuilder &nb, ValueRange a, ArrayRef<Value>) {
+                  Value v = selectIf(nb, arith::CmpFPredicate::OLT, a[0],
+                                     negBound, negBound, a[0]);
+                  return selectIf(nb, arith::CmpFPredicate::OGT, v, bound,
+                                  bound, v);
+                }));
     return success();
   }
 };
@@ -231,8 +229,7 @@ struct AskewDirectionOpLowering : OpRewritePattern<AskewDirectionOp> {
   LogicalResult matchAndRewrite(AskewDirectionOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto grid =
-        std::get<numerics::LevelGrid>(op.getGrid().getNumericsFormat());
+    auto grid = std::get<numerics::LevelGrid>(op.getGrid().getNumericsFormat());
     double top = static_cast<double>(numerics::gridTop(grid));
     Type f64 = b.getF64Type();
     Value s32 = op.getScale() ? op.getScale()
@@ -270,9 +267,9 @@ struct AskewDirectionOpLowering : OpRewritePattern<AskewDirectionOp> {
           }
           Value da = arith::SubFOp::create(nb, u, pa);
           Value db = arith::SubFOp::create(nb, u, pb);
-          Value gap = arith::MulFOp::create(
-              nb, arith::MulFOp::create(nb, da, da),
-              arith::MulFOp::create(nb, db, db));
+          Value gap =
+              arith::MulFOp::create(nb, arith::MulFOp::create(nb, da, da),
+                                    arith::MulFOp::create(nb, db, db));
           Value phi = arith::SubFOp::create(nb, eps, gap);
           Value denom = arith::MulFOp::create(
               nb,
@@ -336,8 +333,8 @@ Value mlir::lpq::detail::buildGridRounding(ImplicitLocOpBuilder &b, Value x,
           if (grid.levels == 0) {
             lo = f64Const(nb, -1.0);
             hi = one;
-            frac = arith::MulFOp::create(
-                nb, arith::AddFOp::create(nb, u, one), f64Const(nb, 0.5));
+            frac = arith::MulFOp::create(nb, arith::AddFOp::create(nb, u, one),
+                                         f64Const(nb, 0.5));
           } else {
             lo = math::FloorOp::create(nb, u);
             hi = arith::AddFOp::create(nb, lo, one);
@@ -377,7 +374,7 @@ Value mlir::lpq::detail::buildGridRounding(ImplicitLocOpBuilder &b, Value x,
 }
 
 void mlir::lpq::detail::populateGridPatterns(RewritePatternSet &patterns) {
-  patterns.add<GridScaleOpLowering, GridClampOpLowering,
-               AskewDirectionOpLowering>(
-      patterns.getContext());
+  patterns
+      .add<GridScaleOpLowering, GridClampOpLowering, AskewDirectionOpLowering>(
+          patterns.getContext());
 }
