@@ -4,7 +4,9 @@
 # 0.75, 0.875, 1.0), EPOCHS each, every stage starting from the previous
 # one's weights; the BWN/TWN/float32 baselines train 4 x EPOCHS epochs.
 # Usage: scripts/results-sq.sh [SEEDS...] (default 0). Environment: EPOCHS
-# (default 5), MODEL (default mlp). Outputs in results/sq/.
+# (default 5), MODEL (default mlp), LR (default 0.05; the CNN needs 0.01:
+# without normalization its binarized layers die at 0.05). Outputs in
+# results/sq/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=results/sq
@@ -15,6 +17,7 @@ OPT=$OUT/bin/lpq-opt
 RUN=$OUT/bin/lpq-run
 EPOCHS=${EPOCHS:-5}
 MODEL=${MODEL:-mlp}
+LR=${LR:-0.05}
 SEEDS=("${@:-0}")
 
 final() { awk '/^final test accuracy/ { s = $4; gsub(/[%,]/, "", s); print s }' "$1"; }
@@ -30,7 +33,7 @@ for seed in "${SEEDS[@]}"; do
       for ratio in 0.5 0.75 0.875 1.0; do
         "$OPT" "examples/$MODEL.mlir" --lpq-train-step="recipe=$recipe sq-ratio=$ratio" \
           -o "$OUT/$name-$ratio.mlir"
-        "$RUN" train "$OUT/$name-$ratio.mlir" --epochs="$EPOCHS" --seed="$seed" \
+        "$RUN" train "$OUT/$name-$ratio.mlir" --epochs="$EPOCHS" --seed="$seed" --lr="$LR" \
           --no-progress "${init[@]}" --save-params="$OUT/$name-$ratio.p" \
           --metrics="$OUT/$name-$ratio.json" > "$OUT/$name-$ratio.out" 2> "$OUT/$name-$ratio.log"
         init=(--init-params="$OUT/$name-$ratio.p")
@@ -38,7 +41,7 @@ for seed in "${SEEDS[@]}"; do
       row+=" | $(final "$OUT/$name-1.0.out")"
     else
       "$OPT" "examples/$MODEL.mlir" --lpq-train-step="recipe=$recipe" -o "$OUT/$name.mlir"
-      "$RUN" train "$OUT/$name.mlir" --epochs=$((4 * EPOCHS)) --seed="$seed" --no-progress \
+      "$RUN" train "$OUT/$name.mlir" --epochs=$((4 * EPOCHS)) --seed="$seed" --lr="$LR" --no-progress \
         --metrics="$OUT/$name.json" > "$OUT/$name.out" 2> "$OUT/$name.log"
       row+=" | $(final "$OUT/$name.out")"
     fi
