@@ -303,3 +303,15 @@ Value mlir::lpq::detail::emitBlockExponent(ImplicitLocOpBuilder &b,
   exp = arith::SelectOp::create(b, isZero, e.i32(lo), exp);
   return e.clampI(exp, lo, hi);
 }
+
+Value mlir::lpq::detail::emitRandomBitsAt(ImplicitLocOpBuilder &b, Value seed,
+                                          uint32_t stream, Value step,
+                                          Value index) {
+  Value group = arith::ShRUIOp::create(
+      b, index, arith::ConstantOp::create(b, b.getI64IntegerAttr(2)));
+  Value word = arith::TruncIOp::create(
+      b, b.getI32Type(),
+      arith::AndIOp::create(
+          b, index, arith::ConstantOp::create(b, b.getI64IntegerAttr(3))));
+  return emitRandomBits(b, seed, stream, step, group, word);
+}

@@ -33,6 +33,11 @@ struct RoundSpec {
 Value emitRandomBits(ImplicitLocOpBuilder &b, Value seed, uint32_t stream,
                      Value step, Value group, Value word);
 
+/// The same bits for the element with row-major linear index `index` (i64):
+/// group index / 4, word index % 4.
+Value emitRandomBitsAt(ImplicitLocOpBuilder &b, Value seed, uint32_t stream,
+                       Value step, Value index);
+
 /// Rounds the f32 `x` onto a fixed-point, minifloat, block or MX format.
 /// Block and MX formats take the element's block exponent `scale` (i32).
 Value emitRoundElement(ImplicitLocOpBuilder &b, Value x,

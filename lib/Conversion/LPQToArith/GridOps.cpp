@@ -156,34 +156,6 @@ Value isFinite(ImplicitLocOpBuilder &b, Value s) {
                                math::AbsFOp::create(b, s), inf);
 }
 
-/// The 32 random bits of the element at row-major `index` (i64).
-Value randomBitsAt(ImplicitLocOpBuilder &b, const StochasticOperands &random,
-                   Value index) {
-  Value group = arith::ShRUIOp::create(
-      b, index, arith::ConstantOp::create(b, b.getI64IntegerAttr(2)));
-  Value word = arith::TruncIOp::create(
-      b, b.getI32Type(),
-      arith::AndIOp::create(
-          b, index, arith::ConstantOp::create(b, b.getI64IntegerAttr(3))));
-  return emitRandomBits(b, random.seed, random.stream, random.step, group,
-                        word);
-}
-
-/// An elementwise generic over same-typed tensors `inputs`.
-Value mapElements(
-    ImplicitLocOpBuilder &b, ValueRange inputs,
-    function_ref<Value(ImplicitLocOpBuilder &, ValueRange, ArrayRef<Value>)>
-        body) {
-  auto type = cast<RankedTensorType>(inputs[0].getType());
-  SmallVector<Value> sizes = dimSizes(b, inputs[0]);
-  SmallVector<AffineMap> maps(inputs.size(),
-                              b.getMultiDimIdentityMap(type.getRank()));
-  return elementwise(b, type, sizes, inputs, maps,
-                     [&](ImplicitLocOpBuilder &nb, ValueRange args) {
-                       return body(nb, args, sizes);
-                     });
-}
-
 struct GridScaleOpLowering : OpRewritePattern<GridScaleOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(GridScaleOp op,
@@ -328,7 +300,8 @@ Value mlir::lpq::detail::buildGridRounding(ImplicitLocOpBuilder &b, Value x,
         if (random) {
           Value bits = arith::UIToFPOp::create(
               nb, nb.getF64Type(),
-              randomBitsAt(nb, *random, linearIndex(nb, sizes)));
+              emitRandomBitsAt(nb, random->seed, random->stream, random->step,
+                               linearIndex(nb, sizes)));
           Value frac;
           if (grid.levels == 0) {
             lo = f64Const(nb, -1.0);

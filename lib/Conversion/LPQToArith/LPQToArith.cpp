@@ -133,6 +133,20 @@ Value elementwise(ImplicitLocOpBuilder &b, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
+Value mapElements(
+    ImplicitLocOpBuilder &b, ValueRange inputs,
+    function_ref<Value(ImplicitLocOpBuilder &, ValueRange, ArrayRef<Value>)>
+        body) {
+  auto type = cast<RankedTensorType>(inputs[0].getType());
+  SmallVector<Value> sizes = dimSizes(b, inputs[0]);
+  SmallVector<AffineMap> maps(inputs.size(),
+                              b.getMultiDimIdentityMap(type.getRank()));
+  return elementwise(b, type, sizes, inputs, maps,
+                     [&](ImplicitLocOpBuilder &nb, ValueRange args) {
+                       return body(nb, args, sizes);
+                     });
+}
+
 } // namespace mlir::lpq::detail
 
 namespace {
@@ -382,25 +396,19 @@ Value buildRounding(ImplicitLocOpBuilder &b, Value x,
         spec.mode = mode;
         if (random) {
           spec.stochastic = true;
-          Value group, word;
           if (grouped) {
             // The outer loops index the group; the inner loop the word.
-            group = linearIndex(nb, ArrayRef<Value>(domainSizes).drop_back());
-            word = arith::IndexCastOp::create(nb, nb.getI32Type(),
-                                              linalg::IndexOp::create(nb, loops - 1));
+            Value group =
+                linearIndex(nb, ArrayRef<Value>(domainSizes).drop_back());
+            Value word = arith::IndexCastOp::create(
+                nb, nb.getI32Type(), linalg::IndexOp::create(nb, loops - 1));
+            spec.bits = emitRandomBits(nb, random->seed, random->stream,
+                                       random->step, group, word);
           } else {
-            Value index = linearIndex(nb, domainSizes);
-            group = arith::ShRUIOp::create(
-                nb, index,
-                arith::ConstantOp::create(nb, nb.getI64IntegerAttr(2)));
-            word = arith::TruncIOp::create(
-                nb, nb.getI32Type(),
-                arith::AndIOp::create(
-                    nb, index,
-                    arith::ConstantOp::create(nb, nb.getI64IntegerAttr(3))));
+            spec.bits =
+                emitRandomBitsAt(nb, random->seed, random->stream,
+                                 random->step, linearIndex(nb, domainSizes));
           }
-          spec.bits = emitRandomBits(nb, random->seed, random->stream,
-                                     random->step, group, word);
         }
         return emitRoundElement(nb, args[0], format, spec,
                                 args.size() > 2 ? args[1] : Value());
@@ -660,17 +668,13 @@ struct AverageOpLowering : OpRewritePattern<AverageOp> {
   LogicalResult matchAndRewrite(AverageOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto type = op.getType();
-    int64_t rank = type.getRank();
     Value n = arith::ExtSIOp::create(b, b.getI64Type(), op.getCount());
     n = arith::AddIOp::create(
         b, n, arith::ConstantOp::create(b, b.getI64IntegerAttr(1)));
     Value divisor = arith::SIToFPOp::create(b, b.getF32Type(), n);
-    Value result = elementwise(
-        b, type, dimSizes(b, op.getAverage()),
-        ValueRange{op.getAverage(), op.getValue()},
-        {b.getMultiDimIdentityMap(rank), b.getMultiDimIdentityMap(rank)},
-        [&](ImplicitLocOpBuilder &nb, ValueRange a) {
+    Value result = mapElements(
+        b, ValueRange{op.getAverage(), op.getValue()},
+        [&](ImplicitLocOpBuilder &nb, ValueRange a, ArrayRef<Value>) {
           Value delta = arith::SubFOp::create(nb, a[1], a[0]);
           Value step = arith::DivFOp::create(nb, delta, divisor);
           return Value(arith::AddFOp::create(nb, a[0], step));
@@ -839,14 +843,8 @@ struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
               });
           // u = R_j * 2^-32 * total.
           Value j64 = arith::IndexCastOp::create(nb, nb.getI64Type(), j);
-          Value group = arith::ShRUIOp::create(
-              nb, j64, arith::ConstantOp::create(nb, nb.getI64IntegerAttr(2)));
-          Value word = arith::TruncIOp::create(
-              nb, nb.getI32Type(),
-              arith::AndIOp::create(
-                  nb, j64, arith::ConstantOp::create(nb, nb.getI64IntegerAttr(3))));
           Value bits =
-              emitRandomBits(nb, op.getSeed(), stream, op.getStep(), group, word);
+              emitRandomBitsAt(nb, op.getSeed(), stream, op.getStep(), j64);
           Value u = arith::MulFOp::create(
               nb,
               arith::MulFOp::create(

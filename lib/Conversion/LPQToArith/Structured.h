@@ -41,6 +41,13 @@ Value elementwise(ImplicitLocOpBuilder &b, RankedTensorType resultType,
                   ArrayRef<AffineMap> inputMaps,
                   function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body);
 
+/// An elementwise generic over same-typed tensors `inputs`; `body` also gets
+/// the domain's sizes (for linear indices).
+Value mapElements(
+    ImplicitLocOpBuilder &b, ValueRange inputs,
+    function_ref<Value(ImplicitLocOpBuilder &, ValueRange, ArrayRef<Value>)>
+        body);
+
 /// A float64 reduction of `x` into one value per index of `keptAxis`
 /// (or a rank-0 result when keptAxis < 0), in row-major element order.
 /// `term` maps (x element, extra inputs...) to the f64 term added.
