@@ -12,13 +12,9 @@
 # (1: the toy problem only, 0: skip it; default: both). Outputs in
 # results/askew/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 OUT=results/askew
-# Private copies: rebuilding lpq during a long run must not swap the tools.
-mkdir -p "$OUT/bin"
-cp build/bin/lpq-opt build/bin/lpq-run "$OUT/bin/"
-OPT=$OUT/bin/lpq-opt
-RUN=$OUT/bin/lpq-run
+# shellcheck source=scripts/results-common.sh
+source "$(dirname "$0")/results-common.sh"
 EPOCHS=${EPOCHS:-20}
 MODEL=${MODEL:-mlp}
 TOY=${TOY:-}
@@ -26,7 +22,6 @@ LR=${LR:-0.05}
 SEEDS=("${@:-0}")
 SAWB='#lpq.grid<levels=8,scale=sawb>'
 
-final() { awk '/^final test accuracy/ { s = $4; gsub(/[%,]/, "", s); print s }' "$1"; }
 lastLoss() { awk '/^epoch/ { for (i = 1; i < NF; ++i) if ($i == "loss") l = $(i + 1) } END { print l }' "$1"; }
 lastSigns() { awk '/^epoch/ { for (i = 1; i < NF; ++i) if ($i == "signs") s = $(i + 1) } END { print s }' "$1"; }
 

@@ -8,19 +8,14 @@
 # without normalization its binarized layers die at 0.05). Outputs in
 # results/sq/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 OUT=results/sq
-# Private copies: rebuilding lpq during a long run must not swap the tools.
-mkdir -p "$OUT/bin"
-cp build/bin/lpq-opt build/bin/lpq-run "$OUT/bin/"
-OPT=$OUT/bin/lpq-opt
-RUN=$OUT/bin/lpq-run
+# shellcheck source=scripts/results-common.sh
+source "$(dirname "$0")/results-common.sh"
 EPOCHS=${EPOCHS:-5}
 MODEL=${MODEL:-mlp}
 LR=${LR:-0.05}
 SEEDS=("${@:-0}")
 
-final() { awk '/^final test accuracy/ { s = $4; gsub(/[%,]/, "", s); print s }' "$1"; }
 
 echo "| seed | fp32 | BWN | SQ-BWN | TWN | SQ-TWN |"
 echo "|---|---|---|---|---|---|"

@@ -6,15 +6,11 @@
 # (default all).
 # Environment: EPOCHS_MLP, EPOCHS_LOGREG, EPOCHS_CNN, SEED.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 WHAT=${1:-all}
 OUT=results
 SEED=${SEED:-0}
-# Private copies: rebuilding lpq during a long run must not swap the tools.
-mkdir -p "$OUT/bin"
-cp build/bin/lpq-opt build/bin/lpq-run "$OUT/bin/"
-OPT=$OUT/bin/lpq-opt
-RUN=$OUT/bin/lpq-run
+# shellcheck source=scripts/results-common.sh
+source "$(dirname "$0")/results-common.sh"
 
 # train NAME MODEL PASS-OPTIONS EPOCHS [lpq-run options...]: prints
 # "SGD% SWA%" (SWA "-" without averaging).
