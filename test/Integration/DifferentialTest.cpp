@@ -388,72 +388,49 @@ func.func @frozen(%w: tensor<?x?xf32>, %g: tensor<?x?xf32>, %eps: f32,
 }
 
 TEST_F(Differential, SQSelect) {
-  const char *text = R"mlir(
-func.func @bwn(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {
-  %q = lpq.quantize %w : tensor<?x7xf32> to #lpq.binary
-  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x7xf32> ratio 0.5 stream 3
-  return %h : tensor<?x7xf32>
-}
-func.func @twn(%w: tensor<24x3x2xf32>, %s: i64, %t: i32) -> tensor<24x3x2xf32> {
-  %q = lpq.quantize %w : tensor<24x3x2xf32> to #lpq.ternary
-  %h = lpq.sq_select %w, %q, %s, %t : tensor<24x3x2xf32> ratio 0.875 stream 9
-  return %h : tensor<24x3x2xf32>
-}
-func.func @linear(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {
-  %q = lpq.quantize %w : tensor<?x7xf32> to #lpq.binary
-  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x7xf32> ratio 0.75 stream 3 selection linear
-  return %h : tensor<?x7xf32>
-}
-func.func @softmax(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {
-  %q = lpq.quantize %w : tensor<?x7xf32> to #lpq.ternary
-  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x7xf32> ratio 0.5 stream 4 selection softmax
-  return %h : tensor<?x7xf32>
-}
-func.func @sigmoid(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {
-  %q = lpq.quantize %w : tensor<?x7xf32> to #lpq.binary
-  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x7xf32> ratio 0.5 stream 5 selection sigmoid
-  return %h : tensor<?x7xf32>
-}
-func.func @constant(%w: tensor<?x7xf32>, %s: i64, %t: i32) -> tensor<?x7xf32> {
-  %q = lpq.quantize %w : tensor<?x7xf32> to #lpq.binary
-  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x7xf32> ratio 0.875 stream 6 selection constant
-  return %h : tensor<?x7xf32>
-}
-func.func @none(%w: tensor<?x5xf32>, %s: i64, %t: i32) -> tensor<?x5xf32> {
-  %q = lpq.quantize %w : tensor<?x5xf32> to #lpq.binary
-  %h = lpq.sq_select %w, %q, %s, %t : tensor<?x5xf32> ratio 0.0 stream 1
-  return %h : tensor<?x5xf32>
-}
-)mlir";
+  using numerics::SQSelection;
+  struct Case {
+    std::vector<int64_t> shape;
+    const char *type; // the kernel's tensor type (dim 0 dynamic or not)
+    const char *format;
+    double ratio;
+    uint32_t stream;
+    SQSelection selection = SQSelection::Code;
+  };
+  std::vector<Case> cases = {
+      {{40, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.75, 3, SQSelection::Linear},
+      {{9, 7}, "tensor<?x7xf32>", "#lpq.ternary", 0.5, 4, SQSelection::Softmax},
+      {{17, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.5, 5, SQSelection::Sigmoid},
+      {{16, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.875, 6,
+       SQSelection::Constant},
+      {{0, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.75, 3, SQSelection::Linear},
+      {{40, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.5, 3},
+      {{1, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.5, 3},
+      {{0, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.5, 3},
+      {{24, 3, 2}, "tensor<24x3x2xf32>", "#lpq.ternary", 0.875, 9},
+      {{13, 5}, "tensor<?x5xf32>", "#lpq.binary", 0.0, 1}};
+  const char *selections[] = {"code", "constant", "linear", "softmax",
+                              "sigmoid"};
+  // One kernel per case: the format, then the selection of its rows.
+  std::string text;
+  for (auto [i, c] : llvm::enumerate(cases)) {
+    std::string t = c.type;
+    text += "func.func @c" + std::to_string(i) + "(%w: " + t +
+            ", %s: i64, %t: i32) -> " + t + " {\n  %q = lpq.quantize %w : " +
+            t + " to " + c.format + "\n  %h = lpq.sq_select %w, %q, %s, %t : " +
+            t + " ratio " + std::to_string(c.ratio) + " stream " +
+            std::to_string(c.stream) + " selection " +
+            selections[static_cast<int>(c.selection)] + "\n  return %h : " + t +
+            "\n}\n";
+  }
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, context);
   ASSERT_TRUE(module);
   std::string error;
   auto jit = JitModule::compile(*module, JitOptions{}, error);
   ASSERT_TRUE(jit) << error;
   std::mt19937 rng(11);
-  struct Case {
-    const char *name;
-    std::vector<int64_t> shape;
-    double ratio;
-    uint32_t stream;
-    numerics::Format format;
-    numerics::SQSelection selection = numerics::SQSelection::Code;
-  };
-  using numerics::SQSelection;
-  std::vector<Case> cases = {
-      {"linear", {40, 7}, 0.75, 3, numerics::RowBinary{}, SQSelection::Linear},
-      {"softmax", {9, 7}, 0.5, 4, numerics::RowTernary{}, SQSelection::Softmax},
-      {"sigmoid", {17, 7}, 0.5, 5, numerics::RowBinary{}, SQSelection::Sigmoid},
-      {"constant", {16, 7}, 0.875, 6, numerics::RowBinary{},
-       SQSelection::Constant},
-      {"linear", {0, 7}, 0.75, 3, numerics::RowBinary{}, SQSelection::Linear},
-      {"bwn", {40, 7}, 0.5, 3, numerics::RowBinary{}},
-      {"bwn", {1, 7}, 0.5, 3, numerics::RowBinary{}},
-      {"bwn", {0, 7}, 0.5, 3, numerics::RowBinary{}},
-      {"twn", {24, 3, 2}, 0.875, 9, numerics::RowTernary{}},
-      {"none", {13, 5}, 0.0, 1, numerics::RowBinary{}}};
   int64_t keptTotal = 0;
-  for (const Case &c : cases)
+  for (auto [k, c] : llvm::enumerate(cases))
     for (uint32_t step : {0u, 1u, 77u}) {
       Array w = Array::zeros(DType::F32, c.shape);
       std::vector<float> values(w.numElements());
@@ -466,15 +443,17 @@ func.func @none(%w: tensor<?x5xf32>, %s: i64, %t: i32) -> tensor<?x5xf32> {
           values[2 * (w.numElements() / c.shape[0]) + i] = 0.0f;
       std::memcpy(w.bytes.data(), values.data(), values.size() * 4);
       numerics::RandomStream random{0xfeedULL + step, c.stream, step};
-      auto out = jit->run(c.name,
+      auto out = jit->run("c" + std::to_string(k),
                           {Argument::of(w),
                            Argument::ofInteger(static_cast<int64_t>(random.seed)),
                            Argument::ofInteger(step)},
                           error);
       ASSERT_TRUE(out) << error;
-      std::vector<float> q =
-          numerics::quantize(values, c.shape, c.format,
-                             numerics::Rounding::NearestEven);
+      std::vector<float> q = numerics::quantize(
+          values, c.shape,
+          cast<FormatAttrInterface>(parseAttribute(c.format, context))
+              .getNumericsFormat(),
+          numerics::Rounding::NearestEven);
       std::vector<float> expected =
           numerics::sqSelect(values, q, c.shape, c.ratio, random, c.selection);
       std::vector<bool> kept =
@@ -482,7 +461,7 @@ func.func @none(%w: tensor<?x5xf32>, %s: i64, %t: i32) -> tensor<?x5xf32> {
       keptTotal += std::count(kept.begin(), kept.end(), true);
       for (size_t i = 0; i < expected.size(); ++i)
         ASSERT_TRUE(sameBits(expected[i], (*out)[0].data<float>()[i]))
-            << c.name << " step " << step << " element " << i;
+            << "case " << k << " step " << step << " element " << i;
     }
   // Code rule: floor(0.5 * 40) + floor(0.5 * 1) + floor(0.125 * 24) + 13
   // rows; paper rules (the rest quantized): floor(0.25 * 40) +
