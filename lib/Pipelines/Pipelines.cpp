@@ -29,15 +29,26 @@ void registerUpstreamPasses() {
 
 /// Expansion and bufferization, shared by the CPU and GPU pipelines: results
 /// are computed in caller-provided buffers.
-static const char *kBufferizedTensorProgram =
-    "convert-lpq-to-arith,canonicalize,cse,lpq-fuse-elementwise,lpq-order-loops,"
-    "lpq-results-to-destinations,eliminate-empty-tensors,"
-    "one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline,canonicalize,";
+static std::string bufferizedTensorProgram(bool fusion, bool gatherWindows) {
+  std::string p = "convert-lpq-to-arith,canonicalize,cse,";
+  if (fusion)
+    p += "lpq-fuse-elementwise,";
+  // Gather form pads a tensor (tensor.pad bufferizes to a memref.copy, which
+  // the GPU pipeline does not place on the device): CPU only.
+  if (gatherWindows)
+    p += "lpq-gather-windows,";
+  return p + "lpq-order-loops,"
+             "lpq-results-to-destinations,eliminate-empty-tensors,"
+             "one-shot-bufferize{bufferize-function-boundaries "
+             "function-boundary-type-conversion=identity-layout-map},"
+             "buffer-deallocation-pipeline,canonicalize,";
+}
 
 std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
-  std::string p = kBufferizedTensorProgram;
+  std::string p =
+      bufferizedTensorProgram(options.fusion, options.tileContractions);
+  if (options.tileContractions)
+    p += "func.func(lpq-tile-contractions),";
   p += "func.func(convert-linalg-to-affine-loops),";
   // Only the outermost parallel loop is parallelized: reductions stay
   // sequential, in row-major order, which the float64 sums of the row
@@ -56,7 +67,8 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
 }
 
 std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
-  std::string p = kBufferizedTensorProgram;
+  std::string p = bufferizedTensorProgram(/*fusion=*/true,
+                                          /*gatherWindows=*/false);
   p += "func.func(convert-linalg-to-parallel-loops),"
        "func.func(lpq-gpu-prepare-loops{block-size=" +
        std::to_string(options.blockSize) +

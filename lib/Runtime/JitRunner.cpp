@@ -22,7 +22,9 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <cstdlib>
 #include <deque>
+#include <malloc.h>
 
 // From the OpenMP runtime (libomp) the kernels run on.
 extern "C" void omp_set_num_threads(int);
@@ -103,6 +105,20 @@ makeTransformer(bool vectorize, llvm::TargetMachine *tm) {
   };
 }
 
+/// Compiled steps allocate their temporaries (megabytes for a training
+/// step) on every call. glibc serves blocks above its mmap threshold with
+/// fresh mappings, so each call would pay page faults and zeroing for all of
+/// them (4x the MLP step's time on these VMs): keep freed memory in the heap
+/// for reuse instead.
+void keepFreedMemory() {
+  static bool done = [] {
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    return true;
+  }();
+  (void)done;
+}
+
 } // namespace
 
 std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
@@ -114,6 +130,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     return true;
   }();
   (void)initialized;
+  keepFreedMemory();
 
   std::unique_ptr<JitModule> jit(new JitModule());
   for (auto f : module.getOps<func::FuncOp>())
@@ -147,6 +164,8 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     CPUPipelineOptions pipelineOptions;
     pipelineOptions.threads = options.threads;
     pipelineOptions.vectorWidth = options.vectorWidth;
+    pipelineOptions.fusion = options.fusion;
+    pipelineOptions.tileContractions = options.tileContractions;
     if (failed(buildCPUPipeline(pm, pipelineOptions))) {
       error = "cannot build lpq-cpu-pipeline";
       return nullptr;
@@ -181,6 +200,9 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
       makeTransformer(options.vectorize, tm->get());
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // LPQ_PERF=1: name the JIT-compiled functions for `perf record -k 1` +
+  // `perf inject --jit`.
+  engineOptions.enablePerfNotificationListener = std::getenv("LPQ_PERF");
   static const std::string runnerUtils =
       "/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so";
   SmallVector<StringRef> libs{runnerUtils};

@@ -55,6 +55,12 @@ static cl::opt<bool> noThreads("no-threads",
                                cl::desc("Compile without OpenMP"));
 static cl::opt<bool> noVectorize("no-vectorize",
                                  cl::desc("Disable LLVM's vectorizers"));
+static cl::opt<bool>
+    noFusion("no-fusion",
+             cl::desc("Do not fuse elementwise loop nests (same results)"));
+static cl::opt<bool> noTileContractions(
+    "no-tile-contractions",
+    cl::desc("Plain loops for matmuls and convolutions (same results)"));
 static cl::opt<unsigned>
     vectorWidth("vector-width",
                 cl::desc("Preferred vector width in bits (0: target default)"),
@@ -65,6 +71,17 @@ static cl::opt<std::string>
 static cl::opt<int> repeat("repeat",
                            cl::desc("Run N times and report the median time"),
                            cl::init(1));
+
+/// The compile options the flags ask for (CPU).
+static JitOptions compileOptions() {
+  JitOptions options;
+  options.threads = !noThreads;
+  options.vectorize = !noVectorize;
+  options.vectorWidth = vectorWidth;
+  options.fusion = !noFusion;
+  options.tileContractions = !noTileContractions;
+  return options;
+}
 
 static std::vector<int64_t> parseShape(llvm::StringRef text, bool &ok) {
   std::vector<int64_t> shape;
@@ -264,7 +281,7 @@ static int runRegression(ModuleOp module) {
   if (steps < 1 || learningRate <= 0)
     return fail("--steps must be >= 1 and --lr > 0");
   std::unique_ptr<JitModule> jit =
-      JitModule::compile(module, JitOptions(), error);
+      JitModule::compile(module, compileOptions(), error);
   if (!jit)
     return fail(error);
   setNumThreads(trainThreads);
@@ -348,7 +365,7 @@ static int runTraining(ModuleOp module) {
                  << " at lr " << options.swaLr;
   llvm::errs() << ", seed " << options.seed << "\n  compiling...\n";
   std::unique_ptr<JitModule> jit =
-      JitModule::compile(module, JitOptions(), error);
+      JitModule::compile(module, compileOptions(), error);
   if (!jit)
     return fail(error);
   setNumThreads(trainThreads);
@@ -409,10 +426,7 @@ int main(int argc, char **argv) {
   if (training)
     return runTraining(*module);
 
-  JitOptions options;
-  options.threads = !noThreads;
-  options.vectorize = !noVectorize;
-  options.vectorWidth = vectorWidth;
+  JitOptions options = compileOptions();
   if (device != "cpu" && device != "cuda")
     return fail("--device must be cpu or cuda, got '" + device + "'");
   options.cuda = device == "cuda";

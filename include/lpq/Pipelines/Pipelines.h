@@ -24,6 +24,18 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Vector width in bits LLVM's vectorizers should prefer "
                      "(0: the target's default)"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> fusion{
+      *this, "fusion",
+      llvm::cl::desc("Fuse elementwise loop nests (off: one loop nest per "
+                     "op, for comparisons; results are the same bit for "
+                     "bit)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> tileContractions{
+      *this, "tile-contractions",
+      llvm::cl::desc("Lower matmuls and convolutions (and convolution "
+                     "adjoints, in gather form) to register-tiled vector "
+                     "loops (off: plain loops; same results)"),
+      llvm::cl::init(true)};
 };
 
 /// Options of `lpq-gpu-pipeline`.

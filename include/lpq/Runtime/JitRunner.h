@@ -49,6 +49,10 @@ struct JitOptions {
   /// Preferred vector width in bits (lpq-cpu-pipeline's `vector-width`;
   /// 0: the target's default).
   unsigned vectorWidth = 0;
+  /// Fuse elementwise loop nests (lpq-cpu-pipeline's `fusion`).
+  bool fusion = true;
+  /// Register-tiled matmuls and convolutions (`tile-contractions`).
+  bool tileContractions = true;
   /// Compile with lpq-gpu-pipeline for CUDA device 0 (its architecture,
   /// cubin) instead of the CPU: tensors are copied to the device and back.
   bool cuda = false;

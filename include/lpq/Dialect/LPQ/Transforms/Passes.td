@@ -288,4 +288,61 @@ def LPQOrderLoopsPass : Pass<"lpq-order-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LPQTileContractionsPass : Pass<"lpq-tile-contractions"> {
+  let summary = "Lower float32 contractions on buffers to register-tiled "
+                "affine loop nests";
+  let description = [{
+    Rewrites every bufferized linalg op computing `out += a * b` over
+    reduction loops (matmul, batch matmul, convolutions and the generics
+    reverse mode makes of them) with static shapes into affine loops: the
+    output's dimensions outermost, then tiles of `rows` x (`vectors` x
+    `lanes`) outputs kept in registers (vectors along the output's last
+    dimension, rows along an output dimension the vector operand does not
+    read, so each vector load serves every row), then the reduction loops in
+    their original order. Each output element adds its terms one at a time
+    in the same order, multiply then add, as the plain loop nest does:
+    results are unchanged bit for bit. Operands that are not contiguous
+    along the output's last dimension, other element types and dynamic
+    shapes keep the default lowering.
+
+    Example: a 128x784 by 784x512 matmul becomes loops over blocks of 4
+    rows and 24 columns, each a 784-step loop carrying 12 `vector<8xf32>`
+    accumulators.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "unsigned", /*default=*/"8",
+           "Elements per vector (8 float32 lanes: AVX2)">,
+    Option<"vectors", "vectors", "unsigned", /*default=*/"3",
+           "Vectors per tile row">,
+    Option<"rows", "rows", "unsigned", /*default=*/"4",
+           "Most rows per tile (a divisor of the row extent is used)">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def LPQGatherWindowsPass : Pass<"lpq-gather-windows"> {
+  let summary = "Rewrite scatter-form sliding-window contractions into "
+                "gather form over zero-padded operands";
+  let description = [{
+    Reverse mode writes the adjoint of a convolution's input as a scatter:
+    `dx[b, c, h + kh, w + kw] += dy[b, f, h, w] * k[f, c, kh, kw]`, where
+    only `b` and `c` are parallel loops. For every linalg.generic on tensors
+    whose output is indexed by a sum of two reduction dimensions (each used
+    nowhere else in the output and only as whole indices in the inputs),
+    this pass makes the output index a parallel loop `y` and reduces over
+    the shorter dimension `u`, reading the other operand zero-padded:
+    `dx[b, c, y, x] += pad(dy)[b, f, y + u, x + v] * rev(k)[f, c, u, v]`.
+    The new reduction takes the loop position of the earlier of the pair
+    and runs in its direction (reversing the kernel when needed), so each
+    output element adds its real terms in the same order; the padding only
+    adds `0 * k`, which leaves a sum that started at +0 unchanged when `k`
+    is finite. Results are unchanged bit for bit for finite weights.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_TD

@@ -1,0 +1,214 @@
+//===- GatherWindows.cpp - Scatter-form windows to gather form ------------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Reverse mode writes the adjoint of a convolution's input in scatter form:
+// dx[b, c, h + kh, w + kw] += dy[b, f, h, w] * k[f, c, kh, kw], with every
+// loop but b and c a reduction, since the output is indexed by h + kh. This
+// pass rewrites such generics to gather form over a zero-padded operand,
+// dx[b, c, y, x] += pad(dy)[b, f, y + u, x + v] * k[f, c, K-1-u, L-1-v],
+// whose output map is a permutation, so the output's dimensions are
+// parallel loops and lpq-tile-contractions applies.
+//
+// Each output element still adds its real terms in the same order: the new
+// reduction loop takes the place of whichever of the pair came first in the
+// loop order and runs in that loop's direction. The padding adds terms
+// `0 * k`: with finite k these are +-0, and adding +-0 to a sum that started
+// at +0 changes nothing (round-to-nearest never produces -0 from +0 and
+// nonzero terms), so results are unchanged bit for bit; a non-finite k would
+// make them NaN where the scatter form has no term (documented).
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace mlir::lpq {
+#define GEN_PASS_DEF_LPQGATHERWINDOWSPASS
+#include "lpq/Dialect/LPQ/Transforms/Passes.h.inc"
+} // namespace mlir::lpq
+
+using namespace mlir;
+
+namespace {
+
+/// One windowed output index `d_p + d_r`: `padded` is the dimension whose
+/// operands get padded, `window` the one the new reduction runs over.
+struct Window {
+  unsigned result; // position in the output map
+  unsigned padded, window;
+};
+
+bool isPlainDim(AffineExpr e, unsigned d) {
+  auto dim = dyn_cast<AffineDimExpr>(e);
+  return dim && dim.getPosition() == d;
+}
+
+/// Whether `d` appears in `map` only as whole results.
+bool onlyPlain(AffineMap map, unsigned d) {
+  return llvm::all_of(map.getResults(), [&](AffineExpr e) {
+    return !e.isFunctionOfDim(d) || isPlainDim(e, d);
+  });
+}
+
+std::optional<Window> findWindow(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+      op.hasIndexSemantics())
+    return std::nullopt;
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  if (llvm::any_of(extents, ShapedType::isDynamic))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap out = maps.back();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (auto [i, e] : llvm::enumerate(out.getResults())) {
+    auto sum = dyn_cast<AffineBinaryOpExpr>(e);
+    if (!sum || sum.getKind() != AffineExprKind::Add)
+      continue;
+    auto lhs = dyn_cast<AffineDimExpr>(sum.getLHS());
+    auto rhs = dyn_cast<AffineDimExpr>(sum.getRHS());
+    if (!lhs || !rhs || lhs == rhs)
+      continue;
+    unsigned a = lhs.getPosition(), b = rhs.getPosition();
+    bool usedElsewhere = false;
+    for (auto [j, other] : llvm::enumerate(out.getResults()))
+      if (j != i && (other.isFunctionOfDim(a) || other.isFunctionOfDim(b)))
+        usedElsewhere = true;
+    if (usedElsewhere || iterators[a] != utils::IteratorType::reduction ||
+        iterators[b] != utils::IteratorType::reduction)
+      continue;
+    // Reduce over the shorter of the two (the kernel), pad along the other.
+    unsigned window = extents[a] <= extents[b] ? a : b;
+    unsigned padded = window == a ? b : a;
+    if (!llvm::all_of(ArrayRef(maps).drop_back(), [&](AffineMap m) {
+          return onlyPlain(m, padded) && onlyPlain(m, window);
+        }))
+      continue;
+    return Window{static_cast<unsigned>(i), padded, window};
+  }
+  return std::nullopt;
+}
+
+/// `value` reversed along dimension `dim`.
+Value reversed(OpBuilder &b, Location loc, Value value, unsigned dim) {
+  auto type = cast<RankedTensorType>(value.getType());
+  unsigned rank = type.getRank();
+  SmallVector<AffineExpr> flipped;
+  for (unsigned d = 0; d < rank; ++d)
+    flipped.push_back(d == dim
+                          ? (type.getDimSize(d) - 1) - b.getAffineDimExpr(d)
+                          : b.getAffineDimExpr(d));
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<AffineMap> maps{AffineMap::get(rank, 0, flipped, b.getContext()),
+                              b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{value}, ValueRange{empty},
+             maps, iterators,
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, args[0]);
+             })
+      .getResult(0);
+}
+
+/// Rewrites one window of `op` to gather form; returns the new op.
+linalg::GenericOp rewriteWindow(linalg::GenericOp op, const Window &w) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned numDims = extents.size();
+  int64_t p = extents[w.padded], k = extents[w.window];
+  auto outType = cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  int64_t y = outType.getDimSize(w.result);
+
+  // The new reduction u sits where the earlier of the pair was, the new
+  // parallel output index at the later one's place.
+  unsigned first = std::min(w.padded, w.window);
+  unsigned second = std::max(w.padded, w.window);
+  AffineExpr u = getAffineDimExpr(first, ctx);
+  AffineExpr yExpr = getAffineDimExpr(second, ctx);
+  // Terms of one output in the old order: by the earlier dimension
+  // ascending. If that is the padded one, the window runs backwards: its
+  // operands are read from reversed copies (so that u stays a plain index
+  // linalg can infer its range from).
+  bool paddedFirst = first == w.padded;
+  AffineExpr paddedIndex = paddedFirst ? yExpr + u : yExpr + (k - 1) - u;
+
+  Value zero;
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> newMaps;
+  for (auto [i, operand] : llvm::enumerate(op.getDpsInputs())) {
+    AffineMap map = maps[i];
+    SmallVector<AffineExpr> results;
+    Value value = operand;
+    for (auto [r, e] : llvm::enumerate(map.getResults())) {
+      if (isPlainDim(e, w.window)) {
+        if (paddedFirst)
+          value = reversed(b, loc, value, r);
+        results.push_back(u);
+        continue;
+      }
+      if (!isPlainDim(e, w.padded)) {
+        results.push_back(e);
+        continue;
+      }
+      // Pad this dimension of the operand: indices y + u - (K - 1) span
+      // [-(K - 1), Y - 1].
+      auto type = cast<RankedTensorType>(value.getType());
+      SmallVector<int64_t> shape(type.getShape());
+      int64_t high = std::max<int64_t>(0, y - p);
+      shape[r] += (k - 1) + high;
+      SmallVector<OpFoldResult> lows(shape.size(), b.getIndexAttr(0));
+      SmallVector<OpFoldResult> highs(shape.size(), b.getIndexAttr(0));
+      lows[r] = b.getIndexAttr(k - 1);
+      highs[r] = b.getIndexAttr(high);
+      if (!zero)
+        zero = arith::ConstantOp::create(b, loc,
+                                         b.getZeroAttr(type.getElementType()));
+      value = tensor::PadOp::create(
+          b, loc, RankedTensorType::get(shape, type.getElementType()), value,
+          lows, highs, zero);
+      results.push_back(paddedIndex);
+    }
+    inputs.push_back(value);
+    newMaps.push_back(AffineMap::get(numDims, 0, results, ctx));
+  }
+  SmallVector<AffineExpr> outResults(maps.back().getResults());
+  outResults[w.result] = yExpr;
+  newMaps.push_back(AffineMap::get(numDims, 0, outResults, ctx));
+  iterators[first] = utils::IteratorType::reduction;
+  iterators[second] = utils::IteratorType::parallel;
+
+  auto gathered =
+      linalg::GenericOp::create(b, loc, op->getResultTypes(), inputs,
+                                op.getDpsInits(), newMaps, iterators);
+  gathered.getRegion().takeBody(op.getRegion());
+  op->replaceAllUsesWith(gathered->getResults());
+  op->erase();
+  return gathered;
+}
+
+struct LPQGatherWindowsPass
+    : mlir::lpq::impl::LPQGatherWindowsPassBase<LPQGatherWindowsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> ops;
+    getOperation()->walk([&](linalg::GenericOp op) { ops.push_back(op); });
+    for (linalg::GenericOp op : ops)
+      while (std::optional<Window> w = findWindow(op))
+        op = rewriteWindow(op, *w);
+  }
+};
+
+} // namespace

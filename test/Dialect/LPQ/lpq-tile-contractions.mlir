@@ -1,0 +1,88 @@
+// RUN: lpq-opt %s -lpq-tile-contractions="vectors=2" -split-input-file | FileCheck %s
+
+// A matmul: tiles of 4 rows x 2 vectors of 8 carried through the k loop,
+// then the 3 leftover columns as scalars; multiply then add, in k order.
+
+// CHECK-LABEL: func.func @matmul
+// CHECK: affine.for %[[I:.*]] = 0 to 8 step 4 {
+// CHECK:   affine.for %[[J:.*]] = 0 to 16 step 16 {
+// CHECK:     affine.vector_load %{{.*}}[%[[I]] + 3, %[[J]] + 8] : memref<8x19xf32>, vector<8xf32>
+// CHECK:     %[[ACC:.*]]:8 = affine.for %[[K:.*]] = 0 to 5 iter_args({{.*}}) -> (vector<8xf32>, {{.*}}) {
+// CHECK:       %[[A:.*]] = affine.load %{{.*}}[%[[I]], %[[K]]] : memref<8x5xf32>
+// CHECK:       %[[AV:.*]] = vector.broadcast %[[A]] : f32 to vector<8xf32>
+// CHECK:       %[[B:.*]] = affine.vector_load %{{.*}}[%[[K]], %[[J]]] : memref<5x19xf32>, vector<8xf32>
+// CHECK:       %[[P:.*]] = arith.mulf %[[AV]], %[[B]] : vector<8xf32>
+// CHECK:       arith.addf %{{.*}}, %[[P]] : vector<8xf32>
+// CHECK:       affine.yield
+// CHECK:     affine.vector_store %[[ACC]]#7, %{{.*}}[%[[I]] + 3, %[[J]] + 8]
+// CHECK:   affine.for %{{.*}} = 0 to 5 iter_args({{.*}}) -> (f32,
+// CHECK:   affine.store %{{.*}}, %{{.*}}[%[[I]] + 3, 18] : memref<8x19xf32>
+// CHECK-NOT: linalg.matmul
+func.func @matmul(%a: memref<8x5xf32>, %b: memref<5x19xf32>, %c: memref<8x19xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x5xf32>, memref<5x19xf32>) outs(%c : memref<8x19xf32>)
+  return
+}
+
+// -----
+
+// A convolution: vectors along the output width read the input at w + kw
+// (contiguous), rows are filters (the input does not depend on them), the
+// reductions keep their order (c, kh, kw).
+
+// CHECK-LABEL: func.func @conv
+// CHECK: affine.for %[[N:.*]] = 0 to 2 {
+// CHECK:   affine.for %[[F:.*]] = 0 to 4 step 4 {
+// CHECK:     affine.for %[[H:.*]] = 0 to 8 {
+// CHECK:       affine.for %[[C:.*]] = 0 to 3 iter_args
+// CHECK:         affine.for %[[KH:.*]] = 0 to 3 iter_args
+// CHECK:           affine.for %[[KW:.*]] = 0 to 3 iter_args
+// CHECK:             affine.vector_load %{{.*}}[%[[N]], %[[C]], %[[H]] + %[[KH]], %[[KW]]] : memref<2x3x10x10xf32>, vector<8xf32>
+// CHECK:             affine.load %{{.*}}[%[[F]] + 3, %[[C]], %[[KH]], %[[KW]]] : memref<4x3x3x3xf32>
+func.func @conv(%x: memref<2x3x10x10xf32>, %k: memref<4x3x3x3xf32>, %y: memref<2x4x8x8xf32>) {
+  linalg.conv_2d_nchw_fchw ins(%x, %k : memref<2x3x10x10xf32>, memref<4x3x3x3xf32>) outs(%y : memref<2x4x8x8xf32>)
+  return
+}
+
+// -----
+
+// Not tiled: B read across the output's last dimension, float64, dynamic
+// shapes, a body that is not multiply-add.
+
+// CHECK-LABEL: func.func @untouched
+// CHECK-COUNT-4: linalg.generic
+#t = affine_map<(i, j, k) -> (j, k)>
+#a = affine_map<(i, j, k) -> (i, k)>
+#o = affine_map<(i, j, k) -> (i, j)>
+func.func @untouched(%a: memref<4x5xf32>, %bt: memref<16x5xf32>, %c: memref<4x16xf32>,
+                     %a64: memref<4x5xf64>, %b64: memref<16x5xf64>, %c64: memref<4x16xf64>,
+                     %ad: memref<?x5xf32>, %cd: memref<?x16xf32>) {
+  linalg.generic {indexing_maps = [#a, #t, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %bt : memref<4x5xf32>, memref<16x5xf32>) outs(%c : memref<4x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#a, #t, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a64, %b64 : memref<4x5xf64>, memref<16x5xf64>) outs(%c64 : memref<4x16xf64>) {
+  ^bb0(%x: f64, %y: f64, %acc: f64):
+    %p = arith.mulf %x, %y : f64
+    %s = arith.addf %acc, %p : f64
+    linalg.yield %s : f64
+  }
+  linalg.generic {indexing_maps = [#a, #t, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%ad, %bt : memref<?x5xf32>, memref<16x5xf32>) outs(%cd : memref<?x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#a, #t, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %bt : memref<4x5xf32>, memref<16x5xf32>) outs(%c : memref<4x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.maximumf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
