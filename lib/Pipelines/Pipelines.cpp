@@ -58,6 +58,8 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   p += "lower-affine,canonicalize,";
   if (options.threads)
     p += "convert-scf-to-openmp,";
+  if (options.threads && options.fusion)
+    p += "func.func(lpq-merge-parallel-regions),";
   p += "expand-strided-metadata,finalize-memref-to-llvm,convert-scf-to-cf,"
        "convert-to-llvm,reconcile-unrealized-casts";
   if (options.vectorWidth)

@@ -26,9 +26,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(0)};
   PassOptions::Option<bool> fusion{
       *this, "fusion",
-      llvm::cl::desc("Fuse elementwise loop nests (off: one loop nest per "
-                     "op, for comparisons; results are the same bit for "
-                     "bit)"),
+      llvm::cl::desc("Fuse elementwise loop nests and merge parallel regions "
+                     "(off: one loop nest and one OpenMP region per op, for "
+                     "comparisons; results are the same bit for bit)"),
       llvm::cl::init(true)};
   PassOptions::Option<bool> tileContractions{
       *this, "tile-contractions",

@@ -37,10 +37,11 @@ func.func @row_sum(%x: tensor<4x8xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
   return %s : tensor<4xf32>
 }
 
-/// A column sum (bias gradient) already has the output's last dimension
-/// innermost.
+/// A column sum (bias gradient): the parallel loop goes outermost (one
+/// parallel loop over columns, each summed down in row order) instead of a
+/// parallel loop per row.
 // CHECK-LABEL: func @column_sum
-// CHECK: iterator_types = ["reduction", "parallel"]
+// CHECK: linalg.generic {indexing_maps = [#[[$T:.*]], #[[$R]]], iterator_types = ["parallel", "reduction"]}
 func.func @column_sum(%x: tensor<4x8xf32>, %init: tensor<8xf32>) -> tensor<8xf32> {
   %s = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>], iterator_types = ["reduction", "parallel"]}
       ins(%x : tensor<4x8xf32>) outs(%init : tensor<8xf32>) {

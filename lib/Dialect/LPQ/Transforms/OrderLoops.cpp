@@ -32,9 +32,9 @@ unsigned contiguousAlong(linalg::GenericOp op, unsigned dim) {
   return count;
 }
 
-/// The new loop order for `op` (new loop i is old loop order[i]), or empty
-/// when the current one is kept.
-SmallVector<unsigned> betterOrder(linalg::GenericOp op) {
+/// The order that walks memory contiguously in the innermost loop (new loop
+/// i is old loop order[i]), or empty when the current one is as good.
+SmallVector<unsigned> contiguousOrder(linalg::GenericOp op) {
   if (op.getNumReductionLoops() == 0 || op.getNumDpsInits() != 1)
     return {};
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
@@ -57,6 +57,28 @@ SmallVector<unsigned> betterOrder(linalg::GenericOp op) {
     if (iterators[d] == utils::IteratorType::reduction)
       order.push_back(d);
   order.push_back(inner);
+  return order;
+}
+
+/// The new loop order for `op`, or empty when the current one is kept:
+/// contiguous inner loops, and a parallel loop outermost, so that the loop
+/// nest is one parallel loop over sequential ones (a reduction outermost
+/// would run a parallel region per reduction step).
+SmallVector<unsigned> betterOrder(linalg::GenericOp op) {
+  SmallVector<unsigned> order = contiguousOrder(op);
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (order.empty())
+    order = llvm::to_vector(llvm::seq<unsigned>(0, op.getNumLoops()));
+  auto parallel = llvm::find_if(order, [&](unsigned d) {
+    return iterators[d] == utils::IteratorType::parallel;
+  });
+  if (parallel != order.end() && parallel != order.begin()) {
+    unsigned d = *parallel;
+    order.erase(parallel);
+    order.insert(order.begin(), d);
+  }
+  if (llvm::equal(order, llvm::seq<unsigned>(0, op.getNumLoops())))
+    return {};
   return order;
 }
 

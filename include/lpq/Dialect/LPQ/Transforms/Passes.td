@@ -281,9 +281,12 @@ def LPQOrderLoopsPass : Pass<"lpq-order-loops"> {
     original order) when more operands are contiguous along it than along
     the current innermost loop. A matmul `(i, j, k)` becomes `(i, k, j)`:
     the inner loop is an axpy over a row of B and C that LLVM vectorizes,
-    instead of a dot product it must keep in order. Each output element
-    still sums its terms in the same order, so results are unchanged bit
-    for bit.
+    instead of a dot product it must keep in order. When a reduction loop
+    would still be outermost (a column sum: `(i, j) -> (j)` over i), the
+    first parallel loop moves outermost, so that the nest is one parallel
+    loop (one OpenMP region) rather than a parallel loop per reduction
+    step. Each output element still sums its terms in the same order, so
+    results are unchanged bit for bit.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -343,6 +346,26 @@ def LPQGatherWindowsPass : Pass<"lpq-gather-windows"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def LPQMergeParallelRegionsPass : Pass<"lpq-merge-parallel-regions"> {
+  let summary = "Merge consecutive OpenMP parallel regions into one";
+  let description = [{
+    convert-scf-to-openmp opens one `omp.parallel` per parallel loop, so a
+    training step forks and joins its threads once per loop nest. This pass
+    merges every run of consecutive `omp.parallel` ops of a block into one
+    region: their worksharing loops follow each other inside it (each ends
+    with its implicit barrier, so each loop sees the previous ones' writes);
+    sequential code between them (stores, copies, sequential reductions)
+    runs in `omp.single` (which ends with a barrier); ops without effects or
+    that only read run in every thread (followed by a barrier before the
+    next write); allocations move before the region and deallocations after
+    it. A run stops at anything else (ops with results that write, nested
+    parallelism, terminators) and is shortened until no value defined inside
+    it is used after it. Results are unchanged: each loop computes the same
+    elements in the same way.
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect"];
 }
 
 #endif // LPQ_DIALECT_LPQ_TRANSFORMS_PASSES_TD

@@ -1,0 +1,84 @@
+// RUN: lpq-opt %s -pass-pipeline="builtin.module(func.func(lpq-merge-parallel-regions))" | FileCheck %s
+
+// Two worksharing loops with a sequential store, a read of a scalar and a
+// temporary between them become one region: the allocation before it, the
+// store in omp.single, the read in every thread followed by a barrier, the
+// deallocation after it.
+
+// CHECK-LABEL: func.func @two_loops
+// CHECK:      %[[T:.*]] = memref.alloc() : memref<f32>
+// CHECK-NEXT: omp.parallel {
+// CHECK:        omp.wsloop {
+// CHECK:        omp.single {
+// CHECK-NEXT:     memref.store %{{.*}}, %[[T]][]
+// CHECK-NEXT:     omp.terminator
+// CHECK:        %[[S:.*]] = memref.load %[[T]][]
+// CHECK-NEXT:   omp.barrier
+// CHECK-NEXT:   omp.wsloop {
+// CHECK:          memref.store %[[S]], %arg1
+// CHECK:        omp.terminator
+// CHECK-NEXT: }
+// CHECK-NEXT: memref.dealloc %[[T]]
+// CHECK-NOT:  omp.parallel
+func.func @two_loops(%a: memref<64xf32>, %b: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %two = arith.constant 2.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
+        memref.store %two, %a[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  %t = memref.alloc() : memref<f32>
+  memref.store %two, %t[] : memref<f32>
+  %s = memref.load %t[] : memref<f32>
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
+        memref.store %s, %b[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  memref.dealloc %t : memref<f32>
+  return
+}
+
+// A value computed between the regions and used after them keeps the
+// regions apart.
+
+// CHECK-LABEL: func.func @escaping
+// CHECK-COUNT-2: omp.parallel
+func.func @escaping(%a: memref<64xf32>, %out: memref<f32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %two = arith.constant 2.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
+        memref.store %two, %a[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  %x = memref.load %a[%c0] : memref<64xf32>
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
+        memref.store %x, %a[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  memref.store %x, %out[] : memref<f32>
+  return
+}
