@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
 out=bench/RESULTS.md
-# Everything from the analysis marker on is kept: it is written by hand.
-analysis=$(sed -n '/^<!-- analysis -->$/,$p' "$out" 2>/dev/null || true)
+# Everything from the analysis marker on is kept: it is written by hand;
+# so is the training-step section bench/step.sh writes.
+analysis=$(sed -n '/^<!-- analysis -->$/,$p' "$out" 2>/dev/null |
+  sed '/^<!-- steps -->$/,/^<!-- \/steps -->$/d' || true)
+steps=$(sed -n '/^<!-- steps -->$/,/^<!-- \/steps -->$/p' "$out" 2>/dev/null || true)
 {
   echo "# Benchmark results"
   echo
@@ -24,6 +27,7 @@ analysis=$(sed -n '/^<!-- analysis -->$/,$p' "$out" 2>/dev/null || true)
   echo "reference library's loops), timed up to 16 MiB."
   echo
   build/bin/lpq-bench-quantize "$@"
+  if [[ -n "$steps" ]]; then echo; echo "$steps"; fi
   if [[ -n "$analysis" ]]; then echo; echo "$analysis"; fi
 } > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -8,12 +8,20 @@ one per tensor for activations and errors).
 
 Models: lpq's examples, the MLP 784-512-10 (batch 128) and the LeNet-style
 CNN (batch 64); cross-entropy, SGD with momentum 0.9 and weight decay 5e-4.
-Prints the median step time in ms for 1 and 2 threads.
+Prints the median step time in ms, one line per model:
+  torch model=mlp threads=T fp32_ms=... swalp_ms=...
 
-Run: /usr/bin/python3 bench/torch_swalp_step.py [--steps N]
-(Install Debian's libopenblas0-pthread first: without it this PyTorch uses a
-reference BLAS about 20x slower for its matrix products.)"""
+Run: OMP_NUM_THREADS=T OPENBLAS_NUM_THREADS=T \
+       /usr/bin/python3 bench/torch_swalp_step.py --threads T [--steps N]
+(bench/step.sh does this for T = 1 and 2.) Install Debian's
+libopenblas0-pthread first: without it this PyTorch uses a reference BLAS
+about 20x slower for its matrix products. Set OPENBLAS_NUM_THREADS to the
+same T: OpenBLAS otherwise starts a thread per core besides torch's own, and
+the two pools fight over the cores (3-5x slower steps on 2 cores).
+The float32 and SWALP steps are measured in interleaved rounds, like
+lpq-bench-step's, so drifts of the machine's speed affect both alike."""
 import argparse
+import os
 import time
 
 import torch
@@ -101,32 +109,44 @@ def step(model, state, x, y, lr, quantized):
     return loss
 
 
-def median_ms(model_fn, batch, shape, quantized, steps):
-    torch.manual_seed(0)
-    model = model_fn()
-    state = [torch.zeros_like(p) for p in model.parameters()]
-    x = torch.rand(batch, *shape)
-    y = torch.randint(0, 10, (batch,))
-    times = []
-    for i in range(steps + 10):
+class Setup:
+    """One model with its optimizer state and a fixed batch."""
+
+    def __init__(self, model_fn, batch, quantized):
+        torch.manual_seed(0)
+        self.model = model_fn()
+        self.state = [torch.zeros_like(p) for p in self.model.parameters()]
+        self.x = torch.rand(batch, 1, 28, 28)
+        self.y = torch.randint(0, 10, (batch,))
+        self.quantized = quantized
+        self.times = []
+
+    def run(self, record):
         start = time.perf_counter()
-        step(model, state, x, y, 0.05, quantized)
-        times.append(time.perf_counter() - start)
-    times = sorted(times[10:])
-    return 1e3 * times[len(times) // 2]
+        step(self.model, self.state, self.x, self.y, 0.05, self.quantized)
+        if record:
+            self.times.append(time.perf_counter() - start)
+
+    def median_ms(self):
+        times = sorted(self.times)
+        return 1e3 * times[len(times) // 2]
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    torch.set_num_threads(int(os.environ.get("TORCH_THREADS", args.threads)))
     for name, fn, batch in (("mlp", mlp, 128), ("cnn", cnn, 64)):
-        for threads in (1, 2):
-            torch.set_num_threads(threads)
-            fp = median_ms(fn, batch, (1, 28, 28), False, args.steps)
-            lp = median_ms(fn, batch, (1, 28, 28), True, args.steps)
-            print("%s threads %d: float32 step %.3f ms, SWALP-emulated step "
-                  "%.3f ms (%.1fx)" % (name, threads, fp, lp, lp / fp))
+        setups = [Setup(fn, batch, False), Setup(fn, batch, True)]
+        for _ in range((args.steps + 3) // 4):
+            for s in setups:
+                for i in range(5):
+                    s.run(i > 0)
+        print("torch model=%s threads=%d fp32_ms=%.3f swalp_ms=%.3f"
+              % (name, args.threads, setups[0].median_ms(),
+                 setups[1].median_ms()), flush=True)
 
 
 if __name__ == "__main__":

@@ -272,8 +272,13 @@ Value reduceBlockMaxima(ImplicitLocOpBuilder &b, Value x,
             arith::CmpFOp::create(nb, arith::CmpFPredicate::OLT, mag, inf);
         Value z = arith::ConstantOp::create(nb, nb.getF32FloatAttr(0));
         Value v = arith::SelectOp::create(nb, finite, mag, z);
-        linalg::YieldOp::create(nb,
-                                Value(arith::MaxNumFOp::create(nb, v, args[1])));
+        // Every value is a finite magnitude (never NaN, never -0) and max is
+        // exact in any order: the flags only let LLVM vectorize the
+        // reduction.
+        Value max = arith::MaxNumFOp::create(
+            nb, v, args[1],
+            arith::FastMathFlags::nnan | arith::FastMathFlags::nsz);
+        linalg::YieldOp::create(nb, max);
       });
   return reduce.getResult(0);
 }

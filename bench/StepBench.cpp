@@ -1,0 +1,297 @@
+//===- StepBench.cpp - Whole training steps: time, loops, regions ---------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// For the example MLP (batch 128) and CNN (batch 64), builds the float32 and
+// SWALP 8-bit training steps with lpq-train-step and reports, per step:
+//   - contractions (matmuls, convolutions and their adjoints);
+//   - loop nests and OpenMP parallel regions after lpq-cpu-pipeline, with
+//     fusion (elementwise fusion, merged regions) and without;
+//   - GPU kernels launched by the lpq-gpu-pipeline version;
+//   - the median time of repeated steps on 1 and 2 threads, fused (and the
+//     SWALP step unfused), JIT-compiled.
+// Prints one line per model and recipe, `key=value` separated by spaces,
+// for bench/step.sh.
+//
+//   lpq-bench-step [--repeat=N] [--models=mlp,cnn]
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Dialect/LPQ/IR/LPQDialect.h"
+#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+#include "lpq/Pipelines/Pipelines.h"
+#include "lpq/Runtime/JitRunner.h"
+#include "lpq/Runtime/Npy.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/CommandLine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::lpq;
+using namespace mlir::lpq::runtime;
+
+static llvm::cl::opt<int> repeat("repeat",
+                                 llvm::cl::desc("Timed steps per measurement"),
+                                 llvm::cl::init(50));
+static llvm::cl::opt<std::string>
+    models("models", llvm::cl::desc("Comma-separated: mlp, cnn"),
+           llvm::cl::init("mlp,cnn"));
+
+namespace {
+
+MLIRContext &context() {
+  static MLIRContext *ctx = [] {
+    DialectRegistry registry;
+    registerAllDialects(registry);
+    registerAllExtensions(registry);
+    registry.insert<LPQDialect>();
+    auto *c = new MLIRContext(registry);
+    c->loadAllAvailableDialects();
+    return c;
+  }();
+  return *ctx;
+}
+
+/// The training step of examples/<model>.mlir with `recipe`.
+OwningOpRef<ModuleOp> trainStep(const std::string &model,
+                                const std::string &recipe) {
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(
+      std::string(LPQ_SOURCE_DIR) + "/examples/" + model + ".mlir",
+      &context());
+  PassManager pm(&context());
+  if (!module ||
+      failed(parsePassPipeline("lpq-train-step{recipe=" + recipe + "}", pm)) ||
+      failed(pm.run(*module))) {
+    std::fprintf(stderr, "cannot build the %s step of %s\n", recipe.c_str(),
+                 model.c_str());
+    std::exit(1);
+  }
+  return module;
+}
+
+/// Runs the first part of a pipeline's text (up to and including the pass
+/// named `last`) on a copy of `module` and returns the copy.
+OwningOpRef<ModuleOp> lowerUntil(ModuleOp module, std::string text,
+                                 llvm::StringRef last) {
+  size_t at = text.find(last.str());
+  if (at == std::string::npos) {
+    std::fprintf(stderr, "pipeline has no %s\n", last.str().c_str());
+    std::exit(1);
+  }
+  size_t end = text.find(',', at);
+  // A pass nested in func.func(...) ends with ')'.
+  std::string prefix = text.substr(0, end);
+  OwningOpRef<ModuleOp> copy(module.clone());
+  PassManager pm(&context());
+  if (failed(parsePassPipeline(prefix, pm)) || failed(pm.run(*copy))) {
+    std::fprintf(stderr, "lowering failed\n");
+    std::exit(1);
+  }
+  return copy;
+}
+
+func::FuncOp stepOf(ModuleOp module) {
+  return module.lookupSymbol<func::FuncOp>("train_step");
+}
+
+/// Contractions of the step before lowering: linalg ops whose body
+/// multiplies and that reduce.
+int countContractions(ModuleOp module) {
+  int n = 0;
+  stepOf(module).walk([&](linalg::LinalgOp op) {
+    if (op.getNumReductionLoops() == 0)
+      return;
+    bool multiplies = false;
+    op.getBlock()->walk([&](arith::MulFOp) { multiplies = true; });
+    n += multiplies;
+  });
+  return n;
+}
+
+struct LoopCounts {
+  int regions = 0;   // omp.parallel executed per step
+  int nests = 0;     // worksharing loops + sequential top-level loops
+};
+
+/// Regions and loop nests of train_step after convert-scf-to-openmp (and
+/// the region merging when fusing). Regions nested in sequential loops
+/// count once per iteration of those loops.
+LoopCounts countLoops(ModuleOp module, bool fusion) {
+  CPUPipelineOptions options;
+  options.fusion = fusion;
+  OwningOpRef<ModuleOp> lowered =
+      lowerUntil(module, cpuPipelineText(options),
+                 fusion ? "lpq-merge-parallel-regions" : "convert-scf-to-openmp");
+  LoopCounts counts;
+  func::FuncOp step = stepOf(*lowered);
+  step.walk([&](omp::ParallelOp op) {
+    int64_t times = 1;
+    for (Operation *p = op->getParentOp(); p != step; p = p->getParentOp())
+      if (auto loop = dyn_cast<scf::ForOp>(p)) {
+        std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+        std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+        std::optional<int64_t> st = getConstantIntValue(loop.getStep());
+        if (lb && ub && st && *st > 0)
+          times *= std::max<int64_t>(0, (*ub - *lb + *st - 1) / *st);
+      }
+    counts.regions += times;
+  });
+  step.walk([&](omp::WsloopOp) { ++counts.nests; });
+  step.walk([&](scf::ForOp loop) {
+    Operation *p = loop->getParentOp();
+    if (p == step || isa<omp::SingleOp>(p))
+      ++counts.nests;
+  });
+  return counts;
+}
+
+/// GPU kernels launched by train_step (lpq-gpu-pipeline up to outlining).
+int countKernels(ModuleOp module) {
+  OwningOpRef<ModuleOp> lowered = lowerUntil(
+      module, gpuPipelineText(GPUPipelineOptions()), "gpu-kernel-outlining");
+  int n = 0;
+  stepOf(*lowered).walk([&](gpu::LaunchFuncOp) { ++n; });
+  return n;
+}
+
+/// Realistic arguments: parameters normal(0, 0.05), momenta 0, images in
+/// [0, 1), labels in [0, 10), lr 0.05, seed 1, step 0.
+std::vector<Argument> stepArguments(FunctionType type) {
+  std::mt19937_64 rng(1);
+  std::normal_distribution<float> normal(0.f, 0.05f);
+  std::uniform_real_distribution<float> uniform(0.f, 1.f);
+  std::vector<Argument> args;
+  size_t numParams = (type.getNumInputs() - 5) / 2;
+  for (auto [i, t] : llvm::enumerate(type.getInputs())) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    if (!tensor) {
+      args.push_back(t.isF32() ? Argument::of(0.05)
+                               : Argument::ofInteger(i == type.getNumInputs() - 2));
+      continue;
+    }
+    std::vector<int64_t> shape(tensor.getShape().begin(),
+                               tensor.getShape().end());
+    if (!tensor.getElementType().isF32()) {
+      Array a = Array::zeros(DType::I32, shape);
+      for (int64_t k = 0; k < a.numElements(); ++k)
+        a.data<int32_t>()[k] = static_cast<int32_t>(rng() % 10);
+      args.push_back(Argument::of(std::move(a)));
+      continue;
+    }
+    Array a = Array::zeros(DType::F32, shape);
+    for (int64_t k = 0; k < a.numElements(); ++k)
+      a.data<float>()[k] = i < numParams    ? normal(rng)
+                           : i < 2 * numParams ? 0.f
+                                               : uniform(rng);
+    args.push_back(Argument::of(std::move(a)));
+  }
+  return args;
+}
+
+/// A compiled step with its arguments, timed interleaved with the others
+/// so that drifts of the machine's speed affect all alike.
+struct Variant {
+  std::unique_ptr<JitModule> jit;
+  std::vector<Argument> args;
+  std::vector<Array> results;
+  std::vector<double> times;
+
+  Variant(ModuleOp module, bool fused) {
+    OwningOpRef<ModuleOp> copy(module.clone());
+    args = stepArguments(stepOf(*copy).getFunctionType());
+    JitOptions options;
+    options.fusion = fused;
+    options.tileContractions = fused;
+    std::string error;
+    jit = JitModule::compile(*copy, options, error);
+    if (!jit) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      std::exit(1);
+    }
+  }
+
+  void run(bool record) {
+    std::string error;
+    auto start = std::chrono::steady_clock::now();
+    if (!jit->runInto("train_step", args, results, error)) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      std::exit(1);
+    }
+    std::chrono::duration<double, std::milli> d =
+        std::chrono::steady_clock::now() - start;
+    if (record)
+      times.push_back(d.count());
+  }
+
+  double median() {
+    std::sort(times.begin(), times.end());
+    double m = times[times.size() / 2];
+    times.clear();
+    return m;
+  }
+};
+
+/// Median times (ms) of every variant on `threads` threads, measured in
+/// interleaved rounds of 5 consecutive steps each (the first of a round
+/// warms the caches and is not recorded).
+std::vector<double> medians(std::vector<Variant> &variants, int threads) {
+  setNumThreads(threads);
+  for (int round = 0; round < (repeat + 3) / 4; ++round)
+    for (Variant &v : variants)
+      for (int i = 0; i < 5; ++i)
+        v.run(i > 0);
+  std::vector<double> result;
+  for (Variant &v : variants)
+    result.push_back(v.median());
+  return result;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::cl::ParseCommandLineOptions(argc, argv, "lpq training-step benchmark\n");
+  registerLPQPasses();
+  registerLPQPipelines();
+  for (llvm::StringRef model : llvm::split(models, ',')) {
+    // fp32 fused, SWALP fused, SWALP unfused.
+    OwningOpRef<ModuleOp> fp32 = trainStep(model.str(), "fp32");
+    OwningOpRef<ModuleOp> swalp = trainStep(model.str(), "swalp");
+    for (auto [name, module] :
+         {std::pair<const char *, ModuleOp>{"fp32", *fp32},
+          std::pair<const char *, ModuleOp>{"swalp", *swalp}}) {
+      LoopCounts fused = countLoops(module, true);
+      LoopCounts unfused = countLoops(module, false);
+      std::printf("model=%s recipe=%s contractions=%d nests_fused=%d "
+                  "nests_unfused=%d regions_fused=%d regions_unfused=%d "
+                  "gpu_kernels=%d\n",
+                  model.str().c_str(), name, countContractions(module),
+                  fused.nests, unfused.nests, fused.regions, unfused.regions,
+                  countKernels(module));
+    }
+    std::vector<Variant> variants;
+    variants.emplace_back(*fp32, true);
+    variants.emplace_back(*swalp, true);
+    variants.emplace_back(*swalp, false);
+    for (int threads : {1, 2}) {
+      std::vector<double> ms = medians(variants, threads);
+      std::printf("model=%s threads=%d fp32_ms=%.3f swalp_ms=%.3f "
+                  "swalp_unfused_ms=%.3f\n",
+                  model.str().c_str(), threads, ms[0], ms[1], ms[2]);
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
