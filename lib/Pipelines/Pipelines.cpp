@@ -12,6 +12,8 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
 
+#include "llvm/TargetParser/Host.h"
+
 #include <mutex>
 
 using namespace mlir;
@@ -44,11 +46,28 @@ static std::string bufferizedTensorProgram(bool fusion, bool gatherWindows) {
              "buffer-deallocation-pipeline,canonicalize,";
 }
 
+/// float32 lanes of the host's widest vectors.
+static unsigned hostVectorLanes() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512f"))
+    return 16;
+  if (features.lookup("avx"))
+    return 8;
+  return 4;
+}
+
 std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   std::string p =
       bufferizedTensorProgram(options.fusion, options.tileContractions);
-  if (options.tileContractions)
-    p += "func.func(lpq-tile-contractions),";
+  if (options.tileContractions) {
+    // Tiles of up to rows x 3 vectors: 12 accumulators in the 16 registers of
+    // AVX2, 24 in the 32 of AVX-512.
+    unsigned lanes = options.vectorLanes ? options.vectorLanes
+                                         : hostVectorLanes();
+    unsigned rows = lanes >= 16 ? 8 : 4;
+    p += "func.func(lpq-tile-contractions{lanes=" + std::to_string(lanes) +
+         " rows=" + std::to_string(rows) + "}),";
+  }
   p += "func.func(convert-linalg-to-affine-loops),";
   // Only the outermost parallel loop is parallelized: reductions stay
   // sequential, in row-major order, which the float64 sums of the row

@@ -36,6 +36,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "adjoints, in gather form) to register-tiled vector "
                      "loops (off: plain loops; same results)"),
       llvm::cl::init(true)};
+  PassOptions::Option<unsigned> vectorLanes{
+      *this, "vector-lanes",
+      llvm::cl::desc("float32 lanes of the contraction tiles (0: the host's: "
+                     "16 with AVX-512, 8 with AVX, else 4)"),
+      llvm::cl::init(0)};
 };
 
 /// Options of `lpq-gpu-pipeline`.

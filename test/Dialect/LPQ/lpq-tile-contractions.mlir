@@ -1,7 +1,8 @@
 // RUN: lpq-opt %s -lpq-tile-contractions="vectors=2" -split-input-file | FileCheck %s
 
 // A matmul: tiles of 4 rows x 2 vectors of 8 carried through the k loop,
-// then the 3 leftover columns as scalars; multiply then add, in k order.
+// then the 3 leftover columns as a column of 2-lane vectors and one of
+// scalars; multiply then add, in k order.
 
 // CHECK-LABEL: func.func @matmul
 // CHECK: affine.for %[[I:.*]] = 0 to 8 step 4 {
@@ -15,7 +16,9 @@
 // CHECK:       arith.addf %{{.*}}, %[[P]] : vector<8xf32>
 // CHECK:       affine.yield
 // CHECK:     affine.vector_store %[[ACC]]#7, %{{.*}}[%[[I]] + 3, %[[J]] + 8]
-// CHECK:   affine.for %{{.*}} = 0 to 5 iter_args({{.*}}) -> (f32,
+// CHECK:   affine.for %{{.*}} = 0 to 5 iter_args({{.*}}) -> (vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>) {
+// CHECK:   affine.vector_store %{{.*}}, %{{.*}}[%[[I]] + 3, 16] : memref<8x19xf32>, vector<2xf32>
+// CHECK:   affine.for %{{.*}} = 0 to 5 iter_args({{.*}}) -> (f32, f32, f32, f32) {
 // CHECK:   affine.store %{{.*}}, %{{.*}}[%[[I]] + 3, 18] : memref<8x19xf32>
 // CHECK-NOT: linalg.matmul
 func.func @matmul(%a: memref<8x5xf32>, %b: memref<5x19xf32>, %c: memref<8x19xf32>) {

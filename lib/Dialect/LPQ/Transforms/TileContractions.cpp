@@ -183,10 +183,15 @@ public:
       dims[c.n] = b.getAffineConstantExpr(full);
       emitTile(dims, operands, rest, lanes);
     }
+    // The last elements: one column of narrower vectors (half the lanes,
+    // a quarter, ..., single elements), so a short row stays vectorized.
     int64_t start = full + rest * lanes;
-    if (start < extent) {
+    for (int64_t width = lanes / 2; width >= 1; width /= 2) {
+      if (extent - start < width)
+        continue;
       dims[c.n] = b.getAffineConstantExpr(start);
-      emitTile(dims, operands, extent - start, 1);
+      emitTile(dims, operands, 1, width);
+      start += width;
     }
   }
 
