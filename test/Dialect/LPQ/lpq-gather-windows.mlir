@@ -77,3 +77,23 @@ func.func @strided(%x: tensor<4xf32>, %k: tensor<2xf32>, %y: tensor<8xf32>) -> t
   } -> tensor<8xf32>
   return %r : tensor<8xf32>
 }
+
+// -----
+
+// A window combined by max is left alone: padding with 0 would change it.
+
+// CHECK-LABEL: func.func @max_window
+// CHECK-NOT: tensor.pad
+#ma = affine_map<(h, k) -> (h)>
+#mk = affine_map<(h, k) -> (k)>
+#mo = affine_map<(h, k) -> (h + k)>
+func.func @max_window(%x: tensor<4xf32>, %k: tensor<2xf32>, %y: tensor<5xf32>) -> tensor<5xf32> {
+  %r = linalg.generic {indexing_maps = [#ma, #mk, #mo], iterator_types = ["reduction", "reduction"]}
+      ins(%x, %k : tensor<4xf32>, tensor<2xf32>) outs(%y : tensor<5xf32>) {
+  ^bb0(%g: f32, %w: f32, %acc: f32):
+    %p = arith.mulf %g, %w : f32
+    %s = arith.maximumf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<5xf32>
+  return %r : tensor<5xf32>
+}

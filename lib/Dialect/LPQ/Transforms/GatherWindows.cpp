@@ -24,6 +24,8 @@
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
+#include "MultiplyAccumulate.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -57,8 +59,11 @@ bool onlyPlain(AffineMap map, unsigned d) {
 }
 
 std::optional<Window> findWindow(linalg::GenericOp op) {
-  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
-      op.hasIndexSemantics())
+  // Only `out + a * b`: a padded operand then adds 0 * k, which leaves
+  // the sum unchanged (another combination, e.g. a max, would not be).
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.hasIndexSemantics() ||
+      !lpq::matchMultiplyAccumulate(*op.getBlock()))
     return std::nullopt;
   SmallVector<int64_t> extents = op.getStaticLoopRanges();
   if (llvm::any_of(extents, ShapedType::isDynamic))

@@ -16,6 +16,8 @@
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
+#include "MultiplyAccumulate.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -28,6 +30,8 @@ namespace mlir::lpq {
 } // namespace mlir::lpq
 
 using namespace mlir;
+using mlir::lpq::matchMultiplyAccumulate;
+using mlir::lpq::MultiplyAccumulate;
 
 namespace {
 
@@ -78,30 +82,12 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op,
 
   Contraction c;
   c.op = op;
-  Block *body = op.getBlock();
-  if (!body || body->getOperations().size() != 3)
+  std::optional<MultiplyAccumulate> body =
+      op.getBlock() ? matchMultiplyAccumulate(*op.getBlock()) : std::nullopt;
+  if (!body)
     return std::nullopt;
-  auto mul = dyn_cast<arith::MulFOp>(&body->front());
-  auto add = mul ? dyn_cast<arith::AddFOp>(mul->getNextNode()) : nullptr;
-  auto yield = add ? dyn_cast<linalg::YieldOp>(add->getNextNode()) : nullptr;
-  if (!yield || yield.getNumOperands() != 1 || yield.getOperand(0) != add ||
-      mul.getFastmath() != arith::FastMathFlags::none ||
-      add.getFastmath() != arith::FastMathFlags::none)
-    return std::nullopt;
-  Value a = body->getArgument(0), b = body->getArgument(1),
-        acc = body->getArgument(2);
-  if (mul.getLhs() == a && mul.getRhs() == b)
-    c.mulSwapped = false;
-  else if (mul.getLhs() == b && mul.getRhs() == a)
-    c.mulSwapped = true;
-  else
-    return std::nullopt;
-  if (add.getLhs() == acc && add.getRhs() == mul)
-    c.addSwapped = false;
-  else if (add.getLhs() == mul && add.getRhs() == acc)
-    c.addSwapped = true;
-  else
-    return std::nullopt;
+  c.mulSwapped = body->mulSwapped;
+  c.addSwapped = body->addSwapped;
 
   c.extents = op.getStaticLoopRanges();
   if (llvm::any_of(c.extents, [](int64_t e) {
@@ -166,7 +152,7 @@ public:
       operands.push_back(loop.getInductionVar());
     }
     // Along the lanes: full tiles, then the remaining whole vectors, then
-    // the remaining elements one at a time.
+    // the remaining elements in narrower vectors.
     int64_t extent = c.extents[c.n], step = lanes * vectors;
     int64_t full = extent / step * step;
     if (full) {

@@ -332,7 +332,8 @@ def LPQGatherWindowsPass : Pass<"lpq-gather-windows"> {
     Reverse mode writes the adjoint of a convolution's input as a scatter:
     `dx[b, c, h + kh, w + kw] += dy[b, f, h, w] * k[f, c, kh, kw]`, where
     only `b` and `c` are parallel loops. For every linalg.generic on tensors
-    whose output is indexed by a sum of two reduction dimensions (each used
+    computing `out + a * b` whose output is indexed by a sum of two
+    reduction dimensions (each used
     nowhere else in the output and only as whole indices in the inputs),
     this pass makes the output index a parallel loop `y` and reduces over
     the shorter dimension `u`, reading the other operand zero-padded:
