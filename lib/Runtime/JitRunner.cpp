@@ -105,20 +105,6 @@ makeTransformer(bool vectorize, llvm::TargetMachine *tm) {
   };
 }
 
-/// Compiled steps allocate their temporaries (megabytes for a training
-/// step) on every call. glibc serves blocks above its mmap threshold with
-/// fresh mappings, so each call would pay page faults and zeroing for all of
-/// them (4x the MLP step's time on these VMs): keep freed memory in the heap
-/// for reuse instead.
-void keepFreedMemory() {
-  static bool done = [] {
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-    return true;
-  }();
-  (void)done;
-}
-
 } // namespace
 
 std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
@@ -127,10 +113,16 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    // Compiled steps allocate their temporaries (megabytes for a training
+    // step) on every call. glibc serves blocks above its mmap threshold with
+    // fresh mappings, so each call would pay page faults and zeroing for all
+    // of them (4x the MLP step's time on these VMs): keep freed memory in
+    // the heap for reuse instead.
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     return true;
   }();
   (void)initialized;
-  keepFreedMemory();
 
   std::unique_ptr<JitModule> jit(new JitModule());
   for (auto f : module.getOps<func::FuncOp>())

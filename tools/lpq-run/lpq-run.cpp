@@ -57,7 +57,8 @@ static cl::opt<bool> noVectorize("no-vectorize",
                                  cl::desc("Disable LLVM's vectorizers"));
 static cl::opt<bool>
     noFusion("no-fusion",
-             cl::desc("Do not fuse elementwise loop nests (same results)"));
+             cl::desc("Do not fuse elementwise loop nests or merge OpenMP "
+                      "regions (same results)"));
 static cl::opt<bool> noTileContractions(
     "no-tile-contractions",
     cl::desc("Plain loops for matmuls and convolutions (same results)"));

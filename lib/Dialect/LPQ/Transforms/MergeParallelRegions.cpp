@@ -87,13 +87,14 @@ Placement placementOf(Operation *op) {
   return Placement::Stop;
 }
 
-/// Merges ops[first..last] (both omp.parallel) into one region.
-void mergeRun(ArrayRef<Operation *> run) {
+/// Merges `run` (from an omp.parallel to an omp.parallel; `placements`
+/// says where each op goes) into one region.
+void mergeRun(ArrayRef<Operation *> run, ArrayRef<Placement> placements) {
   Operation *first = run.front();
   OpBuilder b(first);
   Location loc = first->getLoc();
-  for (Operation *op : run)
-    if (placementOf(op) == Placement::Before)
+  for (auto [op, placement] : llvm::zip(run, placements))
+    if (placement == Placement::Before)
       op->moveBefore(first);
   auto merged = omp::ParallelOp::create(b, loc);
   Block *body = b.createBlock(&merged.getRegion());
@@ -102,8 +103,7 @@ void mergeRun(ArrayRef<Operation *> run) {
   // Reads run by every thread are followed by a barrier before anything
   // that writes, so that no thread writes what another has yet to read.
   bool unfencedReads = false;
-  for (Operation *op : run) {
-    Placement placement = placementOf(op);
+  for (auto [op, placement] : llvm::zip(run, placements)) {
     if (placement != Placement::Single)
       single = nullptr;
     if (unfencedReads &&
@@ -155,10 +155,9 @@ void mergeRun(ArrayRef<Operation *> run) {
 
 /// Whether a value defined by an op of `run` that stays inside the merged
 /// region is used after it.
-bool escapes(ArrayRef<Operation *> run) {
+bool escapes(ArrayRef<Operation *> run, ArrayRef<Placement> placements) {
   llvm::SmallPtrSet<Operation *, 32> inside(run.begin(), run.end());
-  for (Operation *op : run) {
-    Placement p = placementOf(op);
+  for (auto [op, p] : llvm::zip(run, placements)) {
     if (p == Placement::Before || p == Placement::After)
       continue;
     for (Value v : op->getResults())
@@ -173,11 +172,14 @@ bool escapes(ArrayRef<Operation *> run) {
 
 void mergeBlock(Block &block) {
   SmallVector<Operation *> ops;
-  for (Operation &op : block)
+  SmallVector<Placement> placements;
+  for (Operation &op : block) {
     ops.push_back(&op);
+    placements.push_back(placementOf(&op));
+  }
   size_t i = 0;
   while (i < ops.size()) {
-    if (placementOf(ops[i]) != Placement::Region) {
+    if (placements[i] != Placement::Region) {
       ++i;
       continue;
     }
@@ -185,19 +187,22 @@ void mergeBlock(Block &block) {
     // stops it in between, shortened until no value leaves it.
     size_t last = i, j = i + 1;
     for (; j < ops.size(); ++j) {
-      Placement p = placementOf(ops[j]);
+      Placement p = placements[j];
       if (p == Placement::Stop)
         break;
       if (p == Placement::Region)
         last = j;
     }
-    while (last > i && escapes(ArrayRef(ops).slice(i, last - i + 1))) {
+    auto slice = [&](auto &all) {
+      return ArrayRef(all).slice(i, last - i + 1);
+    };
+    while (last > i && escapes(slice(ops), slice(placements))) {
       do
         --last;
-      while (last > i && placementOf(ops[last]) != Placement::Region);
+      while (last > i && placements[last] != Placement::Region);
     }
     if (last > i)
-      mergeRun(ArrayRef(ops).slice(i, last - i + 1));
+      mergeRun(slice(ops), slice(placements));
     i = std::max(last, i) + 1;
   }
 }
