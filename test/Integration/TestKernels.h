@@ -62,6 +62,13 @@ inline std::vector<StaticCase> staticCases() {
       {"#lpq.mx<#lpq.float<4, 3, fn>, tile = 32, axis = [1]>", {4, 64}},
       {"#lpq.mx<#lpq.float<5, 2>, tile = 6, axis = [1]>", {2, 12}},
       {"#lpq.mx<#lpq.float<2, 1, none>, tile = 4, axis = [0]>", {8, 4}},
+      // Axes with the same part in the blocking are merged into one loop.
+      {"#lpq.float<4, 3, fn>", {2, 3, 5}},
+      {"#lpq.block<8>", {4, 3, 6, 8}},
+      {"#lpq.block<8, axis = [0]>", {3, 4, 6}},
+      {"#lpq.block<8, axis = [0, 1]>", {2, 3, 5, 4}},
+      {"#lpq.block<8, axis = [1]>", {2, 3, 4, 5}},
+      {"#lpq.mx<#lpq.float<4, 3, fn>, tile = 4, axis = [2]>", {2, 3, 8, 5}},
   };
 }
 

@@ -1,11 +1,13 @@
 // RUN: lpq-opt %s -convert-lpq-to-arith -split-input-file | FileCheck %s
 
 /// Fixed point: scale by 2^fl in f64, round, scale back, keep the sign of
-/// zero, narrow, saturate to [-2, 127/64], pass NaN through.
+/// zero, narrow, saturate to [-2, 127/64], pass NaN through. Elementwise
+/// formats round through a 1-D view of the tensor (one long loop).
 // CHECK-LABEL: func @fixed
 // CHECK-NOT: lpq.
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<4x8xf32> into tensor<32xf32>
 // CHECK: linalg.generic
-// CHECK-SAME: iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: iterator_types = ["parallel"]
 // CHECK: %[[W:.*]] = arith.extf %{{.*}} : f32 to f64
 // CHECK: arith.mulf %[[W]], %{{.*}} : f64
 // CHECK: math.roundeven
@@ -15,6 +17,7 @@
 // CHECK: arith.minimumf
 // CHECK: arith.cmpf uno
 // CHECK: arith.select
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>
 func.func @fixed(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %0 = lpq.quantize %x : tensor<4x8xf32> to #lpq.fixed<8, 6>
   return %0 : tensor<4x8xf32>
@@ -45,7 +48,7 @@ func.func @modes(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf
 // CHECK-SAME: (%{{.*}}: tensor<3x5xf32>, %[[SEED:.*]]: i64, %[[STEP:.*]]: i32)
 // CHECK: linalg.generic
 // CHECK: linalg.index 0
-// CHECK: linalg.index 1
+// CHECK-NOT: linalg.index
 // CHECK: arith.index_cast %{{.*}} : index to i64
 // CHECK-COUNT-19: arith.mului_extended
 // CHECK: arith.uitofp %{{.*}} : i32 to f64
@@ -59,18 +62,39 @@ func.func @stochastic(%x: tensor<3x5xf32>, %seed: i64, %step: i32) -> tensor<3x5
 
 /// A last axis that is a multiple of 4 is grouped by 4: the outer loops give
 /// the Philox counter, the inner loop of 4 the output word, so Philox is
-/// computed once per four elements.
+/// computed once per four elements. Per-row blocks keep axis 0 apart and
+/// merge the others.
 // CHECK-LABEL: func @stochastic_grouped
-// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [3, 2, 4]
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2]] : tensor<3x2x8xf32> into tensor<3x16xf32>
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [3, 4, 4]
 // CHECK: linalg.generic
 // CHECK: %[[I0:.*]] = linalg.index 0
 // CHECK: %[[I1:.*]] = linalg.index 1
 // CHECK: %[[W:.*]] = linalg.index 2
 // CHECK: arith.index_cast %[[W]] : index to i32
 // CHECK: tensor.collapse_shape
-func.func @stochastic_grouped(%x: tensor<3x8xf32>, %seed: i64, %step: i32) -> tensor<3x8xf32> {
-  %0 = lpq.stochastic_round %x, %seed, %step : tensor<3x8xf32> to #lpq.fixed<8, 4> stream 2
-  return %0 : tensor<3x8xf32>
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [3, 2, 8] : tensor<3x16xf32> into tensor<3x2x8xf32>
+func.func @stochastic_grouped(%x: tensor<3x2x8xf32>, %seed: i64, %step: i32) -> tensor<3x2x8xf32> {
+  %0 = lpq.stochastic_round %x, %seed, %step : tensor<3x2x8xf32> to #lpq.block<8, axis = [0]> stream 2
+  return %0 : tensor<3x2x8xf32>
+}
+
+// -----
+
+/// A whole-tensor block maximum is reduced through an (axis 0, rest) view,
+/// per index of axis 0 first, then over those; the rounding through a 1-D
+/// view. Dynamic axes are never merged.
+// CHECK-LABEL: func @merged_axes
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] : tensor<2x3x4x5xf32> into tensor<2x60xf32>
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: outs(%{{.*}} : tensor<2x1xf32>)
+// CHECK: iterator_types = ["reduction", "reduction"]
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2, 3]] : tensor<2x3x4x5xf32> into tensor<120xf32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2]] : tensor<?x4x5xf32> into tensor<?x20xf32>
+func.func @merged_axes(%x: tensor<2x3x4x5xf32>, %y: tensor<?x4x5xf32>) -> (tensor<2x3x4x5xf32>, tensor<?x4x5xf32>) {
+  %0 = lpq.quantize %x : tensor<2x3x4x5xf32> to #lpq.block<8>
+  %1 = lpq.quantize %y : tensor<?x4x5xf32> to #lpq.fixed<8, 4>
+  return %0, %1 : tensor<2x3x4x5xf32>, tensor<?x4x5xf32>
 }
 
 // -----
