@@ -82,3 +82,40 @@ func.func @escaping(%a: memref<64xf32>, %out: memref<f32>) {
   memref.store %x, %out[] : memref<f32>
   return
 }
+
+// A reshape between the regions, used after them (a reshaped result), is
+// made before the merged region.
+
+// CHECK-LABEL: func.func @reshaped_result
+// CHECK-NOT:  omp.parallel
+// CHECK:      %[[V:.*]] = memref.expand_shape %arg0
+// CHECK-NEXT: omp.parallel {
+// CHECK-NOT:  omp.parallel
+// CHECK:      memref.copy %[[V]], %arg1
+func.func @reshaped_result(%a: memref<64xf32>, %out: memref<8x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %two = arith.constant 2.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
+        memref.store %two, %a[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  %v = memref.expand_shape %a [[0, 1]] output_shape [8, 8] : memref<64xf32> into memref<8x8xf32>
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
+        memref.store %two, %a[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  memref.copy %v, %out : memref<8x8xf32> to memref<8x8xf32>
+  return
+}

@@ -20,6 +20,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::lpq {
 #define GEN_PASS_DEF_LPQMERGEPARALLELREGIONSPASS
@@ -34,7 +35,8 @@ namespace {
 enum class Placement {
   Region,     // an omp.parallel: its body is inlined
   Everywhere, // no effects, or reads only: every thread runs it
-  Before,     // an allocation: moved before the merged region
+  Before,     // an allocation or a view of memory (a reshape): moved
+              // before the merged region
   After,      // a deallocation: moved after it
   Single,     // writes, no results: one thread runs it
   Stop        // anything else ends the run
@@ -80,6 +82,9 @@ Placement placementOf(Operation *op) {
     return alloc->getNumOperands() == 0 ? Placement::Before : Placement::Stop;
   if (isa<memref::DeallocOp>(op))
     return Placement::After;
+  // Views used after the region (reshaped results) are made before it.
+  if (isa<ViewLikeOpInterface>(op) && isPure(op) && op->getNumRegions() == 0)
+    return Placement::Before;
   if (onlyReads(op))
     return Placement::Everywhere;
   if (op->getNumResults() == 0)
@@ -154,11 +159,21 @@ void mergeRun(ArrayRef<Operation *> run, ArrayRef<Placement> placements) {
 }
 
 /// Whether a value defined by an op of `run` that stays inside the merged
-/// region is used after it.
+/// region is used after it, or an op moved before the region uses one.
 bool escapes(ArrayRef<Operation *> run, ArrayRef<Placement> placements) {
-  llvm::SmallPtrSet<Operation *, 32> inside(run.begin(), run.end());
+  llvm::DenseMap<Operation *, Placement> inside;
+  for (auto [op, p] : llvm::zip(run, placements))
+    inside[op] = p;
   for (auto [op, p] : llvm::zip(run, placements)) {
-    if (p == Placement::Before || p == Placement::After)
+    if (p == Placement::Before) {
+      for (Value operand : op->getOperands()) {
+        auto def = inside.find(operand.getDefiningOp());
+        if (def != inside.end() && def->second != Placement::Before)
+          return true;
+      }
+      continue;
+    }
+    if (p == Placement::After)
       continue;
     for (Value v : op->getResults())
       for (Operation *user : v.getUsers()) {
