@@ -207,8 +207,15 @@ public:
     // Bounds wider than float32's precision round toward zero.
     Value maxF = f.wordLength > 25 ? truncTowardZero(maxD) : narrow(maxD);
     Value negMaxF = arith::NegFOp::create(b, maxF);
-    r = arith::MinimumFOp::create(b, arith::MaximumFOp::create(b, r, negMaxF),
-                                  maxF);
+    // Compare and select rather than maximumf/minimumf: the bounds are
+    // never NaN and never -0 (upper) or +0 (lower), so the results are the
+    // same, and LLVM need not order signed zeros and NaNs of bounds it
+    // cannot see (a third of the vectorized loop).
+    Value above = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, r, maxF);
+    r = arith::SelectOp::create(b, above, maxF, r);
+    Value below =
+        arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, r, negMaxF);
+    r = arith::SelectOp::create(b, below, negMaxF, r);
     return keepNaN(x, r);
   }
 
