@@ -30,12 +30,14 @@ func.func @matmul(%a: memref<8x5xf32>, %b: memref<5x19xf32>, %c: memref<8x19xf32
 
 // A convolution: vectors along the output width read the input at w + kw
 // (contiguous), rows are filters (the input does not depend on them), the
-// reductions keep their order (c, kh, kw).
+// reductions keep their order (c, kh, kw). The batch loop has 2 iterations
+// and the row loop 8: the row loop goes outermost (the one spread over
+// threads).
 
 // CHECK-LABEL: func.func @conv
-// CHECK: affine.for %[[N:.*]] = 0 to 2 {
-// CHECK:   affine.for %[[F:.*]] = 0 to 4 step 4 {
-// CHECK:     affine.for %[[H:.*]] = 0 to 8 {
+// CHECK: affine.for %[[H:.*]] = 0 to 8 {
+// CHECK:   affine.for %[[N:.*]] = 0 to 2 {
+// CHECK:     affine.for %[[F:.*]] = 0 to 4 step 4 {
 // CHECK:       affine.for %[[C:.*]] = 0 to 3 iter_args
 // CHECK:         affine.for %[[KH:.*]] = 0 to 3 iter_args
 // CHECK:           affine.for %[[KW:.*]] = 0 to 3 iter_args

@@ -142,9 +142,24 @@ public:
     SmallVector<AffineExpr> dims(c.extents.size());
     SmallVector<Value> operands;
     AffineMap out = c.maps[2];
-    // Outer loops: the output's dimensions but the last, in its order.
-    for (AffineExpr e : out.getResults().drop_back()) {
-      unsigned d = cast<AffineDimExpr>(e).getPosition();
+    // Outer loops: the output's dimensions but the last, in its order,
+    // except that a loop of fewer than 4 iterations does not stay outermost
+    // when another has more: the outermost loop is the one spread over
+    // threads (a weight gradient's 8 output channels make one tile of 8
+    // rows). Each output element's sum is inside one tile whatever the order.
+    SmallVector<unsigned> outer;
+    for (AffineExpr e : out.getResults().drop_back())
+      outer.push_back(cast<AffineDimExpr>(e).getPosition());
+    auto trips = [&](unsigned d) {
+      return d == c.m ? c.extents[d] / c.rows : c.extents[d];
+    };
+    if (!outer.empty()) {
+      auto most = llvm::max_element(
+          outer, [&](unsigned a, unsigned b) { return trips(a) < trips(b); });
+      if (trips(outer.front()) < 4 && trips(*most) > trips(outer.front()))
+        std::rotate(outer.begin(), most, most + 1);
+    }
+    for (unsigned d : outer) {
       auto loop = affine::AffineForOp::create(b, loc, 0, c.extents[d],
                                               d == c.m ? c.rows : 1);
       b.setInsertionPointToStart(loop.getBody());
