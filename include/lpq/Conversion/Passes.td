@@ -32,6 +32,14 @@ def ConvertLPQToArithPass : Pass<"convert-lpq-to-arith"> {
       elementwise select.
     - `lpq.average`: elementwise f32 subtract, divide, add.
 
+    Rounding and block maxima run through a view of the tensor with
+    consecutive static axes that play the same part in the blocking merged
+    (`tensor.collapse_shape`, then `tensor.expand_shape` of the result): an
+    elementwise format or a whole-tensor block rounds in one loop, a per-row
+    block over (rows, rest), so that no loop is as short as a 24-wide image
+    row. Blocks and row-major element indices are those of the original
+    tensor, so the results are the same bit for bit.
+
     Example: `lpq.quantize %x : tensor<8xf32> to #lpq.fixed<8, 4>` becomes a
     `linalg.generic` whose body is `arith.extf`, `arith.mulf`,
     `math.roundeven`, `arith.mulf`, `math.copysign`, `arith.truncf`, a clamp

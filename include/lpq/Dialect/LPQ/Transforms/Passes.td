@@ -302,7 +302,10 @@ def LPQTileContractionsPass : Pass<"lpq-tile-contractions"> {
     `lanes`) outputs kept in registers (vectors along the output's last
     dimension, rows along an output dimension the vector operand does not
     read, so each vector load serves every row), then the reduction loops in
-    their original order. Each output element adds its terms one at a time
+    their original order. An outer loop of fewer than 4 iterations does not
+    stay outermost when another has more: the outermost loop is the one
+    spread over threads (a convolution's weight gradient with 8 filters is
+    one tile of 8 rows). Each output element adds its terms one at a time
     in the same order, multiply then add, as the plain loop nest does:
     results are unchanged bit for bit. Operands that are not contiguous
     along the output's last dimension, other element types and dynamic
@@ -360,8 +363,9 @@ def LPQMergeParallelRegionsPass : Pass<"lpq-merge-parallel-regions"> {
     sequential code between them (stores, copies, sequential reductions)
     runs in `omp.single` (which ends with a barrier); ops without effects or
     that only read run in every thread (followed by a barrier before the
-    next write); allocations move before the region and deallocations after
-    it. A run stops at anything else (ops with results that write, nested
+    next write); allocations and views of memory (reshapes, used after the
+    region when a step returns a reshaped result) move before the region
+    and deallocations after it. A run stops at anything else (ops with results that write, nested
     parallelism, terminators) and is shortened until no value defined inside
     it is used after it. Results are unchanged: each loop computes the same
     elements in the same way.
