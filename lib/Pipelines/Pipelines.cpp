@@ -31,14 +31,17 @@ void registerUpstreamPasses() {
 
 /// Expansion and bufferization, shared by the CPU and GPU pipelines: results
 /// are computed in caller-provided buffers.
-static std::string bufferizedTensorProgram(bool fusion, bool gatherWindows) {
+/// `tileLanes`: the lanes of the CPU's contraction tiles, for which
+/// convolutions take gather form and short output rows are transposed; 0 for
+/// neither (the GPU pipeline: tensor.pad and the transposes bufferize to
+/// copies it does not place on the device).
+static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes) {
   std::string p = "convert-lpq-to-arith,canonicalize,cse,";
   if (fusion)
     p += "lpq-fuse-elementwise,";
-  // Gather form pads a tensor (tensor.pad bufferizes to a memref.copy, which
-  // the GPU pipeline does not place on the device): CPU only.
-  if (gatherWindows)
-    p += "lpq-gather-windows,";
+  if (tileLanes)
+    p += "lpq-gather-windows,lpq-transpose-contractions{lanes=" +
+         std::to_string(tileLanes) + "},";
   return p + "lpq-order-loops,"
              "lpq-results-to-destinations,eliminate-empty-tensors,"
              "one-shot-bufferize{bufferize-function-boundaries "
@@ -57,13 +60,13 @@ static unsigned hostVectorLanes() {
 }
 
 std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
-  std::string p =
-      bufferizedTensorProgram(options.fusion, options.tileContractions);
+  unsigned lanes = options.vectorLanes ? options.vectorLanes
+                                       : hostVectorLanes();
+  std::string p = bufferizedTensorProgram(
+      options.fusion, options.tileContractions ? lanes : 0);
   if (options.tileContractions) {
     // Tiles of up to rows x 3 vectors: 12 accumulators in the 16 registers of
     // AVX2, 24 in the 32 of AVX-512.
-    unsigned lanes = options.vectorLanes ? options.vectorLanes
-                                         : hostVectorLanes();
     unsigned rows = lanes >= 16 ? 8 : 4;
     p += "func.func(lpq-tile-contractions{lanes=" + std::to_string(lanes) +
          " rows=" + std::to_string(rows) + "}),";
@@ -88,8 +91,7 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
 }
 
 std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
-  std::string p = bufferizedTensorProgram(/*fusion=*/true,
-                                          /*gatherWindows=*/false);
+  std::string p = bufferizedTensorProgram(/*fusion=*/true, /*tileLanes=*/0);
   p += "func.func(convert-linalg-to-parallel-loops),"
        "func.func(lpq-gpu-prepare-loops{block-size=" +
        std::to_string(options.blockSize) +

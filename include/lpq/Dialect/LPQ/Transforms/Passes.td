@@ -352,6 +352,39 @@ def LPQGatherWindowsPass : Pass<"lpq-gather-windows"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def LPQTransposeContractionsPass : Pass<"lpq-transpose-contractions"> {
+  let summary = "Give float32 contractions whose output rows are shorter "
+                "than a vector a longer last axis";
+  let description = [{
+    `lpq-tile-contractions` vectorizes a contraction along its output's last
+    axis, so a convolution's weight gradient `dK[f, c, kh, kw]` (last axis
+    5) uses short vectors. For every `linalg.generic` on static float32
+    tensors computing `out + a * b` whose output's last axis is shorter than
+    half of `lanes` (longer rows measured slower transposed), this pass
+    moves the longest output axis that at most one input reads (and only as a whole
+    index) to the end of the output and of that input, through
+    `linalg.transpose` copies (a zero-filled output is filled in the new
+    shape instead), and transposes the result back. Loops, their order and
+    the body are unchanged: every output element adds the same terms in the
+    same order, so results are the same bit for bit.
+
+    Example: `dK[f, c, kh, kw] += x[n, c, h + kh, w + kw] * dy[n, f, h, w]`
+    becomes `dK'[c, kh, kw, f] += x[n, c, h + kh, w + kw] * dy'[n, h, w, f]`
+    with `dy' = transpose(dy)`, `dK = transpose(dK')`: vectors along the 16
+    filters instead of the 5-wide kernel rows. Contractions need exactly two
+    inputs: run it after `lpq-fuse-elementwise`, which drops the unused
+    operands reverse mode leaves. `lpq-cpu-pipeline` runs it with its tiles'
+    lanes when `tile-contractions` is on.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "unsigned", /*default=*/"16",
+           "Vector lanes of the contraction tiles: last axes shorter than "
+           "half are rearranged">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def LPQMergeParallelRegionsPass : Pass<"lpq-merge-parallel-regions"> {
   let summary = "Merge consecutive OpenMP parallel regions into one";
   let description = [{

@@ -1,0 +1,186 @@
+//===- TransposeContractions.cpp - Long vector axes for contractions ------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// lpq-tile-contractions vectorizes a contraction along its output's last
+// axis. A convolution's weight gradient dK[f, c, kh, kw] has a last axis of
+// 5. This pass gives contractions whose output rows are shorter than half a
+// vector (on tensors, before bufferization) a longer last axis: it moves the
+// longest output axis that at most one input reads, and only as a whole index,
+// to the end of the output and of that input (linalg.transpose copies), and
+// transposes the result back.
+//
+// The loops, their order and the body are unchanged, so every output element
+// adds the same terms in the same order: results are the same bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+
+#include "MultiplyAccumulate.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace mlir::lpq {
+#define GEN_PASS_DEF_LPQTRANSPOSECONTRACTIONSPASS
+#include "lpq/Dialect/LPQ/Transforms/Passes.h.inc"
+} // namespace mlir::lpq
+
+using namespace mlir;
+
+namespace {
+
+/// The position of the result of `map` that is exactly dimension `d` when
+/// `d` appears nowhere else in it; -1 when `map` does not use `d`; nothing
+/// when `d` appears inside another expression.
+std::optional<int64_t> wholeIndex(AffineMap map, unsigned d) {
+  int64_t found = -1;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (!e.isFunctionOfDim(d))
+      continue;
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    if (!dim || found >= 0)
+      return std::nullopt;
+    found = static_cast<int64_t>(i);
+  }
+  return found;
+}
+
+/// `perm` moving position `from` to the end.
+SmallVector<int64_t> moveToEnd(int64_t rank, int64_t from) {
+  SmallVector<int64_t> perm;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != from)
+      perm.push_back(i);
+  perm.push_back(from);
+  return perm;
+}
+
+/// `v` transposed by `perm` (result dim i = v's dim perm[i]).
+Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  // A zero-filled init is filled again in the new shape instead of copied.
+  if (auto fill = v.getDefiningOp<linalg::FillOp>()) {
+    Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+    return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
+        .getResult(0);
+  }
+  Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, v, empty, perm).getResult()[0];
+}
+
+/// The inverse of a permutation.
+SmallVector<int64_t> inverse(ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> inv(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inv[p] = static_cast<int64_t>(i);
+  return inv;
+}
+
+AffineMap permuteResults(AffineMap map, ArrayRef<int64_t> perm) {
+  SmallVector<AffineExpr> results;
+  for (int64_t p : perm)
+    results.push_back(map.getResult(p));
+  return AffineMap::get(map.getNumDims(), map.getNumSymbols(), results,
+                        map.getContext());
+}
+
+/// Rewrites `op` when a longer output axis can be made its last; returns
+/// whether it did.
+bool transpose(linalg::GenericOp op, int64_t lanes) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0 || !op.hasPureTensorSemantics() ||
+      !lpq::matchMultiplyAccumulate(*op.getBlock()))
+    return false;
+  for (Value v : op->getOperands()) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+      return false;
+  }
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap out = maps[2];
+  if (out.getNumResults() < 2 || !out.isProjectedPermutation())
+    return false;
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  auto dimAt = [&](unsigned i) {
+    return cast<AffineDimExpr>(out.getResult(i)).getPosition();
+  };
+  int64_t rank = out.getNumResults();
+  int64_t lastExtent = extents[dimAt(rank - 1)];
+  // Rows of half a vector or more stay: transposing the output and an input
+  // of the second convolution (rows of 8 of 16 lanes) or of a gather-form
+  // input adjoint (rows of 12) made them slower, not faster.
+  if (2 * lastExtent >= lanes)
+    return false;
+
+  // The longest output axis that at most one input reads, as a whole index.
+  int64_t best = -1, bestInput = -1, bestIndex = -1;
+  for (int64_t i = 0; i + 1 < rank; ++i) {
+    unsigned d = dimAt(i);
+    if (extents[d] <= lastExtent ||
+        (best >= 0 && extents[d] <= extents[dimAt(best)]))
+      continue;
+    int64_t input = -1, index = -1;
+    bool ok = true;
+    for (int64_t k = 0; k < 2 && ok; ++k) {
+      std::optional<int64_t> at = wholeIndex(maps[k], d);
+      if (!at || (*at >= 0 && input >= 0))
+        ok = false;
+      else if (*at >= 0) {
+        input = k;
+        index = *at;
+      }
+    }
+    if (ok) {
+      best = i;
+      bestInput = input;
+      bestIndex = index;
+    }
+  }
+  if (best < 0)
+    return false;
+
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  SmallVector<Value> inputs(op.getDpsInputs());
+  if (bestInput >= 0) {
+    int64_t inputRank = maps[bestInput].getNumResults();
+    if (bestIndex != inputRank - 1) {
+      SmallVector<int64_t> perm = moveToEnd(inputRank, bestIndex);
+      inputs[bestInput] = transposed(b, loc, inputs[bestInput], perm);
+      maps[bestInput] = permuteResults(maps[bestInput], perm);
+    }
+  }
+  SmallVector<int64_t> outPerm = moveToEnd(rank, best);
+  Value init = transposed(b, loc, op.getDpsInits()[0], outPerm);
+  maps[2] = permuteResults(out, outPerm);
+  auto generic = linalg::GenericOp::create(b, loc, TypeRange{init.getType()},
+                                           inputs, ValueRange{init}, maps,
+                                           op.getIteratorTypesArray());
+  generic.getRegion().takeBody(op.getRegion());
+  Value back = transposed(b, loc, generic.getResult(0), inverse(outPerm));
+  op.getResult(0).replaceAllUsesWith(back);
+  op.erase();
+  return true;
+}
+
+struct LPQTransposeContractionsPass
+    : mlir::lpq::impl::LPQTransposeContractionsPassBase<
+          LPQTransposeContractionsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> generics;
+    getOperation()->walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    for (linalg::GenericOp op : generics)
+      transpose(op, static_cast<int64_t>(lanes));
+  }
+};
+
+} // namespace

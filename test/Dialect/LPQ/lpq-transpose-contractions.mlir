@@ -1,0 +1,112 @@
+// RUN: lpq-opt %s -lpq-transpose-contractions -split-input-file | FileCheck %s
+
+// A convolution's weight gradient as reverse mode writes it:
+// dK[f, c, kh, kw] += x[n, c, h + kh, w + kw] * dy[n, f, h, w]. Rows of 5
+// are shorter than half of 16 lanes: the 16 filters (read by dy only, as a
+// whole index) move to the end of dK and of dy; the zero-filled dK is
+// filled in the new shape, and the result is transposed back.
+
+// CHECK-DAG: #[[$X:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d2, d3 + d5, d4 + d6)>
+// CHECK-DAG: #[[$DY:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d5, d6, d1)>
+// CHECK-DAG: #[[$DK:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d2, d3, d4, d1)>
+// CHECK-LABEL: func.func @weight_gradient
+// CHECK-SAME:  (%[[X:.*]]: tensor<4x8x12x12xf32>, %[[DY:.*]]: tensor<4x16x8x8xf32>)
+// CHECK:      %[[E:.*]] = tensor.empty() : tensor<4x8x8x16xf32>
+// CHECK:      %[[DYT:.*]] = linalg.transpose ins(%[[DY]] : tensor<4x16x8x8xf32>) outs(%[[E]] : tensor<4x8x8x16xf32>) permutation = [0, 2, 3, 1]
+// CHECK:      %[[E2:.*]] = tensor.empty() : tensor<8x5x5x16xf32>
+// CHECK:      %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E2]] : tensor<8x5x5x16xf32>)
+// CHECK:      %[[G:.*]] = linalg.generic {indexing_maps = [#[[$X]], #[[$DY]], #[[$DK]]],
+// CHECK-SAME:   ins(%[[X]], %[[DYT]] : tensor<4x8x12x12xf32>, tensor<4x8x8x16xf32>) outs(%[[F]] : tensor<8x5x5x16xf32>)
+// CHECK:        arith.mulf
+// CHECK:        arith.addf
+// CHECK:      %[[E3:.*]] = tensor.empty() : tensor<16x8x5x5xf32>
+// CHECK:      %[[B:.*]] = linalg.transpose ins(%[[G]] : tensor<8x5x5x16xf32>) outs(%[[E3]] : tensor<16x8x5x5xf32>) permutation = [3, 0, 1, 2]
+// CHECK:      return %[[B]]
+#x = affine_map<(n, f, c, kh, kw, h, w) -> (n, c, h + kh, w + kw)>
+#dy = affine_map<(n, f, c, kh, kw, h, w) -> (n, f, h, w)>
+#dk = affine_map<(n, f, c, kh, kw, h, w) -> (f, c, kh, kw)>
+func.func @weight_gradient(%x: tensor<4x8x12x12xf32>, %dy: tensor<4x16x8x8xf32>) -> tensor<16x8x5x5xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x8x5x5xf32>
+  %init = linalg.fill ins(%z : f32) outs(%e : tensor<16x8x5x5xf32>) -> tensor<16x8x5x5xf32>
+  %r = linalg.generic {indexing_maps = [#x, #dy, #dk],
+                       iterator_types = ["reduction", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %dy : tensor<4x8x12x12xf32>, tensor<4x16x8x8xf32>) outs(%init : tensor<16x8x5x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<16x8x5x5xf32>
+  return %r : tensor<16x8x5x5xf32>
+}
+
+// -----
+
+// An output that is not a fill is copied into the new shape. The longest
+// axis that a single input reads as a whole index is j (24), not i (the
+// first input reads i inside i + k).
+
+// CHECK-LABEL: func.func @copied_init
+// CHECK-SAME:  (%[[A:.*]]: tensor<10x3xf32>, %[[B:.*]]: tensor<3x24xf32>, %[[O:.*]]: tensor<8x24x3xf32>)
+// CHECK:      %[[OT:.*]] = linalg.transpose ins(%[[O]] : tensor<8x24x3xf32>) outs(%{{.*}} : tensor<8x3x24xf32>) permutation = [0, 2, 1]
+// CHECK:      %[[G:.*]] = linalg.generic
+// CHECK-SAME:   ins(%[[A]], %[[B]] : tensor<10x3xf32>, tensor<3x24xf32>) outs(%[[OT]] : tensor<8x3x24xf32>)
+// CHECK:      linalg.transpose ins(%[[G]] : tensor<8x3x24xf32>) outs(%{{.*}} : tensor<8x24x3xf32>) permutation = [0, 2, 1]
+#a = affine_map<(i, j, c, k) -> (i + k, k)>
+#b = affine_map<(i, j, c, k) -> (k, j)>
+#o = affine_map<(i, j, c, k) -> (i, j, c)>
+func.func @copied_init(%a: tensor<10x3xf32>, %b: tensor<3x24xf32>, %o: tensor<8x24x3xf32>) -> tensor<8x24x3xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #o],
+                       iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<10x3xf32>, tensor<3x24xf32>) outs(%o : tensor<8x24x3xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x24x3xf32>
+  return %r : tensor<8x24x3xf32>
+}
+
+// -----
+
+// Rows of 8 (half of 16 lanes) stay; so do contractions where both inputs
+// read every longer axis, and bodies other than out + a * b.
+
+// CHECK-LABEL: func.func @unchanged
+// CHECK-NOT:  linalg.transpose
+// CHECK:      return
+#m = affine_map<(i, j, k) -> (i, k)>
+#n = affine_map<(i, j, k) -> (k, j)>
+#p = affine_map<(i, j, k) -> (i, j)>
+#q = affine_map<(i, j, k) -> (i, k)>
+#r = affine_map<(i, j, k) -> (i, j)>
+#s = affine_map<(i, j, k) -> (i, j)>
+func.func @unchanged(%a: tensor<64x32xf32>, %b: tensor<32x8xf32>, %o: tensor<64x8xf32>,
+                     %c: tensor<64x32xf32>, %d: tensor<64x4xf32>, %o2: tensor<64x4xf32>,
+                     %e: tensor<32x4xf32>)
+    -> (tensor<64x8xf32>, tensor<64x4xf32>, tensor<64x4xf32>) {
+  %r8 = linalg.generic {indexing_maps = [#m, #n, #p], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<64x32xf32>, tensor<32x8xf32>) outs(%o : tensor<64x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m1 = arith.mulf %x, %y : f32
+    %s1 = arith.addf %acc, %m1 : f32
+    linalg.yield %s1 : f32
+  } -> tensor<64x8xf32>
+  // Both inputs read i.
+  %both = linalg.generic {indexing_maps = [#q, #r, #s], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%c, %d : tensor<64x32xf32>, tensor<64x4xf32>) outs(%o2 : tensor<64x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m2 = arith.mulf %x, %y : f32
+    %s2 = arith.addf %acc, %m2 : f32
+    linalg.yield %s2 : f32
+  } -> tensor<64x4xf32>
+  // A maximum, not a multiply-accumulate.
+  %max = linalg.generic {indexing_maps = [#m, #n, #p], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %e : tensor<64x32xf32>, tensor<32x4xf32>) outs(%o2 : tensor<64x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m3 = arith.mulf %x, %y : f32
+    %s3 = arith.maximumf %acc, %m3 : f32
+    linalg.yield %s3 : f32
+  } -> tensor<64x4xf32>
+  return %r8, %both, %max : tensor<64x8xf32>, tensor<64x4xf32>, tensor<64x4xf32>
+}
