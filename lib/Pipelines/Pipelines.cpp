@@ -77,7 +77,7 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   // formats rely on for bit-exact results.
   if (options.threads)
     p += "func.func(affine-parallelize{max-nested=1}),";
-  p += "lower-affine,canonicalize,";
+  p += "func.func(lpq-unroll-random-groups),lower-affine,canonicalize,";
   if (options.threads)
     p += "convert-scf-to-openmp,";
   if (options.threads && options.fusion)

@@ -8,7 +8,11 @@
 // scaled by a power of two built from its exponent bits (exact), rounded to
 // an integer there (floor/ceil/trunc/round/roundeven are exact), scaled back
 // and narrowed. No step depends on fast-math or on subnormal handling, so
-// every target computes the same bits as the reference library.
+// every target computes the same bits as the reference library. Stochastic
+// rounding onto block formats whose steps and bounds float32 holds takes
+// the same decision from x's integer fields instead (32-bit lanes: twice as
+// many per vector, no conversions); the differential tests hold both paths
+// to the reference bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -106,6 +110,85 @@ public:
     return math::CopySignOp::create(b, r, y);
   }
 
+  /// 2^e as f32 for an i32 e in [-149, 127] (subnormal below -126).
+  Value pow2F32(Value e) {
+    Value normal = arith::ShLIOp::create(
+        b, arith::AddIOp::create(b, e, i32(127)), i32(23));
+    Value shift = minI(maxI(arith::AddIOp::create(b, e, i32(149)), 0), 31);
+    Value subnormal = arith::ShLIOp::create(b, i32(1), shift);
+    Value isNormal =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::sge, e, i32(-126));
+    return arith::BitcastOp::create(
+        b, b.getF32Type(),
+        arith::SelectOp::create(b, isNormal, normal, subnormal));
+  }
+
+  /// roundToStep(widen(x), stepExp, stochastic), narrowed, for an f32 `x`
+  /// and 2^stepExp and every multiple of it up to 2^128 representable in
+  /// f32 (stepExp in [-149, 127]): the same bits from the integer fields of
+  /// x. With |x| = m * 2^q (m < 2^24), d = stepExp - q bits are dropped:
+  /// |x| / 2^stepExp = (m >> d) + t / 2^32 with t = rem * 2^(32 - d). For
+  /// x > 0 the magnitude rounds up when bits < floor(t). For x < 0,
+  /// floor(x / 2^stepExp) is the magnitude rounded up, kept when
+  /// bits < 2^32 - ceil(t): the magnitude rounds up when ~bits < ceil(t).
+  /// +-Inf become +-2^128 (Inf); x is returned as is when d <= 0.
+  Value stochasticToStepF32(Value x, Value stepExp, Value bits) {
+    using P = arith::CmpIPredicate;
+    auto sub = [&](Value l, Value r) {
+      return arith::SubIOp::create(b, l, r).getResult();
+    };
+    auto andI = [&](Value l, Value r) {
+      return arith::AndIOp::create(b, l, r).getResult();
+    };
+    auto shl = [&](Value l, Value r) {
+      return arith::ShLIOp::create(b, l, r).getResult();
+    };
+    auto shr = [&](Value l, Value r) {
+      return arith::ShRUIOp::create(b, l, r).getResult();
+    };
+    // Shift amounts stay below 32 (unsigned minimum: negative ones become
+    // 31 too, in lanes whose result is not used); m < 2^24 loses
+    // everything by 31 anyway.
+    auto shift = [&](Value v) {
+      return arith::MinUIOp::create(b, v, i32(31)).getResult();
+    };
+    Value xb = arith::BitcastOp::create(b, b.getI32Type(), x);
+    // All ones for negative x, zeros otherwise.
+    Value negative = arith::ShRSIOp::create(b, xb, i32(31));
+    Value biased = shr(andI(xb, i32(0x7fffffff)), i32(23));
+    Value fraction = andI(xb, i32(0x7fffff));
+    Value isNormal = arith::CmpIOp::create(b, P::ne, biased, i32(0));
+    Value m = arith::OrIOp::create(
+        b, fraction,
+        shl(arith::ExtUIOp::create(b, b.getI32Type(), isNormal), i32(23)));
+    Value q = sub(maxI(biased, 1), i32(150));
+    Value d = sub(stepExp, q);
+    Value dc = shift(d);
+    Value kept = shr(m, dc);
+    Value rem = sub(m, shl(kept, dc));
+    // t = rem * 2^(32 - d): shifted left for d <= 32, right (rounded up
+    // for x < 0) for d > 32.
+    Value wide = arith::CmpIOp::create(b, P::sgt, d, i32(32));
+    Value highShift = shift(sub(d, i32(32)));
+    Value roundUp = andI(sub(shl(i32(1), highShift), i32(1)), negative);
+    Value t = arith::SelectOp::create(
+        b, wide, shr(arith::AddIOp::create(b, rem, roundUp), highShift),
+        shl(rem, shift(sub(i32(32), d))));
+    Value u = arith::XOrIOp::create(b, bits, negative);
+    Value away = arith::CmpIOp::create(b, P::ult, u, t);
+    Value k = arith::AddIOp::create(
+        b, kept, arith::ExtUIOp::create(b, b.getI32Type(), away));
+    Value rounded = arith::MulFOp::create(
+        b, arith::UIToFPOp::create(b, b.getF32Type(), k), pow2F32(stepExp));
+    Value roundedBits = arith::OrIOp::create(
+        b, arith::BitcastOp::create(b, b.getI32Type(), rounded),
+        andI(xb, i32(0x80000000u)));
+    Value exact = arith::CmpIOp::create(b, P::sle, d, i32(0));
+    return arith::BitcastOp::create(
+        b, b.getF32Type(),
+        arith::SelectOp::create(b, exact, xb, roundedBits));
+  }
+
   /// `r` where x is not NaN, x itself (bit for bit) where it is.
   Value keepNaN(Value x, Value r) {
     Value isNaN =
@@ -198,14 +281,29 @@ public:
 
   Value block(Value x, Value e, const numerics::BlockFloat &f,
               const RoundSpec &spec) {
-    e = clampI(e, -(int64_t(1) << (f.expBits - 1)),
-               (int64_t(1) << (f.expBits - 1)) - 1);
+    int64_t lo = -(int64_t(1) << (f.expBits - 1));
+    int64_t hi = (int64_t(1) << (f.expBits - 1)) - 1;
+    e = clampI(e, lo, hi);
     Value stepExp = arith::SubIOp::create(b, e, i32(f.wordLength - 2));
-    Value r = narrow(roundToStep(widen(x), stepExp, spec));
-    Value maxD = arith::MulFOp::create(
-        b, f64(std::ldexp(1.0, f.wordLength - 1) - 1), pow2(stepExp));
-    // Bounds wider than float32's precision round toward zero.
-    Value maxF = f.wordLength > 25 ? truncTowardZero(maxD) : narrow(maxD);
+    Value r, maxF;
+    // Steps and bounds that float32 holds exactly: stochastic rounding in
+    // 32-bit integers (twice the lanes of the float64 path, no
+    // conversions).
+    // (The largest bound, (2^(w-1) - 1) * 2^(hi + 2 - w), is at most
+    // FLT_MAX when hi <= 127 and w <= 25.)
+    if (spec.stochastic && f.wordLength <= 25 &&
+        lo - (f.wordLength - 2) >= -149 && hi <= 127) {
+      r = stochasticToStepF32(x, stepExp, spec.bits);
+      maxF = arith::MulFOp::create(
+          b, f32(static_cast<float>((int64_t(1) << (f.wordLength - 1)) - 1)),
+          pow2F32(stepExp));
+    } else {
+      r = narrow(roundToStep(widen(x), stepExp, spec));
+      Value maxD = arith::MulFOp::create(
+          b, f64(std::ldexp(1.0, f.wordLength - 1) - 1), pow2(stepExp));
+      // Bounds wider than float32's precision round toward zero.
+      maxF = f.wordLength > 25 ? truncTowardZero(maxD) : narrow(maxD);
+    }
     Value negMaxF = arith::NegFOp::create(b, maxF);
     // Compare and select rather than maximumf/minimumf: the bounds are
     // never NaN and never -0 (upper) or +0 (lower), so the results are the
