@@ -65,7 +65,8 @@ Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   SmallVector<int64_t> shape;
   for (int64_t p : perm)
     shape.push_back(type.getDimSize(p));
-  // A zero-filled init is filled again in the new shape instead of copied.
+  // A filled tensor (the zero-filled init) is filled again in the new shape
+  // instead of copied.
   if (auto fill = v.getDefiningOp<linalg::FillOp>()) {
     Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
     return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
