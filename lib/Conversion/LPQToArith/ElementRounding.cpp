@@ -131,8 +131,9 @@ public:
   /// x > 0 the magnitude rounds up when bits < floor(t). For x < 0,
   /// floor(x / 2^stepExp) is the magnitude rounded up, kept when
   /// bits < 2^32 - ceil(t): the magnitude rounds up when ~bits < ceil(t).
-  /// +-Inf become +-2^128 (Inf); x is returned as is when d <= 0.
-  Value stochasticToStepF32(Value x, Value stepExp, Value bits) {
+  /// +-Inf become +-2^128 (Inf); x is returned as is when d <= 0. `step`
+  /// is 2^stepExp as f32.
+  Value stochasticToStepF32(Value x, Value stepExp, Value step, Value bits) {
     using P = arith::CmpIPredicate;
     auto sub = [&](Value l, Value r) {
       return arith::SubIOp::create(b, l, r).getResult();
@@ -179,7 +180,7 @@ public:
     Value k = arith::AddIOp::create(
         b, kept, arith::ExtUIOp::create(b, b.getI32Type(), away));
     Value rounded = arith::MulFOp::create(
-        b, arith::UIToFPOp::create(b, b.getF32Type(), k), pow2F32(stepExp));
+        b, arith::UIToFPOp::create(b, b.getF32Type(), k), step);
     Value roundedBits = arith::OrIOp::create(
         b, arith::BitcastOp::create(b, b.getI32Type(), rounded),
         andI(xb, i32(0x80000000u)));
@@ -293,10 +294,11 @@ public:
     // FLT_MAX when hi <= 127 and w <= 25.)
     if (spec.stochastic && f.wordLength <= 25 &&
         lo - (f.wordLength - 2) >= -149 && hi <= 127) {
-      r = stochasticToStepF32(x, stepExp, spec.bits);
+      Value step = pow2F32(stepExp);
+      r = stochasticToStepF32(x, stepExp, step, spec.bits);
       maxF = arith::MulFOp::create(
           b, f32(static_cast<float>((int64_t(1) << (f.wordLength - 1)) - 1)),
-          pow2F32(stepExp));
+          step);
     } else {
       r = narrow(roundToStep(widen(x), stepExp, spec));
       Value maxD = arith::MulFOp::create(

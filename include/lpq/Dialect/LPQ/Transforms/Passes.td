@@ -361,8 +361,8 @@ def LPQTransposeContractionsPass : Pass<"lpq-transpose-contractions"> {
     5) uses short vectors. For every `linalg.generic` on static float32
     tensors computing `out + a * b` whose output's last axis is shorter than
     half of `lanes` (longer rows measured slower transposed), this pass
-    moves the longest output axis that at most one input reads (and only as a whole
-    index) to the end of the output and of that input, through
+    moves the longest output axis that at most one input reads (and only as
+    a whole index) to the end of the output and of that input, through
     `linalg.transpose` copies (a zero-filled output is filled in the new
     shape instead), and transposes the result back. Loops, their order and
     the body are unchanged: every output element adds the same terms in the
@@ -423,9 +423,9 @@ def LPQMergeParallelRegionsPass : Pass<"lpq-merge-parallel-regions"> {
     that only read run in every thread (followed by a barrier before the
     next write); allocations and views of memory (reshapes, used after the
     region when a step returns a reshaped result) move before the region
-    and deallocations after it. A run stops at anything else (ops with results that write, nested
-    parallelism, terminators) and is shortened until no value defined inside
-    it is used after it. Results are unchanged: each loop computes the same
+    and deallocations after it. A run stops at anything else (ops with
+    results that write, nested parallelism, terminators) and is shortened
+    until no value defined inside it is used after it. Results are unchanged: each loop computes the same
     elements in the same way.
   }];
   let dependentDialects = ["::mlir::omp::OpenMPDialect"];
