@@ -22,6 +22,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <gtest/gtest.h>
 
@@ -196,6 +197,98 @@ TEST_F(Differential, Cuda) {
   JitOptions options;
   options.cuda = true;
   checkAll(options, 0);
+}
+
+/// Stochastic decisions at their boundaries. Random inputs almost never land
+/// where rounding up and keeping differ by one unit of the threshold (for
+/// x < 0 the magnitude rounds up when ~bits < ceil(t), for x > 0 when
+/// bits < floor(t), t = frac * 2^32): floor for ceil would pass them. Here
+/// the inputs are built from each element's random bits u (bits, or ~bits
+/// for x < 0) so that t is u, u + 1/2 or u + 1 (|x| = t * 2^-32 steps,
+/// exact in float32 for u < 2^22), and every result is checked against the
+/// reference and against the expected value: the float32 path of block
+/// formats (dynamic shape, and a static one with Philox shared by four
+/// elements) and the float64 path of fixed point.
+TEST_F(Differential, StochasticDecisionBoundaries) {
+  struct Case {
+    const char *type, *format;
+    float step;
+  };
+  const Case cases[] = {
+      {"tensor<?xf32>", "#lpq.block<8>", 0x1p-6f},
+      {"tensor<512x2048xf32>", "#lpq.block<8>", 0x1p-6f},
+      {"tensor<?xf32>", "#lpq.fixed<16, 8>", 0x1p-8f},
+  };
+  std::string source;
+  for (int c = 0; c < 3; ++c)
+    source += llvm::formatv(
+        "func.func @sr{0}(%x: {1}, %seed: i64, %step: i32) -> {1} {{\n"
+        "  %r = lpq.stochastic_round %x, %seed, %step : {1} to {2} "
+        "stream 11\n  return %r : {1}\n}\n",
+        c, cases[c].type, cases[c].format);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, context);
+  ASSERT_TRUE(module);
+  std::string error;
+  auto jit = JitModule::compile(*module, JitOptions{}, error);
+  ASSERT_TRUE(jit) << error;
+  const numerics::RandomStream random{0x9e3779b97f4a7c15ULL, 11, 3};
+  const int64_t n = 512 * 2048;
+  for (int c = 0; c < 3; ++c) {
+    auto format = cast<FormatAttrInterface>(
+                      parseAttribute(cases[c].format, context))
+                      .getNumericsFormat();
+    std::vector<float> x(n), want(n, std::nanf(""));
+    std::mt19937 rng(c);
+    std::uniform_real_distribution<float> small(-0.5f, 0.5f);
+    int64_t boundaries = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      uint32_t bits = numerics::randomBits(random.seed, random.stream,
+                                           random.step, i);
+      bool negative = i % 2;
+      uint32_t u = negative ? ~bits : bits;
+      if (i == 0 || u >= (1u << 22)) {
+        // x[0] = 1 fixes the block exponent at 0 (step 2^-6).
+        x[i] = i == 0 ? 1.0f : small(rng);
+        continue;
+      }
+      ++boundaries;
+      int kind = (i / 2) % 3; // t = u, u + 1/2, u + 1
+      double t = u + 0.5 * kind;
+      x[i] = static_cast<float>(std::ldexp(t, -32) * cases[c].step);
+      bool up = negative ? u < std::ceil(t) : u < std::floor(t);
+      if (negative) {
+        x[i] = -x[i];
+        want[i] = up ? -cases[c].step : -0.0f;
+      } else {
+        want[i] = up ? cases[c].step : 0.0f;
+      }
+    }
+    EXPECT_GT(boundaries, 500);
+    std::vector<int64_t> shape = c == 1 ? std::vector<int64_t>{512, 2048}
+                                        : std::vector<int64_t>{n};
+    Array xa = Array::zeros(DType::F32, shape);
+    std::memcpy(xa.bytes.data(), x.data(), n * 4);
+    auto seed = static_cast<int64_t>(random.seed);
+    auto out = jit->run("sr" + std::to_string(c),
+                        {Argument::of(xa), Argument::ofInteger(seed),
+                         Argument::ofInteger(random.step)},
+                        error);
+    ASSERT_TRUE(out) << error;
+    std::vector<float> expected =
+        numerics::stochasticRound(x, shape, format, random);
+    const float *got = (*out)[0].data<float>();
+    int64_t mismatches = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      bool ok = sameBits(expected[i], got[i]) &&
+                (std::isnan(want[i]) || sameBits(want[i], got[i]));
+      if (!ok && ++mismatches <= 10)
+        ADD_FAILURE() << cases[c].format << " " << cases[c].type
+                      << " element " << i << ": x = " << x[i]
+                      << ", reference " << expected[i] << ", boundary value "
+                      << want[i] << ", got " << got[i];
+    }
+    EXPECT_EQ(mismatches, 0) << cases[c].format << " " << cases[c].type;
+  }
 }
 
 /// lpq.average against numerics::average.

@@ -123,71 +123,64 @@ public:
         arith::SelectOp::create(b, isNormal, normal, subnormal));
   }
 
-  /// roundToStep(widen(x), stepExp, stochastic), narrowed, for an f32 `x`
-  /// and 2^stepExp and every multiple of it up to 2^128 representable in
-  /// f32 (stepExp in [-149, 127]): the same bits from the integer fields of
-  /// x. With |x| = m * 2^q (m < 2^24), d = stepExp - q bits are dropped:
-  /// |x| / 2^stepExp = (m >> d) + t / 2^32 with t = rem * 2^(32 - d). For
-  /// x > 0 the magnitude rounds up when bits < floor(t). For x < 0,
-  /// floor(x / 2^stepExp) is the magnitude rounded up, kept when
-  /// bits < 2^32 - ceil(t): the magnitude rounds up when ~bits < ceil(t).
-  /// +-Inf become +-2^128 (Inf); x is returned as is when d <= 0. `step`
-  /// is 2^stepExp as f32.
-  Value stochasticToStepF32(Value x, Value stepExp, Value step, Value bits) {
-    using P = arith::CmpIPredicate;
-    auto sub = [&](Value l, Value r) {
-      return arith::SubIOp::create(b, l, r).getResult();
-    };
-    auto andI = [&](Value l, Value r) {
-      return arith::AndIOp::create(b, l, r).getResult();
-    };
-    auto shl = [&](Value l, Value r) {
-      return arith::ShLIOp::create(b, l, r).getResult();
-    };
-    auto shr = [&](Value l, Value r) {
-      return arith::ShRUIOp::create(b, l, r).getResult();
-    };
-    // Shift amounts stay below 32 (unsigned minimum: negative ones become
-    // 31 too, in lanes whose result is not used); m < 2^24 loses
-    // everything by 31 anyway.
-    auto shift = [&](Value v) {
-      return arith::MinUIOp::create(b, v, i32(31)).getResult();
-    };
-    Value xb = arith::BitcastOp::create(b, b.getI32Type(), x);
-    // All ones for negative x, zeros otherwise.
-    Value negative = arith::ShRSIOp::create(b, xb, i32(31));
-    Value biased = shr(andI(xb, i32(0x7fffffff)), i32(23));
-    Value fraction = andI(xb, i32(0x7fffff));
-    Value isNormal = arith::CmpIOp::create(b, P::ne, biased, i32(0));
-    Value m = arith::OrIOp::create(
-        b, fraction,
-        shl(arith::ExtUIOp::create(b, b.getI32Type(), isNormal), i32(23)));
-    Value q = sub(maxI(biased, 1), i32(150));
-    Value d = sub(stepExp, q);
-    Value dc = shift(d);
-    Value kept = shr(m, dc);
-    Value rem = sub(m, shl(kept, dc));
-    // t = rem * 2^(32 - d): shifted left for d <= 32, right (rounded up
-    // for x < 0) for d > 32.
-    Value wide = arith::CmpIOp::create(b, P::sgt, d, i32(32));
-    Value highShift = shift(sub(d, i32(32)));
-    Value roundUp = andI(sub(shl(i32(1), highShift), i32(1)), negative);
-    Value t = arith::SelectOp::create(
-        b, wide, shr(arith::AddIOp::create(b, rem, roundUp), highShift),
-        shl(rem, shift(sub(i32(32), d))));
-    Value u = arith::XOrIOp::create(b, bits, negative);
-    Value away = arith::CmpIOp::create(b, P::ult, u, t);
-    Value k = arith::AddIOp::create(
-        b, kept, arith::ExtUIOp::create(b, b.getI32Type(), away));
-    Value rounded = arith::MulFOp::create(
-        b, arith::UIToFPOp::create(b, b.getF32Type(), k), step);
-    Value roundedBits = arith::OrIOp::create(
-        b, arith::BitcastOp::create(b, b.getI32Type(), rounded),
-        andI(xb, i32(0x80000000u)));
-    Value exact = arith::CmpIOp::create(b, P::sle, d, i32(0));
+  /// 2^e as f32 for an i32 e in [-126, 127].
+  Value pow2NormalF32(Value e) {
     return arith::BitcastOp::create(
         b, b.getF32Type(),
-        arith::SelectOp::create(b, exact, xb, roundedBits));
+        arith::ShLIOp::create(b, arith::AddIOp::create(b, e, i32(127)),
+                              i32(23)));
+  }
+
+  /// roundToStep(widen(x), stepExp, stochastic), narrowed and saturated to
+  /// +-maxF, for an f32 `x`, in float32 arithmetic that is exact where it
+  /// matters: for `step` = 2^stepExp with stepExp in [-149, 127] and a bound
+  /// maxF below 2^24 steps. y = |x| / 2^stepExp takes two power-of-two
+  /// scalings (each factor a normal float), exact unless y underflows;
+  /// k = floor(y) and t = (y - k) * 2^32 are exact. For x > 0 the
+  /// magnitude rounds up when bits < floor(t). For x < 0,
+  /// floor(x / 2^stepExp) is the magnitude rounded up, kept when
+  /// bits < 2^32 - ceil(t): the magnitude rounds up when ~bits < ceil(t).
+  /// A quotient below 2^-126 has floor(t) = 0 and ceil(t) = 1 whatever its
+  /// rounding, so one that underflowed to zero is taken as the smallest
+  /// subnormal. Quotients of 2^24 and more (Inf, NaN too) saturate anyway
+  /// and are clamped to 2^24 first. A zero result keeps x's sign.
+  Value stochasticToStepF32(Value x, Value stepExp, Value step, Value maxF,
+                            Value bits) {
+    using FP = arith::CmpFPredicate;
+    auto select = [&](Value c, Value t, Value f) {
+      return arith::SelectOp::create(b, c, t, f).getResult();
+    };
+    Value ax = math::AbsFOp::create(b, x);
+    Value negExp = arith::SubIOp::create(b, i32(0), stepExp);
+    Value half = arith::ShRSIOp::create(b, negExp, i32(1));
+    Value rest = arith::SubIOp::create(b, negExp, half);
+    Value y = arith::MulFOp::create(
+        b, arith::MulFOp::create(b, ax, pow2NormalF32(half)),
+        pow2NormalF32(rest));
+    Value big = f32(16777216.0f);
+    y = select(arith::CmpFOp::create(b, FP::OLT, y, big), y, big);
+    Value lost = arith::AndIOp::create(
+        b, arith::CmpFOp::create(b, FP::OEQ, y, f32(0)),
+        arith::CmpFOp::create(b, FP::ONE, ax, f32(0)));
+    y = select(lost, f32(std::numeric_limits<float>::denorm_min()), y);
+    Value k = math::FloorOp::create(b, y);
+    Value t = arith::MulFOp::create(b, arith::SubFOp::create(b, y, k),
+                                    f32(4294967296.0f));
+    // floor(t) for x > 0, ceil(t) = -floor(-t) for x < 0.
+    Value threshold = arith::FPToUIOp::create(
+        b, b.getI32Type(),
+        math::AbsFOp::create(
+            b, math::FloorOp::create(b, math::CopySignOp::create(b, t, x))));
+    Value negative = arith::ShRSIOp::create(
+        b, arith::BitcastOp::create(b, b.getI32Type(), x), i32(31));
+    Value up = arith::CmpIOp::create(b, arith::CmpIPredicate::ult,
+                                     arith::XOrIOp::create(b, bits, negative),
+                                     threshold);
+    Value magnitude = arith::MulFOp::create(
+        b, select(up, arith::AddFOp::create(b, k, f32(1)), k), step);
+    magnitude = select(arith::CmpFOp::create(b, FP::OGT, magnitude, maxF),
+                       maxF, magnitude);
+    return math::CopySignOp::create(b, magnitude, x);
   }
 
   /// `r` where x is not NaN, x itself (bit for bit) where it is.
@@ -286,26 +279,24 @@ public:
     int64_t hi = (int64_t(1) << (f.expBits - 1)) - 1;
     e = clampI(e, lo, hi);
     Value stepExp = arith::SubIOp::create(b, e, i32(f.wordLength - 2));
-    Value r, maxF;
     // Steps and bounds that float32 holds exactly: stochastic rounding in
-    // 32-bit integers (twice the lanes of the float64 path, no
-    // conversions).
+    // float32 (twice the lanes of the float64 path, no conversions).
     // (The largest bound, (2^(w-1) - 1) * 2^(hi + 2 - w), is at most
     // FLT_MAX when hi <= 127 and w <= 25.)
     if (spec.stochastic && f.wordLength <= 25 &&
         lo - (f.wordLength - 2) >= -149 && hi <= 127) {
       Value step = pow2F32(stepExp);
-      r = stochasticToStepF32(x, stepExp, step, spec.bits);
-      maxF = arith::MulFOp::create(
+      Value maxF = arith::MulFOp::create(
           b, f32(static_cast<float>((int64_t(1) << (f.wordLength - 1)) - 1)),
           step);
-    } else {
-      r = narrow(roundToStep(widen(x), stepExp, spec));
-      Value maxD = arith::MulFOp::create(
-          b, f64(std::ldexp(1.0, f.wordLength - 1) - 1), pow2(stepExp));
-      // Bounds wider than float32's precision round toward zero.
-      maxF = f.wordLength > 25 ? truncTowardZero(maxD) : narrow(maxD);
+      return keepNaN(x,
+                     stochasticToStepF32(x, stepExp, step, maxF, spec.bits));
     }
+    Value r = narrow(roundToStep(widen(x), stepExp, spec));
+    Value maxD = arith::MulFOp::create(
+        b, f64(std::ldexp(1.0, f.wordLength - 1) - 1), pow2(stepExp));
+    // Bounds wider than float32's precision round toward zero.
+    Value maxF = f.wordLength > 25 ? truncTowardZero(maxD) : narrow(maxD);
     Value negMaxF = arith::NegFOp::create(b, maxF);
     // Compare and select rather than maximumf/minimumf: the bounds are
     // never NaN and never -0 (upper) or +0 (lower), so the results are the
@@ -338,37 +329,47 @@ Value mlir::lpq::detail::emitRandomBits(ImplicitLocOpBuilder &b, Value seed,
                                         uint32_t stream, Value step,
                                         Value group, Value word) {
   Emitter e(b);
-  Type i32 = b.getI32Type();
-  auto lo32 = [&](Value v) { return arith::TruncIOp::create(b, i32, v); };
-  auto hi32 = [&](Value v) {
-    return lo32(arith::ShRUIOp::create(b, v, e.i64(32)));
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  // The counter words live in 64-bit lanes whose upper halves are don't-care:
+  // each product reads only the low 32 bits of its counter word (zero
+  // extended, which x86 folds into pmuludq), its high word is a shift and
+  // its low word the product itself. Only the four output words are
+  // truncated, so no round packs or unpacks 32-bit lanes.
+  auto mul = [&](Value c, uint32_t m) {
+    Value low =
+        arith::ExtUIOp::create(b, i64, arith::TruncIOp::create(b, i32, c));
+    return arith::MulIOp::create(b, low, e.i64(m));
   };
-  Value c[4] = {lo32(group), hi32(group), e.i32(stream), step};
-  Value k[2] = {lo32(seed), hi32(seed)};
-  Value m0 = e.i32(0xD2511F53), m1 = e.i32(0xCD9E8D57);
+  auto high = [&](Value p) { return arith::ShRUIOp::create(b, p, e.i64(32)); };
+  auto key = [&](Value k32) { return arith::ExtUIOp::create(b, i64, k32); };
+  Value c[4] = {group, high(group), e.i64(stream),
+                arith::ExtUIOp::create(b, i64, step)};
+  Value k[2] = {arith::TruncIOp::create(b, i32, seed),
+                arith::TruncIOp::create(b, i32, high(seed))};
   Value w0 = e.i32(0x9E3779B9), w1 = e.i32(0xBB67AE85);
   for (int round = 0; round < 10; ++round) {
-    auto p0 = arith::MulUIExtendedOp::create(b, m0, c[0]);
-    auto p1 = arith::MulUIExtendedOp::create(b, m1, c[2]);
+    Value p0 = mul(c[0], 0xD2511F53);
+    Value p1 = mul(c[2], 0xCD9E8D57);
     Value n0 = arith::XOrIOp::create(
-        b, arith::XOrIOp::create(b, p1.getHigh(), c[1]), k[0]);
+        b, arith::XOrIOp::create(b, high(p1), c[1]), key(k[0]));
     Value n2 = arith::XOrIOp::create(
-        b, arith::XOrIOp::create(b, p0.getHigh(), c[3]), k[1]);
+        b, arith::XOrIOp::create(b, high(p0), c[3]), key(k[1]));
     c[0] = n0;
-    c[1] = p1.getLow();
+    c[1] = p1;
     c[2] = n2;
-    c[3] = p0.getLow();
+    c[3] = p0;
     if (round < 9) {
       k[0] = arith::AddIOp::create(b, k[0], w0);
       k[1] = arith::AddIOp::create(b, k[1], w1);
     }
   }
+  auto out = [&](int w) { return arith::TruncIOp::create(b, i32, c[w]); };
   auto is = [&](int w) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, word, e.i32(w));
   };
-  Value r = arith::SelectOp::create(b, is(2), c[2], c[3]);
-  r = arith::SelectOp::create(b, is(1), c[1], r);
-  return arith::SelectOp::create(b, is(0), c[0], r);
+  Value r = arith::SelectOp::create(b, is(2), out(2), out(3));
+  r = arith::SelectOp::create(b, is(1), out(1), r);
+  return arith::SelectOp::create(b, is(0), out(0), r);
 }
 
 Value mlir::lpq::detail::emitRoundElement(ImplicitLocOpBuilder &b, Value x,

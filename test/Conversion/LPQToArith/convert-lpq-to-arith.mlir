@@ -42,15 +42,16 @@ func.func @modes(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf
 // -----
 
 /// Stochastic rounding: the element's linear index feeds Philox4x32-10 (ten
-/// rounds, two 32x32->64 multiplies each; the first round's multiply of the
-/// constant stream id folds) and the comparison against floor(frac * 2^32).
+/// rounds, two 32x32->64 multiplies each, in 64-bit lanes; the first round's
+/// multiply of the constant stream id folds) and the comparison against
+/// floor(frac * 2^32).
 // CHECK-LABEL: func @stochastic
 // CHECK-SAME: (%{{.*}}: tensor<3x5xf32>, %[[SEED:.*]]: i64, %[[STEP:.*]]: i32)
 // CHECK: linalg.generic
 // CHECK: linalg.index 0
 // CHECK-NOT: linalg.index
 // CHECK: arith.index_cast %{{.*}} : index to i64
-// CHECK-COUNT-19: arith.mului_extended
+// CHECK-COUNT-19: arith.muli %{{.*}}, %c{{3528531795|3449720151}}_i64 : i64
 // CHECK: arith.uitofp %{{.*}} : i32 to f64
 // CHECK: arith.cmpf olt
 func.func @stochastic(%x: tensor<3x5xf32>, %seed: i64, %step: i32) -> tensor<3x5xf32> {
@@ -229,7 +230,7 @@ func.func @block_whole_tensor(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
 // CHECK: arith.extf %{{.*}} : f32 to f64
 // CHECK: scf.for
 // CHECK: scf.for
-// CHECK: arith.mului_extended
+// CHECK: arith.muli %{{.*}}, %c{{3528531795|3449720151}}_i64 : i64
 // CHECK: scf.for
 // CHECK: scf.if
 // CHECK: tensor.insert

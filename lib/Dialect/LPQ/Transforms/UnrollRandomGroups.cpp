@@ -10,7 +10,7 @@
 // the rounding body is under its size threshold, and vectorizes the group
 // loop only once the word loop is gone. This pass fully unrolls innermost
 // affine loops of at most `max-iterations` iterations that compute random
-// bits (arith.mului_extended, which only Philox emits).
+// bits (a multiplication by one of Philox's round multipliers).
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/LoopUtils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
 
 namespace mlir::lpq {
 #define GEN_PASS_DEF_LPQUNROLLRANDOMGROUPSPASS
@@ -30,13 +31,26 @@ using namespace mlir;
 
 namespace {
 
+/// Whether `op` multiplies by one of Philox4x32's round multipliers.
+bool isPhiloxMultiply(Operation *op) {
+  if (!isa<arith::MulIOp, arith::MulUIExtendedOp>(op))
+    return false;
+  return llvm::any_of(op->getOperands(), [](Value v) {
+    APInt c;
+    if (!matchPattern(v, m_ConstantInt(&c)))
+      return false;
+    uint64_t m = c.getZExtValue();
+    return m == 0xD2511F53 || m == 0xCD9E8D57;
+  });
+}
+
 /// Whether `loop` has no nested loop and computes random bits.
 bool isRandomGroupLoop(affine::AffineForOp loop) {
   bool nested = false, random = false;
   loop.getBody()->walk([&](Operation *op) {
     if (isa<affine::AffineForOp, affine::AffineParallelOp>(op))
       nested = true;
-    else if (isa<arith::MulUIExtendedOp>(op))
+    else if (isPhiloxMultiply(op))
       random = true;
   });
   return random && !nested;

@@ -398,7 +398,7 @@ def LPQUnrollRandomGroupsPass : Pass<"lpq-unroll-random-groups"> {
     threshold kept the word loop and stochastic block rounding ran scalar,
     ten times slower. This pass fully unrolls innermost `affine.for` loops
     of at most `max-iterations` iterations that compute random bits
-    (contain `arith.mului_extended`, which only Philox emits), so the group
+    (multiply by one of Philox's two round multipliers), so the group
     loop is the innermost one. Other short loops are left to LLVM: unrolling
     every loop of at most four iterations made the CNN's float32 step 13%
     slower. Nothing else changes: the same operations run in the same order.
