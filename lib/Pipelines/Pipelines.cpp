@@ -98,7 +98,8 @@ std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
        "}),"
        "func.func(gpu-map-parallel-loops),"
        "func.func(convert-parallel-loops-to-gpu),"
-       "lpq-gpu-device-allocations,gpu-kernel-outlining,lower-affine,"
+       "lpq-gpu-device-allocations,gpu-launch-sink-index-computations,"
+       "gpu-kernel-outlining,lower-affine,"
        "canonicalize,"
        // PTX ISA 8.0 covers sm_80 and sm_90 (sm_90 needs at least 7.8).
        "nvvm-attach-target{chip=" +

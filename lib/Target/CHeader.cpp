@@ -6,12 +6,8 @@
 
 #include "lpq/Target/CHeader.h"
 
-#include "lpq/Dialect/LPQ/IR/LPQDialect.h"
-
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/InitAllDialects.h"
 #include "mlir/IR/BuiltinTypes.h"
-#include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
@@ -109,19 +105,4 @@ LogicalResult mlir::lpq::translateToCHeader(ModuleOp module,
   os << prototypes;
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return success();
-}
-
-void mlir::lpq::registerLPQTranslations() {
-  static TranslateFromMLIRRegistration registration(
-      "lpq-to-c-header",
-      "C header of the entry points of a module compiled by lpq's pipelines",
-      [](ModuleOp module, llvm::raw_ostream &os) {
-        return translateToCHeader(module, os);
-      },
-      [](DialectRegistry &registry) {
-        // The header reads function signatures of modules as written:
-        // lpq ops and any upstream tensor code.
-        registerAllDialects(registry);
-        registry.insert<LPQDialect>();
-      });
 }

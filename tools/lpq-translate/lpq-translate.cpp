@@ -5,11 +5,12 @@
 //===----------------------------------------------------------------------===//
 //
 // mlir-translate with the lpq dialect and lpq's translations
-// (`--lpq-to-c-header`) beside the upstream ones (`--mlir-to-llvmir`).
+// (`--lpq-to-c-header`, `--lpq-gpu-kernels`) beside the upstream ones
+// (`--mlir-to-llvmir`).
 //
 //===----------------------------------------------------------------------===//
 
-#include "lpq/Target/CHeader.h"
+#include "lpq/Target/Translations.h"
 
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"

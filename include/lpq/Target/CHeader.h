@@ -19,9 +19,6 @@ namespace mlir::lpq {
 /// caller-allocated descriptors.
 LogicalResult translateToCHeader(ModuleOp module, llvm::raw_ostream &os);
 
-/// Registers `--lpq-to-c-header` with mlir-translate-style tools.
-void registerLPQTranslations();
-
 } // namespace mlir::lpq
 
 #endif // LPQ_TARGET_CHEADER_H
