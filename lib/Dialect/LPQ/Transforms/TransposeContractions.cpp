@@ -23,6 +23,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 
 namespace mlir::lpq {
 #define GEN_PASS_DEF_LPQTRANSPOSECONTRACTIONSPASS
@@ -62,26 +63,15 @@ SmallVector<int64_t> moveToEnd(int64_t rank, int64_t from) {
 /// `v` transposed by `perm` (result dim i = v's dim perm[i]).
 Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
+  SmallVector<int64_t> shape(type.getShape());
+  applyPermutationToVector(shape, perm);
+  Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
   // A filled tensor (the zero-filled init) is filled again in the new shape
   // instead of copied.
-  if (auto fill = v.getDefiningOp<linalg::FillOp>()) {
-    Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  if (auto fill = v.getDefiningOp<linalg::FillOp>())
     return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
         .getResult(0);
-  }
-  Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
   return linalg::TransposeOp::create(b, loc, v, empty, perm).getResult()[0];
-}
-
-/// The inverse of a permutation.
-SmallVector<int64_t> inverse(ArrayRef<int64_t> perm) {
-  SmallVector<int64_t> inv(perm.size());
-  for (auto [i, p] : llvm::enumerate(perm))
-    inv[p] = static_cast<int64_t>(i);
-  return inv;
 }
 
 AffineMap permuteResults(AffineMap map, ArrayRef<int64_t> perm) {
@@ -165,7 +155,8 @@ bool transpose(linalg::GenericOp op, int64_t lanes) {
                                            inputs, ValueRange{init}, maps,
                                            op.getIteratorTypesArray());
   generic.getRegion().takeBody(op.getRegion());
-  Value back = transposed(b, loc, generic.getResult(0), inverse(outPerm));
+  Value back = transposed(b, loc, generic.getResult(0),
+                          invertPermutationVector(outPerm));
   op.getResult(0).replaceAllUsesWith(back);
   op.erase();
   return true;
