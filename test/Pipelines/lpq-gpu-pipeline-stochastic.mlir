@@ -1,4 +1,9 @@
 // RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_90 format=isa" | FileCheck %s
+// RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_90 format=isa" | FileCheck %s --check-prefix=REDUCE
+
+/// The row maxima are block-wide reductions: warp shuffles, then the warps'
+/// partials through shared memory.
+// REDUCE: gpu.binary @{{.*}}.shared{{.*}}shfl.sync.bfly.b32{{.*}}bar.sync
 
 /// Constants stay in the kernels (gpu-launch-sink-index-computations before
 /// outlining): the rounding kernel takes the buffers, the seed and the step,

@@ -1,11 +1,20 @@
 // RUN: lpq-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(lpq-gpu-prepare-loops{block-size=64}))" | FileCheck %s
 
-/// The innermost parallel dimension is tiled by the block size with a fixed
-/// tile bound and an in-bounds check.
+/// A parallel nest becomes one linear dimension (8 x 1000 = 8000), tiled by
+/// the block size with a fixed tile bound and an in-bounds check; the
+/// indices are recovered innermost fastest.
 // CHECK-LABEL: func @tile
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %[[C64:.*]])
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %[[C64]])
+// CHECK: %[[N0:.*]] = arith.muli %{{.*}}, %c8
+// CHECK: %[[N:.*]] = arith.muli %[[N0]], %[[C1000:.*]] : index
+// CHECK: %[[S:.*]] = arith.muli %{{.*}}, %c64
+// CHECK: scf.parallel (%[[B:.*]]) = (%{{.*}}) to (%[[N]]) step (%[[S]])
+// CHECK: scf.parallel (%[[T:.*]]) = (%{{.*}}) to (%[[S]])
+// CHECK: %[[L:.*]] = arith.addi %[[T]], %[[B]]
+// CHECK: arith.cmpi ult, %{{.*}}, %[[N]]
 // CHECK: scf.if
+// CHECK: %[[J:.*]] = arith.remsi %[[L]], %[[C1000]]
+// CHECK: %[[I:.*]] = arith.divsi %[[L]], %[[C1000]]
+// CHECK: memref.store %{{.*}}, %arg0[%[[I]], %[[J]]]
 func.func @tile(%m: memref<8x1000xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -67,4 +76,105 @@ func.func @roulette(%m: memref<8xf32>) -> memref<1xf32> {
   %h = arith.mulf %s, %two : f32
   memref.store %h, %out[%c0] : memref<1xf32>
   return %out : memref<1xf32>
+}
+
+// -----
+
+/// A reduction into memory by an idempotent op (block maxima) becomes a
+/// block-wide reduction: one block per row, thread t folds elements t,
+/// t + 64, ... into a partial that starts from the accumulator, the block
+/// combines the partials with gpu.all_reduce and thread 0 stores.
+// CHECK-LABEL: func @row_maxima
+// CHECK: %[[ACC:.*]] = memref.alloc() : memref<8xf32>
+// CHECK: scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%c8) step (%c1)
+// CHECK: scf.parallel (%[[T:.*]]) = (%{{.*}}) to (%c64{{.*}}) step
+// CHECK: %[[INIT:.*]] = memref.load %[[ACC]][%[[I]]]
+// CHECK: %[[P:.*]] = scf.for %[[K:.*]] = %[[T]] to %{{.*}} step %c64{{.*}} iter_args(%[[A:.*]] = %[[INIT]]) -> (f32)
+// CHECK: memref.load %arg0[%[[I]], %{{.*}}]
+// CHECK: %[[M:.*]] = arith.maxnumf %{{.*}}, %[[A]]
+// CHECK: scf.yield %[[M]]
+// CHECK: %[[R:.*]] = gpu.all_reduce maxnumf %[[P]] uniform
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[T]], %{{.*}}
+// CHECK: scf.if %[[FIRST]]
+// CHECK-NEXT: memref.store %[[R]], %[[ACC]][%[[I]]]
+func.func @row_maxima(%x: memref<8x1000xf32>) -> memref<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c1000 = arith.constant 1000 : index
+  %acc = memref.alloc() : memref<8xf32>
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    scf.for %j = %c0 to %c1000 step %c1 {
+      %v = memref.load %x[%i, %j] : memref<8x1000xf32>
+      %a = memref.load %acc[%i] : memref<8xf32>
+      %m = math.absf %v : f32
+      %r = arith.maxnumf %m, %a : f32
+      memref.store %r, %acc[%i] : memref<8xf32>
+    }
+  }
+  return %acc : memref<8xf32>
+}
+
+// -----
+
+/// A serial reduction nest over a whole tensor runs on one block of
+/// threads; the nest's induction variables come from the linear position.
+// CHECK-LABEL: func @whole_maximum
+// CHECK: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c1{{.*}}) step (%c1{{.*}})
+// CHECK: scf.parallel (%[[T:.*]]) = (%{{.*}}) to (%c64{{.*}}) step
+// CHECK: scf.for %[[K:.*]] = %[[T]] to %{{.*}} step %c64{{.*}} iter_args
+// CHECK-DAG: %[[J:.*]] = arith.remsi %[[K]], %{{.*}}
+// CHECK-DAG: %[[I:.*]] = arith.divsi %[[K]], %{{.*}}
+// CHECK: memref.load %arg0[%{{.*}}, %{{.*}}]
+// CHECK: arith.maxsi
+// CHECK: gpu.all_reduce maxsi
+func.func @whole_maximum(%x: memref<16x100xi32>) -> memref<i32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c100 = arith.constant 100 : index
+  %acc = memref.alloc() : memref<i32>
+  scf.for %i = %c0 to %c16 step %c1 {
+    scf.for %j = %c0 to %c100 step %c1 {
+      %v = memref.load %x[%i, %j] : memref<16x100xi32>
+      %a = memref.load %acc[] : memref<i32>
+      %r = arith.maxsi %a, %v : i32
+      memref.store %r, %acc[] : memref<i32>
+    }
+  }
+  return %acc : memref<i32>
+}
+
+// -----
+
+/// Short reductions (a pooling window) and reductions whose order matters
+/// (float sums) stay one thread per output.
+// CHECK-LABEL: func @window_and_sum
+// CHECK-NOT: gpu.all_reduce
+// CHECK: return
+func.func @window_and_sum(%x: memref<8x4xf32>, %y: memref<8x1000xf32>) -> (memref<8xf32>, memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c1000 = arith.constant 1000 : index
+  %max = memref.alloc() : memref<8xf32>
+  %sum = memref.alloc() : memref<8xf32>
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    scf.for %j = %c0 to %c4 step %c1 {
+      %v = memref.load %x[%i, %j] : memref<8x4xf32>
+      %a = memref.load %max[%i] : memref<8xf32>
+      %r = arith.maximumf %a, %v : f32
+      memref.store %r, %max[%i] : memref<8xf32>
+    }
+  }
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    scf.for %j = %c0 to %c1000 step %c1 {
+      %v = memref.load %y[%i, %j] : memref<8x1000xf32>
+      %a = memref.load %sum[%i] : memref<8xf32>
+      %r = arith.addf %a, %v : f32
+      memref.store %r, %sum[%i] : memref<8xf32>
+    }
+  }
+  return %max, %sum : memref<8xf32>, memref<8xf32>
 }

@@ -7,9 +7,15 @@
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <numeric>
 
 namespace mlir::lpq {
 #define GEN_PASS_DEF_LPQGPUPREPARELOOPSPASS
@@ -89,6 +95,208 @@ FailureOr<SmallVector<Operation *>> valueClosedGroup(scf::ForOp first) {
   return group;
 }
 
+/// The gpu.all_reduce operation of a combining op whose result does not
+/// depend on the order or the multiplicity of its inputs (associative,
+/// commutative, idempotent), so a block of threads may fold the same
+/// elements in any order and each its own copy of the initial value.
+/// minnumf/maxnumf qualify up to the sign of a zero result and
+/// minimumf/maximumf up to the payload of a NaN result, which lpq's block
+/// maxima never see: they combine magnitudes with infinities and NaNs
+/// mapped to zero.
+std::optional<gpu::AllReduceOperation> idempotentReduction(Operation *op) {
+  using K = gpu::AllReduceOperation;
+  return llvm::TypeSwitch<Operation *, std::optional<K>>(op)
+      .Case([](arith::MaxNumFOp) { return K::MAXNUMF; })
+      .Case([](arith::MinNumFOp) { return K::MINNUMF; })
+      .Case([](arith::MaximumFOp) { return K::MAXIMUMF; })
+      .Case([](arith::MinimumFOp) { return K::MINIMUMF; })
+      .Case([](arith::MaxSIOp) { return K::MAXSI; })
+      .Case([](arith::MinSIOp) { return K::MINSI; })
+      .Case([](arith::MaxUIOp) { return K::MAXUI; })
+      .Case([](arith::MinUIOp) { return K::MINUI; })
+      .Case([](arith::AndIOp) { return K::AND; })
+      .Case([](arith::OrIOp) { return K::OR; })
+      .Default(std::nullopt);
+}
+
+/// The memref `v` is a view of (or is) `root`.
+bool viewOf(Value v, Value root) {
+  while (v != root) {
+    auto view = v.getDefiningOp<ViewLikeOpInterface>();
+    if (!view)
+      return false;
+    v = view.getViewSource();
+  }
+  return true;
+}
+
+/// A reduction into memory: a perfect nest of `scf.for` loops whose
+/// innermost body loads acc[I] from a fresh allocation, combines it with a
+/// value computed from the rest of the body by an idempotent reduction and
+/// stores the result back to acc[I], with I and every loop bound defined
+/// outside the nest. (This is what `convert-linalg-to-parallel-loops`
+/// makes of the reduction dimensions of lpq's block maxima.)
+struct MemoryReduction {
+  SmallVector<scf::ForOp> nest; // outermost first
+  memref::LoadOp load;
+  memref::StoreOp store;
+  Operation *combine = nullptr;
+  gpu::AllReduceOperation kind;
+};
+
+std::optional<MemoryReduction> matchMemoryReduction(scf::ForOp outer) {
+  MemoryReduction r;
+  for (scf::ForOp f = outer;;) {
+    if (f.getNumResults() != 0)
+      return std::nullopt;
+    for (Value v : {f.getLowerBound(), f.getUpperBound(), f.getStep()})
+      if (!outer.isDefinedOutsideOfLoop(v))
+        return std::nullopt;
+    r.nest.push_back(f);
+    Block *body = f.getBody();
+    auto inner = dyn_cast<scf::ForOp>(body->front());
+    if (!inner || body->getOperations().size() != 2)
+      break;
+    f = inner;
+  }
+  Block *body = r.nest.back().getBody();
+  for (Operation &op : body->without_terminator()) {
+    if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      if (r.store)
+        return std::nullopt;
+      r.store = store;
+    } else if (!isa<memref::LoadOp>(op) &&
+               !(isPure(&op) && op.getNumRegions() == 0)) {
+      return std::nullopt;
+    }
+  }
+  if (!r.store || !r.store.getMemRef().getDefiningOp<memref::AllocOp>())
+    return std::nullopt;
+  Value acc = r.store.getMemRef();
+  for (Value index : r.store.getIndices())
+    if (!outer.isDefinedOutsideOfLoop(index))
+      return std::nullopt;
+  for (auto load : body->getOps<memref::LoadOp>()) {
+    if (!viewOf(load.getMemRef(), acc))
+      continue;
+    if (r.load || load.getMemRef() != acc ||
+        load.getIndices() != r.store.getIndices())
+      return std::nullopt;
+    r.load = load;
+  }
+  if (!r.load || !r.load->hasOneUse())
+    return std::nullopt;
+  r.combine = r.store.getValueToStore().getDefiningOp();
+  if (!r.combine || r.combine->getBlock() != body ||
+      !r.combine->hasOneUse() || *r.load->user_begin() != r.combine)
+    return std::nullopt;
+  std::optional<gpu::AllReduceOperation> kind = idempotentReduction(r.combine);
+  if (!kind)
+    return std::nullopt;
+  r.kind = *kind;
+  return r;
+}
+
+/// Rewrites `red`, the only memory-touching op of the parallel loop
+/// `parallel`'s body, into a block-wide reduction: the body moves into a
+/// nested `scf.parallel` over `threads` threads; thread t folds the nest's
+/// iterations t, t + threads, ... (consecutive threads read consecutive
+/// elements) into a private partial that starts from acc[I], the block
+/// combines the partials with `gpu.all_reduce` and thread 0 stores the
+/// result. Every element is folded exactly once and acc[I] once per thread,
+/// which an idempotent reduction does not notice, so the result equals the
+/// sequential loop's bit for bit.
+void rewriteAsBlockReduction(scf::ParallelOp parallel, MemoryReduction red,
+                             int64_t threads) {
+  scf::ForOp outer = red.nest.front();
+  Location loc = outer.getLoc();
+  OpBuilder b(outer);
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  // Trip counts and their product.
+  SmallVector<Value> trips;
+  Value total = index(1);
+  for (scf::ForOp f : red.nest) {
+    Value span =
+        arith::SubIOp::create(b, loc, f.getUpperBound(), f.getLowerBound());
+    Value trip = arith::MaxSIOp::create(
+        b, loc, arith::CeilDivSIOp::create(b, loc, span, f.getStep()),
+        index(0));
+    trips.push_back(trip);
+    total = arith::MulIOp::create(b, loc, total, trip);
+  }
+  // The thread loop takes the whole body of `parallel`.
+  Block *body = parallel.getBody();
+  b.setInsertionPointToStart(body);
+  auto threadLoop = scf::ParallelOp::create(
+      b, loc, ValueRange{index(0)}, ValueRange{index(threads)},
+      ValueRange{index(1)});
+  Block *threadBody = threadLoop.getBody();
+  while (threadLoop->getNextNode() != body->getTerminator())
+    threadLoop->getNextNode()->moveBefore(threadBody->getTerminator());
+  // (The ops defined above `outer` in the old body, the trip counts among
+  // them, now precede it in the thread loop.)
+  Value t = threadLoop.getInductionVars()[0];
+  b.setInsertionPoint(outer);
+  Value init = b.clone(*red.load)->getResult(0);
+  auto strided = scf::ForOp::create(
+      b, loc, t, total, index(threads), ValueRange{init},
+      [&](OpBuilder &nb, Location l, Value k, ValueRange iter) {
+        IRMapping map;
+        // k -> the nest's induction variables, innermost fastest.
+        Value rest = k;
+        for (int64_t d = static_cast<int64_t>(red.nest.size()) - 1; d >= 0;
+             --d) {
+          scf::ForOp f = red.nest[d];
+          Value pos = rest;
+          if (d > 0) {
+            pos = arith::RemSIOp::create(nb, l, rest, trips[d]);
+            rest = arith::DivSIOp::create(nb, l, rest, trips[d]);
+          }
+          Value iv = arith::AddIOp::create(
+              nb, l, f.getLowerBound(),
+              arith::MulIOp::create(nb, l, pos, f.getStep()));
+          map.map(f.getInductionVar(), iv);
+        }
+        map.map(red.load.getResult(), iter[0]);
+        for (Operation &op : red.nest.back().getBody()->without_terminator())
+          if (&op != red.load.getOperation() &&
+              &op != red.store.getOperation())
+            nb.clone(op, map);
+        scf::YieldOp::create(nb, l, map.lookup(red.combine->getResult(0)));
+      });
+  auto all = gpu::AllReduceOp::create(
+      b, loc, strided.getResult(0),
+      gpu::AllReduceOperationAttr::get(b.getContext(), red.kind),
+      /*uniform=*/true);
+  Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, t,
+                                      index(0));
+  auto ifFirst = scf::IfOp::create(b, loc, first, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(ifFirst.thenBlock());
+  memref::StoreOp::create(b, loc, all.getResult(), red.store.getMemRef(),
+                          red.store.getIndices());
+  outer.erase();
+}
+
+/// Threads per block for a reduction over `total` elements: `blockSize`,
+/// or fewer (a power of two, at least four warps) for a short static nest;
+/// 0 when the nest is statically shorter than four warps (a pooling
+/// window), which one thread folds faster than a block would.
+int64_t reductionThreads(const MemoryReduction &red, int64_t blockSize) {
+  constexpr int64_t minThreads = 128;
+  int64_t total = 1;
+  for (scf::ForOp f : red.nest) {
+    std::optional<APInt> trip = f.getStaticTripCount();
+    if (!trip)
+      return blockSize;
+    total *= trip->getSExtValue();
+  }
+  if (total < minThreads)
+    return 0;
+  return std::min<int64_t>(llvm::PowerOf2Ceil(total), blockSize);
+}
+
 struct LPQGPUPrepareLoopsPass
     : mlir::lpq::impl::LPQGPUPrepareLoopsPassBase<LPQGPUPrepareLoopsPass> {
   using Base::Base;
@@ -107,6 +315,20 @@ struct LPQGPUPrepareLoopsPass
         parallels.push_back(p);
       else if (auto f = dyn_cast<scf::ForOp>(op); f && touchesMemory(f))
         serials.push_back(f);
+    }
+    // One linear dimension per nest: gpu-map-parallel-loops gives only three
+    // dimensions to the hardware and runs the rest sequentially (a rank-4
+    // nest got one thread per block), and a short innermost dimension would
+    // leave most of a tile idle.
+    IRRewriter rewriter(&getContext());
+    for (scf::ParallelOp &p : parallels) {
+      if (p.getNumLoops() == 1)
+        continue;
+      std::vector<unsigned> all(p.getNumLoops());
+      std::iota(all.begin(), all.end(), 0u);
+      Operation *next = p->getNextNode();
+      collapseParallelLoops(rewriter, p, {all});
+      p = cast<scf::ParallelOp>(next->getPrevNode());
     }
     // A sequential loop returning values (lpq.sq_select's row selection)
     // moves onto the device together with everything that uses its results
@@ -131,7 +353,32 @@ struct LPQGPUPrepareLoopsPass
       grouped.insert(group->begin(), group->end());
       groups.push_back(std::move(*group));
     }
+    // Reductions into memory become block-wide reductions: one thread block
+    // per element of the parallel loop (per row of block maxima), one block
+    // for a serial nest.
+    llvm::SmallPtrSet<Operation *, 8> blockReductions;
     for (scf::ParallelOp p : parallels) {
+      auto loops = p.getBody()->getOps<scf::ForOp>();
+      if (!llvm::hasSingleElement(loops))
+        continue;
+      scf::ForOp f = *loops.begin();
+      std::optional<MemoryReduction> red = matchMemoryReduction(f);
+      if (!red || !llvm::all_of(p.getBody()->without_terminator(),
+                                [&](Operation &op) {
+                                  return &op == f.getOperation() ||
+                                         (isPure(&op) &&
+                                          op.getNumRegions() == 0);
+                                }))
+        continue;
+      int64_t threads = reductionThreads(*red, blockSize);
+      if (threads == 0)
+        continue;
+      rewriteAsBlockReduction(p, *red, threads);
+      blockReductions.insert(p);
+    }
+    for (scf::ParallelOp p : parallels) {
+      if (blockReductions.contains(p))
+        continue;
       SmallVector<int64_t> sizes(p.getNumLoops(), 1);
       sizes.back() = blockSize;
       scf::tileParallelLoop(p, sizes, /*noMinMaxBounds=*/true);
@@ -146,6 +393,12 @@ struct LPQGPUPrepareLoopsPass
                                              ValueRange{one}, ValueRange{one});
       for (Operation *op : group)
         op->moveBefore(wrapper.getBody()->getTerminator());
+      // A lone reduction runs on one block of threads instead of one thread.
+      if (group.size() == 1)
+        if (std::optional<MemoryReduction> red =
+                matchMemoryReduction(cast<scf::ForOp>(f)))
+          if (int64_t threads = reductionThreads(*red, blockSize))
+            rewriteAsBlockReduction(wrapper, *red, threads);
     }
   }
 };

@@ -87,13 +87,28 @@ def LPQGPUPrepareLoopsPass
   let description = [{
     Runs on host functions after `convert-linalg-to-parallel-loops`:
 
-    - every outermost `scf.parallel` has its innermost dimension tiled by
-      `block-size` (fixed tile bounds with an in-bounds check inside), so the
-      inner tile becomes the thread block and the rest the grid;
+    - every outermost `scf.parallel` is collapsed into one linear dimension
+      (`gpu-map-parallel-loops` maps only three dimensions to the hardware,
+      and a short innermost dimension would leave most of a block idle) and
+      tiled by `block-size` (fixed tile bounds with an in-bounds check
+      inside), so the inner tile becomes the thread block and the rest the
+      grid;
+    - a reduction into memory in such a loop (a perfect `scf.for` nest that
+      loads `acc[I]` from a fresh allocation, combines it with an
+      order-independent, idempotent op: max/min, `and`/`or`, and stores it
+      back: per-block maxima) becomes block-wide: one thread block per
+      iteration of the parallel loop, thread t folds elements t, t + B, ...
+      (coalesced) into a partial starting from `acc[I]`, `gpu.all_reduce`
+      combines the partials and thread 0 stores. B is `block-size`, or the
+      nest's size rounded up to a power of two when smaller; nests of fewer
+      than 128 elements (pooling windows) and order-dependent reductions
+      (float sums) keep one thread per output. The result is the sequential
+      loop's, bit for bit;
     - every outermost `scf.for` nest that touches memory (a reduction over a
       whole tensor) is wrapped in a one-iteration `scf.parallel`, so that it
-      runs on the device as a one-thread kernel instead of reading device
-      memory from the host. A loop that returns values (`lpq.sq_select`'s
+      runs on the device instead of reading device memory from the host: a
+      reduction as above on one block of threads, anything else as a
+      one-thread kernel. A loop that returns values (`lpq.sq_select`'s
       roulette) goes into that kernel together with the following ops that
       use its values, up to where they are stored to memory (independent
       pure ops and allocations are moved above it); if a value reaches the
@@ -107,7 +122,8 @@ def LPQGPUPrepareLoopsPass
            "Threads per block: tile size of the innermost parallel dimension">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
-                           "::mlir::affine::AffineDialect"];
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::gpu::GPUDialect"];
 }
 
 def LPQGPUDeviceAllocationsPass
