@@ -187,8 +187,8 @@ std::optional<MemoryReduction> matchMemoryReduction(scf::ForOp outer) {
   if (!r.load || !r.load->hasOneUse())
     return std::nullopt;
   r.combine = r.store.getValueToStore().getDefiningOp();
-  if (!r.combine || r.combine->getBlock() != body ||
-      !r.combine->hasOneUse() || *r.load->user_begin() != r.combine)
+  if (!r.combine || r.combine->getBlock() != body || !r.combine->hasOneUse() ||
+      *r.load->user_begin() != r.combine)
     return std::nullopt;
   std::optional<gpu::AllReduceOperation> kind = idempotentReduction(r.combine);
   if (!kind)
@@ -229,9 +229,9 @@ void rewriteAsBlockReduction(scf::ParallelOp parallel, MemoryReduction red,
   // The thread loop takes the whole body of `parallel`.
   Block *body = parallel.getBody();
   b.setInsertionPointToStart(body);
-  auto threadLoop = scf::ParallelOp::create(
-      b, loc, ValueRange{index(0)}, ValueRange{index(threads)},
-      ValueRange{index(1)});
+  auto threadLoop =
+      scf::ParallelOp::create(b, loc, ValueRange{index(0)},
+                              ValueRange{index(threads)}, ValueRange{index(1)});
   Block *threadBody = threadLoop.getBody();
   while (threadLoop->getNextNode() != body->getTerminator())
     threadLoop->getNextNode()->moveBefore(threadBody->getTerminator());
@@ -261,8 +261,7 @@ void rewriteAsBlockReduction(scf::ParallelOp parallel, MemoryReduction red,
         }
         map.map(red.load.getResult(), iter[0]);
         for (Operation &op : red.nest.back().getBody()->without_terminator())
-          if (&op != red.load.getOperation() &&
-              &op != red.store.getOperation())
+          if (&op != red.load.getOperation() && &op != red.store.getOperation())
             nb.clone(op, map);
         scf::YieldOp::create(nb, l, map.lookup(red.combine->getResult(0)));
       });
@@ -270,8 +269,8 @@ void rewriteAsBlockReduction(scf::ParallelOp parallel, MemoryReduction red,
       b, loc, strided.getResult(0),
       gpu::AllReduceOperationAttr::get(b.getContext(), red.kind),
       /*uniform=*/true);
-  Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, t,
-                                      index(0));
+  Value first =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, t, index(0));
   auto ifFirst = scf::IfOp::create(b, loc, first, /*withElseRegion=*/false);
   b.setInsertionPointToStart(ifFirst.thenBlock());
   memref::StoreOp::create(b, loc, all.getResult(), red.store.getMemRef(),
@@ -363,12 +362,11 @@ struct LPQGPUPrepareLoopsPass
         continue;
       scf::ForOp f = *loops.begin();
       std::optional<MemoryReduction> red = matchMemoryReduction(f);
-      if (!red || !llvm::all_of(p.getBody()->without_terminator(),
-                                [&](Operation &op) {
-                                  return &op == f.getOperation() ||
-                                         (isPure(&op) &&
-                                          op.getNumRegions() == 0);
-                                }))
+      if (!red ||
+          !llvm::all_of(p.getBody()->without_terminator(), [&](Operation &op) {
+            return &op == f.getOperation() ||
+                   (isPure(&op) && op.getNumRegions() == 0);
+          }))
         continue;
       int64_t threads = reductionThreads(*red, blockSize);
       if (threads == 0)
