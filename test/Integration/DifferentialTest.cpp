@@ -218,9 +218,13 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
       {"tensor<?xf32>", "#lpq.block<8>", 0x1p-6f},
       {"tensor<512x2048xf32>", "#lpq.block<8>", 0x1p-6f},
       {"tensor<?xf32>", "#lpq.fixed<16, 8>", 0x1p-8f},
+      // Below the smallest subnormal step, 2^(minNormal - manBits).
+      {"tensor<?xf32>", "#lpq.float<4, 3, fn>", 0x1p-9f},
+      {"tensor<1024x1024xf32>", "#lpq.float<5, 2>", 0x1p-16f},
   };
+  constexpr int numCases = std::size(cases);
   std::string source;
-  for (int c = 0; c < 3; ++c)
+  for (int c = 0; c < numCases; ++c)
     source += llvm::formatv(
         "func.func @sr{0}(%x: {1}, %seed: i64, %step: i32) -> {1} {{\n"
         "  %r = lpq.stochastic_round %x, %seed, %step : {1} to {2} "
@@ -233,7 +237,7 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
   ASSERT_TRUE(jit) << error;
   const numerics::RandomStream random{0x9e3779b97f4a7c15ULL, 11, 3};
   const int64_t n = 512 * 2048;
-  for (int c = 0; c < 3; ++c) {
+  for (int c = 0; c < numCases; ++c) {
     auto format = cast<FormatAttrInterface>(
                       parseAttribute(cases[c].format, context))
                       .getNumericsFormat();
@@ -264,8 +268,9 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
       }
     }
     EXPECT_GT(boundaries, 500);
-    std::vector<int64_t> shape = c == 1 ? std::vector<int64_t>{512, 2048}
-                                        : std::vector<int64_t>{n};
+    std::vector<int64_t> shape = c == 1   ? std::vector<int64_t>{512, 2048}
+                                 : c == 4 ? std::vector<int64_t>{1024, 1024}
+                                          : std::vector<int64_t>{n};
     Array xa = Array::zeros(DType::F32, shape);
     std::memcpy(xa.bytes.data(), x.data(), n * 4);
     auto seed = static_cast<int64_t>(random.seed);

@@ -9,10 +9,10 @@
 // an integer there (floor/ceil/trunc/round/roundeven are exact), scaled back
 // and narrowed. No step depends on fast-math or on subnormal handling, so
 // every target computes the same bits as the reference library. Stochastic
-// rounding onto block formats whose steps and bounds float32 holds takes
-// the same decision from x's integer fields instead (32-bit lanes: twice as
-// many per vector, no conversions); the differential tests hold both paths
-// to the reference bit for bit.
+// rounding onto block formats and minifloats whose steps and bounds float32
+// holds takes the same decision in float32 arithmetic instead (32-bit
+// lanes: twice as many per vector, no conversions; stochasticToStepF32);
+// the differential tests hold both paths to the reference bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,9 +66,15 @@ public:
     return arith::SubIOp::create(b, e, i32(1023));
   }
 
-  Value maxI(Value a, int64_t c) { return arith::MaxSIOp::create(b, a, i32(c)); }
-  Value minI(Value a, int64_t c) { return arith::MinSIOp::create(b, a, i32(c)); }
-  Value clampI(Value a, int64_t lo, int64_t hi) { return minI(maxI(a, lo), hi); }
+  Value maxI(Value a, int64_t c) {
+    return arith::MaxSIOp::create(b, a, i32(c));
+  }
+  Value minI(Value a, int64_t c) {
+    return arith::MinSIOp::create(b, a, i32(c));
+  }
+  Value clampI(Value a, int64_t lo, int64_t hi) {
+    return minI(maxI(a, lo), hi);
+  }
 
   /// Rounds the exact f64 `y` to a multiple of 2^stepExp; a zero result takes
   /// the sign of `y`.
@@ -82,10 +88,10 @@ public:
       Value threshold = math::FloorOp::create(
           b, arith::MulFOp::create(b, frac, f64(4294967296.0)));
       Value r = arith::UIToFPOp::create(b, b.getF64Type(), spec.bits);
-      Value up = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, r,
-                                       threshold);
-      k = arith::SelectOp::create(
-          b, up, arith::AddFOp::create(b, lo, f64(1.0)), lo);
+      Value up =
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, r, threshold);
+      k = arith::SelectOp::create(b, up, arith::AddFOp::create(b, lo, f64(1.0)),
+                                  lo);
     } else {
       switch (spec.mode) {
       case Rounding::NearestEven:
@@ -159,9 +165,9 @@ public:
         pow2NormalF32(rest));
     Value big = f32(16777216.0f);
     y = select(arith::CmpFOp::create(b, FP::OLT, y, big), y, big);
-    Value lost = arith::AndIOp::create(
-        b, arith::CmpFOp::create(b, FP::OEQ, y, f32(0)),
-        arith::CmpFOp::create(b, FP::ONE, ax, f32(0)));
+    Value lost =
+        arith::AndIOp::create(b, arith::CmpFOp::create(b, FP::OEQ, y, f32(0)),
+                              arith::CmpFOp::create(b, FP::ONE, ax, f32(0)));
     y = select(lost, f32(std::numeric_limits<float>::denorm_min()), y);
     Value k = math::FloorOp::create(b, y);
     Value t = arith::MulFOp::create(b, arith::SubFOp::create(b, y, k),
@@ -178,15 +184,14 @@ public:
                                      threshold);
     Value magnitude = arith::MulFOp::create(
         b, select(up, arith::AddFOp::create(b, k, f32(1)), k), step);
-    magnitude = select(arith::CmpFOp::create(b, FP::OGT, magnitude, maxF),
-                       maxF, magnitude);
+    magnitude = select(arith::CmpFOp::create(b, FP::OGT, magnitude, maxF), maxF,
+                       magnitude);
     return math::CopySignOp::create(b, magnitude, x);
   }
 
   /// `r` where x is not NaN, x itself (bit for bit) where it is.
   Value keepNaN(Value x, Value r) {
-    Value isNaN =
-        arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, x, x);
+    Value isNaN = arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, x, x);
     return arith::SelectOp::create(b, isNaN, x, r);
   }
 
@@ -233,29 +238,77 @@ public:
 
     Value signedMax = math::CopySignOp::create(b, f64(maxV), y);
     bool saturating = f.saturate || f.specials == Specials::None;
-    Value special =
-        f.specials == Specials::FN
-            ? f64(std::numeric_limits<double>::quiet_NaN())
-            : math::CopySignOp::create(b, f64(HUGE_VAL), y);
+    Value special = f.specials == Specials::FN
+                        ? f64(std::numeric_limits<double>::quiet_NaN())
+                        : math::CopySignOp::create(b, f64(HUGE_VAL), y);
     Value overflowValue = signedMax;
     if (!saturating) {
       overflowValue = special;
       if (Value finite = overflowStaysFinite(y, spec))
-        overflowValue =
-            arith::SelectOp::create(b, finite, signedMax, special);
+        overflowValue = arith::SelectOp::create(b, finite, signedMax, special);
     }
     Value overflow = arith::CmpFOp::create(
         b, arith::CmpFPredicate::OGT, math::AbsFOp::create(b, r), f64(maxV));
     r = arith::SelectOp::create(b, overflow, overflowValue, r);
 
-    Value isInf = arith::CmpFOp::create(
-        b, arith::CmpFPredicate::OEQ, math::AbsFOp::create(b, y),
-        f64(HUGE_VAL));
+    Value isInf =
+        arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ,
+                              math::AbsFOp::create(b, y), f64(HUGE_VAL));
     Value infValue = saturating ? signedMax
                      : f.specials == Specials::FN
                          ? f64(std::numeric_limits<double>::quiet_NaN())
                          : y;
     return arith::SelectOp::create(b, isInf, infValue, r);
+  }
+
+  /// Whether stochastic rounding onto `f` can decide in float32: every
+  /// value and step of `f` is a float32 and its normal exponents start at
+  /// or above float32's, so x's exponent field gives the step.
+  static bool stochasticInF32(const numerics::Minifloat &f) {
+    int minNormal = numerics::minNormalExponent(f);
+    return f.manBits <= 23 && minNormal >= -126 &&
+           minNormal - f.manBits >= -149 && numerics::maxExponent(f) <= 127;
+  }
+
+  /// minifloat(widen(x), f, stochastic), narrowed, in float32 arithmetic for
+  /// an f32 `x` and a format with stochasticInF32(f): the step is
+  /// 2^(max(floor(log2 |x|), minNormal) - manBits), read from x's exponent
+  /// field (subnormals and zero read -127, below minNormal); the quotient
+  /// |x| / step is below 2^(manBits + 1) <= 2^24, where
+  /// stochasticToStepF32 is exact. Overflow, infinities and NaNs as in
+  /// minifloat().
+  Value minifloatStochasticF32(Value x, const numerics::Minifloat &f,
+                               Value bits) {
+    Value xb = arith::BitcastOp::create(b, b.getI32Type(), x);
+    Value field = arith::AndIOp::create(
+        b, arith::ShRUIOp::create(b, xb, i32(23)), i32(0xff));
+    Value e = maxI(arith::SubIOp::create(b, field, i32(127)),
+                   numerics::minNormalExponent(f));
+    Value stepExp = arith::SubIOp::create(b, e, i32(f.manBits));
+    // No saturation inside: overflow is decided below, as minifloat() does.
+    Value r =
+        stochasticToStepF32(x, stepExp, pow2F32(stepExp),
+                            f32(std::numeric_limits<float>::infinity()), bits);
+    float maxV = static_cast<float>(numerics::maxValue(f));
+    Value signedMax = math::CopySignOp::create(b, f32(maxV), x);
+    bool saturating = f.saturate || f.specials == Specials::None;
+    float nan = std::numeric_limits<float>::quiet_NaN();
+    Value overflowValue =
+        saturating ? signedMax
+        : f.specials == Specials::FN
+            ? f32(nan)
+            : math::CopySignOp::create(
+                  b, f32(std::numeric_limits<float>::infinity()), x);
+    Value overflow = arith::CmpFOp::create(
+        b, arith::CmpFPredicate::OGT, math::AbsFOp::create(b, r), f32(maxV));
+    r = arith::SelectOp::create(b, overflow, overflowValue, r);
+    Value isInf = arith::CmpFOp::create(
+        b, arith::CmpFPredicate::OEQ, math::AbsFOp::create(b, x),
+        f32(std::numeric_limits<float>::infinity()));
+    Value infValue = saturating                   ? signedMax
+                     : f.specials == Specials::FN ? f32(nan)
+                                                  : x;
+    return keepNaN(x, arith::SelectOp::create(b, isInf, infValue, r));
   }
 
   Value widen(Value x) { return arith::ExtFOp::create(b, b.getF64Type(), x); }
@@ -266,10 +319,9 @@ public:
   Value fixed(Value x, const numerics::FixedPoint &f, const RoundSpec &spec) {
     Value r = narrow(roundToStep(widen(x), i32(-f.fracBits), spec));
     float maxV = numerics::maxValue(f);
-    float minV = f.symmetric
-                     ? -maxV
-                     : static_cast<float>(
-                           -std::ldexp(1.0, f.wordLength - 1 - f.fracBits));
+    float minV = f.symmetric ? -maxV
+                             : static_cast<float>(-std::ldexp(
+                                   1.0, f.wordLength - 1 - f.fracBits));
     return keepNaN(x, clampF32(r, minV, maxV));
   }
 
@@ -289,8 +341,7 @@ public:
       Value maxF = arith::MulFOp::create(
           b, f32(static_cast<float>((int64_t(1) << (f.wordLength - 1)) - 1)),
           step);
-      return keepNaN(x,
-                     stochasticToStepF32(x, stepExp, step, maxF, spec.bits));
+      return keepNaN(x, stochasticToStepF32(x, stepExp, step, maxF, spec.bits));
     }
     Value r = narrow(roundToStep(widen(x), stepExp, spec));
     Value maxD = arith::MulFOp::create(
@@ -313,8 +364,8 @@ public:
   Value scaled(Value x, Value s, const numerics::ScaledFloat &f,
                const RoundSpec &spec) {
     s = clampI(s, -127, 127);
-    Value y = arith::MulFOp::create(
-        b, widen(x), pow2(arith::SubIOp::create(b, i32(0), s)));
+    Value y = arith::MulFOp::create(b, widen(x),
+                                    pow2(arith::SubIOp::create(b, i32(0), s)));
     Value q = minifloat(y, f.element, spec);
     return keepNaN(x, narrow(arith::MulFOp::create(b, q, pow2(s))));
   }
@@ -378,8 +429,11 @@ Value mlir::lpq::detail::emitRoundElement(ImplicitLocOpBuilder &b, Value x,
   Emitter e(b);
   if (auto *f = std::get_if<numerics::FixedPoint>(&format))
     return e.fixed(x, *f, spec);
-  if (auto *f = std::get_if<numerics::Minifloat>(&format))
+  if (auto *f = std::get_if<numerics::Minifloat>(&format)) {
+    if (spec.stochastic && Emitter::stochasticInF32(*f))
+      return e.minifloatStochasticF32(x, *f, spec.bits);
     return e.keepNaN(x, e.narrow(e.minifloat(e.widen(x), *f, spec)));
+  }
   if (auto *f = std::get_if<numerics::BlockFloat>(&format))
     return e.block(x, scale, *f, spec);
   if (auto *f = std::get_if<numerics::ScaledFloat>(&format))
@@ -392,8 +446,7 @@ Value mlir::lpq::detail::emitKeepNaN(ImplicitLocOpBuilder &b, Value x,
   return Emitter(b).keepNaN(x, r);
 }
 
-Value mlir::lpq::detail::emitBlockExponent(ImplicitLocOpBuilder &b,
-                                           Value amax,
+Value mlir::lpq::detail::emitBlockExponent(ImplicitLocOpBuilder &b, Value amax,
                                            const numerics::Format &format) {
   Emitter e(b);
   int lo = -127, hi = 127, offset = 0;
@@ -401,11 +454,11 @@ Value mlir::lpq::detail::emitBlockExponent(ImplicitLocOpBuilder &b,
     lo = -(1 << (f->expBits - 1));
     hi = (1 << (f->expBits - 1)) - 1;
   } else {
-    offset = numerics::maxExponent(
-        std::get<numerics::ScaledFloat>(format).element);
+    offset =
+        numerics::maxExponent(std::get<numerics::ScaledFloat>(format).element);
   }
-  Value exp = arith::SubIOp::create(b, e.exponent(e.widen(amax)),
-                                    e.i32(offset));
+  Value exp =
+      arith::SubIOp::create(b, e.exponent(e.widen(amax)), e.i32(offset));
   Value isZero =
       arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, amax, e.f32(0));
   exp = arith::SelectOp::create(b, isZero, e.i32(lo), exp);

@@ -43,8 +43,9 @@ func.func @modes(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf
 
 /// Stochastic rounding: the element's linear index feeds Philox4x32-10 (ten
 /// rounds, two 32x32->64 multiplies each, in 64-bit lanes; the first round's
-/// multiply of the constant stream id folds) and the comparison against
-/// floor(frac * 2^32).
+/// multiply of the constant stream id folds) and, for a minifloat float32
+/// holds, the decision in float32: the step from x's exponent field, the
+/// threshold floor(frac * 2^32) (ceil for x < 0) against the bits.
 // CHECK-LABEL: func @stochastic
 // CHECK-SAME: (%{{.*}}: tensor<3x5xf32>, %[[SEED:.*]]: i64, %[[STEP:.*]]: i32)
 // CHECK: linalg.generic
@@ -52,8 +53,12 @@ func.func @modes(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf
 // CHECK-NOT: linalg.index
 // CHECK: arith.index_cast %{{.*}} : index to i64
 // CHECK-COUNT-19: arith.muli %{{.*}}, %c{{3528531795|3449720151}}_i64 : i64
-// CHECK: arith.uitofp %{{.*}} : i32 to f64
-// CHECK: arith.cmpf olt
+// CHECK: arith.shrui %{{.*}}, %c23_i32 : i32
+// CHECK: math.floor %{{.*}} : f32
+// CHECK: arith.fptoui %{{.*}} : f32 to i32
+// CHECK: arith.cmpi ult
+// CHECK-NOT: f64
+// CHECK: return
 func.func @stochastic(%x: tensor<3x5xf32>, %seed: i64, %step: i32) -> tensor<3x5xf32> {
   %0 = lpq.stochastic_round %x, %seed, %step : tensor<3x5xf32> to #lpq.float<5, 2> stream 9
   return %0 : tensor<3x5xf32>
