@@ -143,6 +143,18 @@ func.func @f(%a: tensor<13x29xf32>, %b: tensor<29x43xf32>) -> tensor<13x43xf32> 
   return %c : tensor<13x43xf32>
 })mlir"),
                     "f", 1.0);
+  // x @ w.T (B read as [n, k]: lpq-transpose-contractions copies it to
+  // [k, n]).
+  expectSameResults(kernel(R"mlir(
+func.func @f(%a: tensor<13x29xf32>, %b: tensor<43x29xf32>) -> tensor<13x43xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<13x43xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<13x43xf32>) -> tensor<13x43xf32>
+  %c = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : tensor<13x29xf32>, tensor<43x29xf32>) outs(%f : tensor<13x43xf32>) -> tensor<13x43xf32>
+  return %c : tensor<13x43xf32>
+})mlir"),
+                    "f", 1.0);
   expectSameResults(kernel(R"mlir(
 func.func @f(%a: tensor<3x7x5xf32>, %b: tensor<3x5x9xf32>, %c: tensor<3x7x9xf32>) -> tensor<3x7x9xf32> {
   %r = linalg.batch_matmul ins(%a, %b : tensor<3x7x5xf32>, tensor<3x5x9xf32>) outs(%c : tensor<3x7x9xf32>) -> tensor<3x7x9xf32>

@@ -110,3 +110,47 @@ func.func @unchanged(%a: tensor<64x32xf32>, %b: tensor<32x8xf32>, %o: tensor<64x
   } -> tensor<64x4xf32>
   return %r8, %both, %max : tensor<64x8xf32>, tensor<64x4xf32>, tensor<64x4xf32>
 }
+
+// -----
+
+// A named matmul reading B as [n, k] (x @ w.T) is generalized, and B gets a
+// transposed copy [k, n] so that the output's last axis, along which
+// lpq-tile-contractions vectorizes, is contiguous in it; the loops and the
+// order of the sums do not change.
+
+// CHECK-DAG: #[[$A:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$BT:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[$C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @transposed_b
+// CHECK-SAME:  (%[[X:.*]]: tensor<128x784xf32>, %[[W:.*]]: tensor<512x784xf32>)
+// CHECK:      %[[E:.*]] = tensor.empty() : tensor<784x512xf32>
+// CHECK:      %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<512x784xf32>) outs(%[[E]] : tensor<784x512xf32>) permutation = [1, 0]
+// CHECK:      linalg.generic {indexing_maps = [#[[$A]], #[[$BT]], #[[$C]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME:   ins(%[[X]], %[[WT]] : tensor<128x784xf32>, tensor<784x512xf32>)
+// CHECK-NOT:  linalg.transpose
+// CHECK:      return
+func.func @transposed_b(%x: tensor<128x784xf32>, %w: tensor<512x784xf32>) -> tensor<128x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<128x512xf32>
+  %init = linalg.fill ins(%z : f32) outs(%e : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<128x784xf32>, tensor<512x784xf32>) outs(%init : tensor<128x512xf32>) -> tensor<128x512xf32>
+  return %r : tensor<128x512xf32>
+}
+
+// -----
+
+// Already contiguous (x @ w with w as [k, n]): generalized, nothing copied.
+
+// CHECK-LABEL: func.func @plain
+// CHECK-NOT:  linalg.transpose
+// CHECK:      linalg.generic
+// CHECK-NOT:  linalg.transpose
+// CHECK:      return
+func.func @plain(%x: tensor<128x784xf32>, %w: tensor<784x512xf32>) -> tensor<128x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<128x512xf32>
+  %init = linalg.fill ins(%z : f32) outs(%e : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %r = linalg.matmul ins(%x, %w : tensor<128x784xf32>, tensor<784x512xf32>) outs(%init : tensor<128x512xf32>) -> tensor<128x512xf32>
+  return %r : tensor<128x512xf32>
+}

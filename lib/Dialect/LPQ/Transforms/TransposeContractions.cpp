@@ -22,6 +22,7 @@
 #include "MultiplyAccumulate.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 
@@ -82,9 +83,9 @@ AffineMap permuteResults(AffineMap map, ArrayRef<int64_t> perm) {
                         map.getContext());
 }
 
-/// Rewrites `op` when a longer output axis can be made its last; returns
-/// whether it did.
-bool transpose(linalg::GenericOp op, int64_t lanes) {
+/// Whether `op` is a static float32 multiply-accumulate contraction of two
+/// inputs whose output map is a projected permutation.
+bool isContraction(linalg::GenericOp op) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       op.getNumReductionLoops() == 0 || !op.hasPureTensorSemantics() ||
       !lpq::matchMultiplyAccumulate(*op.getBlock()))
@@ -94,9 +95,62 @@ bool transpose(linalg::GenericOp op, int64_t lanes) {
     if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
       return false;
   }
+  return op.getIndexingMapsArray()[2].isProjectedPermutation();
+}
+
+/// `op` with new inputs, output and maps (same loops and body); its result
+/// replaces `op`'s.
+linalg::GenericOp rebuild(OpBuilder &b, linalg::GenericOp op, ValueRange inputs,
+                          Value init, ArrayRef<AffineMap> maps) {
+  auto generic = linalg::GenericOp::create(
+      b, op.getLoc(), TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      op.getIteratorTypesArray());
+  generic.getRegion().takeBody(op.getRegion());
+  return generic;
+}
+
+/// Makes the output's last axis, along which lpq-tile-contractions
+/// vectorizes, the last (contiguous) axis of each input that reads it, by a
+/// transposed copy of that input (C[m, n] += A[m, k] * B[n, k] reads B
+/// with a stride per lane otherwise: a 128x784 by 784x512 product took 40
+/// ms instead of about 1). Returns whether it did.
+bool makeVectorAxisContiguous(linalg::GenericOp op, int64_t lanes) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   AffineMap out = maps[2];
-  if (out.getNumResults() < 2 || !out.isProjectedPermutation())
+  if (out.getNumResults() < 1)
+    return false;
+  unsigned d =
+      cast<AffineDimExpr>(out.getResult(out.getNumResults() - 1)).getPosition();
+  // Short rows are the business of transpose() below.
+  if (2 * op.getStaticLoopRanges()[d] < lanes)
+    return false;
+  OpBuilder b(op);
+  SmallVector<Value> inputs(op.getDpsInputs());
+  bool changed = false;
+  for (int64_t k = 0; k < 2; ++k) {
+    std::optional<int64_t> at = wholeIndex(maps[k], d);
+    int64_t inputRank = maps[k].getNumResults();
+    if (!at || *at < 0 || *at == inputRank - 1)
+      continue;
+    SmallVector<int64_t> perm = moveToEnd(inputRank, *at);
+    inputs[k] = transposed(b, op.getLoc(), inputs[k], perm);
+    maps[k] = permuteResults(maps[k], perm);
+    changed = true;
+  }
+  if (!changed)
+    return false;
+  linalg::GenericOp generic = rebuild(b, op, inputs, op.getDpsInits()[0], maps);
+  op.getResult(0).replaceAllUsesWith(generic.getResult(0));
+  op.erase();
+  return true;
+}
+
+/// Rewrites `op` when a longer output axis can be made its last; returns
+/// whether it did.
+bool transpose(linalg::GenericOp op, int64_t lanes) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap out = maps[2];
+  if (out.getNumResults() < 2)
     return false;
   SmallVector<int64_t> extents = op.getStaticLoopRanges();
   auto dimAt = [&](unsigned i) {
@@ -151,10 +205,7 @@ bool transpose(linalg::GenericOp op, int64_t lanes) {
   SmallVector<int64_t> outPerm = moveToEnd(rank, best);
   Value init = transposed(b, loc, op.getDpsInits()[0], outPerm);
   maps[2] = permuteResults(out, outPerm);
-  auto generic = linalg::GenericOp::create(b, loc, TypeRange{init.getType()},
-                                           inputs, ValueRange{init}, maps,
-                                           op.getIteratorTypesArray());
-  generic.getRegion().takeBody(op.getRegion());
+  linalg::GenericOp generic = rebuild(b, op, inputs, init, maps);
   Value back = transposed(b, loc, generic.getResult(0),
                           invertPermutationVector(outPerm));
   op.getResult(0).replaceAllUsesWith(back);
@@ -168,10 +219,27 @@ struct LPQTransposeContractionsPass
   using Base::Base;
 
   void runOnOperation() override {
+    // Named contractions (linalg.matmul with any indexing maps,
+    // batch_matmul, ...) as generics, which lpq-tile-contractions tiles.
+    SmallVector<linalg::LinalgOp> named;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (!isa<linalg::GenericOp>(op) && linalg::isaContractionOpInterface(op))
+        named.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : named) {
+      rewriter.setInsertionPoint(op);
+      (void)linalg::generalizeNamedOp(rewriter, op);
+    }
     SmallVector<linalg::GenericOp> generics;
     getOperation()->walk([&](linalg::GenericOp op) { generics.push_back(op); });
-    for (linalg::GenericOp op : generics)
-      transpose(op, static_cast<int64_t>(lanes));
+    for (linalg::GenericOp op : generics) {
+      if (!isContraction(op))
+        continue;
+      auto width = static_cast<int64_t>(lanes);
+      if (!makeVectorAxisContiguous(op, width))
+        transpose(op, width);
+    }
   }
 };
 

@@ -369,20 +369,31 @@ def LPQGatherWindowsPass : Pass<"lpq-gather-windows"> {
 }
 
 def LPQTransposeContractionsPass : Pass<"lpq-transpose-contractions"> {
-  let summary = "Give float32 contractions whose output rows are shorter "
-                "than a vector a longer last axis";
+  let summary = "Lay out float32 contractions for vectors along their "
+                "output's last axis";
   let description = [{
     `lpq-tile-contractions` vectorizes a contraction along its output's last
-    axis, so a convolution's weight gradient `dK[f, c, kh, kw]` (last axis
-    5) uses short vectors. For every `linalg.generic` on static float32
-    tensors computing `out + a * b` whose output's last axis is shorter than
-    half of `lanes` (longer rows measured slower transposed), this pass
-    moves the longest output axis that at most one input reads (and only as
-    a whole index) to the end of the output and of that input, through
-    `linalg.transpose` copies (a zero-filled output is filled in the new
-    shape instead), and transposes the result back. Loops, their order and
-    the body are unchanged: every output element adds the same terms in the
-    same order, so results are the same bit for bit.
+    axis. Named contractions (`linalg.matmul` with any indexing maps,
+    `linalg.batch_matmul`, ...) are first generalized to `linalg.generic`.
+    Then, for every `linalg.generic` on static float32 tensors computing
+    `out + a * b`:
+
+    - when the output's last axis is at least half of `lanes` long, an
+      input that reads it as a whole index at another position gets a
+      `linalg.transpose` copy with that axis last, so vectors load it
+      contiguously (`x @ w.T`, B read as `[n, k]`: a 128x784 by 784x512
+      product took 40 ms before, about 1.4 ms with the copy);
+    - otherwise rows are short: a convolution's weight gradient
+      `dK[f, c, kh, kw]` (last axis 5) would use short vectors. When the
+      output's last axis is shorter than half of `lanes` (longer rows
+      measured slower transposed), the pass moves the longest output axis
+      that at most one input reads (and only as a whole index) to the end
+      of the output and of that input, through `linalg.transpose` copies (a
+      zero-filled output is filled in the new shape instead), and
+      transposes the result back.
+
+    Loops, their order and the body are unchanged: every output element adds
+    the same terms in the same order, so results are the same bit for bit.
 
     Example: `dK[f, c, kh, kw] += x[n, c, h + kh, w + kw] * dy[n, f, h, w]`
     becomes `dK'[c, kh, kw, f] += x[n, c, h + kh, w + kw] * dy'[n, h, w, f]`
