@@ -77,10 +77,8 @@ Value emptyLike(ImplicitLocOpBuilder &b, RankedTensorType type,
 /// element type; `dynamicSizes` gives its dynamic extents.
 Value zeroFilled(ImplicitLocOpBuilder &b, ArrayRef<int64_t> shape,
                  FloatType elementType, ValueRange dynamicSizes) {
-  Value zero =
-      arith::ConstantOp::create(b, b.getFloatAttr(elementType, 0.0));
-  Value empty =
-      tensor::EmptyOp::create(b, shape, elementType, dynamicSizes);
+  Value zero = arith::ConstantOp::create(b, b.getFloatAttr(elementType, 0.0));
+  Value empty = tensor::EmptyOp::create(b, shape, elementType, dynamicSizes);
   return linalg::FillOp::create(b, zero, empty).getResult(0);
 }
 
@@ -115,10 +113,10 @@ AffineMap blockMap(MLIRContext *ctx, int64_t rank,
 
 /// A generic over the domain of `x` (all parallel) producing one tensor of
 /// `resultType` from `inputs` read through `maps`.
-Value elementwise(ImplicitLocOpBuilder &b, RankedTensorType resultType,
-                  ArrayRef<Value> sizes, ValueRange inputs,
-                  ArrayRef<AffineMap> inputMaps,
-                  function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
+Value elementwise(
+    ImplicitLocOpBuilder &b, RankedTensorType resultType, ArrayRef<Value> sizes,
+    ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+    function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
   int64_t rank = resultType.getRank();
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(b.getMultiDimIdentityMap(rank));
@@ -210,9 +208,9 @@ Value splitView(ImplicitLocOpBuilder &b, Value x, const Split &split) {
 /// and longer loops (a 64x8x24x24 activation becomes one loop instead of rows
 /// of 24, which LLVM does not vectorize) and the same blocks and row-major
 /// element indices, so the same results bit for bit.
-SmallVector<ReassociationIndices>
-mergeableAxes(RankedTensorType type, const numerics::Format &format,
-              bool keepAxis0) {
+SmallVector<ReassociationIndices> mergeableAxes(RankedTensorType type,
+                                                const numerics::Format &format,
+                                                bool keepAxis0) {
   const numerics::Blocking *blocking = numerics::blockingOf(format);
   auto part = [&](int64_t d) -> int64_t {
     if (!blocking || blocking->kind == numerics::Blocking::Kind::Tensor)
@@ -340,9 +338,9 @@ Value reduceBlockMaxima(ImplicitLocOpBuilder &b, Value x,
         // Every value is a finite magnitude (never NaN, never -0) and max is
         // exact in any order: the flags only let LLVM vectorize the
         // reduction.
-        Value max = arith::MaxNumFOp::create(
-            nb, v, args[1],
-            arith::FastMathFlags::nnan | arith::FastMathFlags::nsz);
+        Value max = arith::MaxNumFOp::create(nb, v, args[1],
+                                             arith::FastMathFlags::nnan |
+                                                 arith::FastMathFlags::nsz);
         linalg::YieldOp::create(nb, max);
       });
   return reduce.getResult(0);
@@ -374,8 +372,7 @@ Value buildBlockScales(ImplicitLocOpBuilder &b, Value x,
       mergeableAxes(type, format, /*keepAxis0=*/true);
   if (static_cast<int64_t>(groups.size()) < rank) {
     Value merged = tensor::CollapseShapeOp::create(b, x, groups);
-    Value scales =
-        buildBlockScales(b, merged, withMergedAxes(format, groups));
+    Value scales = buildBlockScales(b, merged, withMergedAxes(format, groups));
     return expandTo(b, scales, scaleType, groups,
                     [&](int64_t d) { return scaleSizes[d]; });
   }
@@ -403,8 +400,8 @@ Split chooseSplit(RankedTensorType type, const numerics::Format &format,
                   bool stochastic) {
   int64_t last = type.getRank() - 1;
   auto divides = [&](int64_t axis, int64_t n) {
-    return axis >= 0 && !type.isDynamicDim(axis) &&
-           type.getDimSize(axis) > 0 && type.getDimSize(axis) % n == 0;
+    return axis >= 0 && !type.isDynamicDim(axis) && type.getDimSize(axis) > 0 &&
+           type.getDimSize(axis) % n == 0;
   };
   int64_t tileAxis = -1, tile = 0;
   if (numerics::hasBlockScales(format)) {
@@ -477,6 +474,25 @@ Value buildRounding(ImplicitLocOpBuilder &b, Value x,
       results.back() =
           getAffineDimExpr(loops - 2, ctx).floorDiv(blocking.tileSize / 4);
       scaleMap = AffineMap::get(loops, 0, results, ctx);
+      // Several groups per tile (MX's 32 elements): the scales are first
+      // copied out to one per group, so that the rounding loop reads them
+      // at an affine address. Only then does LLVM vectorize it: inside the
+      // outlined parallel region it needs runtime alias checks, and it
+      // cannot bound an address with a floordiv in it. (The copy has fewer
+      // loops than the rounding, so lpq-fuse-elementwise keeps it apart.)
+      if (blocking.tileSize > 4) {
+        auto groupType = RankedTensorType::get(
+            domainType.getShape().drop_back(),
+            cast<RankedTensorType>(scales.getType()).getElementType());
+        SmallVector<Value> groupSizes =
+            llvm::to_vector(ArrayRef<Value>(dimSizes(b, input)).drop_back());
+        scales = elementwise(
+            b, groupType, groupSizes, ValueRange{scales},
+            {AffineMap::get(loops - 1, 0, results, ctx)},
+            [](ImplicitLocOpBuilder &, ValueRange args) { return args[0]; });
+        scaleMap = AffineMap::getMultiDimIdentityMap(loops - 1, ctx);
+        scaleMap = AffineMap::get(loops, 0, scaleMap.getResults(), ctx);
+      }
     }
     inputs.push_back(scales);
     maps.push_back(scaleMap);
@@ -499,8 +515,8 @@ Value buildRounding(ImplicitLocOpBuilder &b, Value x,
                                        random->step, group, word);
           } else {
             spec.bits =
-                emitRandomBitsAt(nb, random->seed, random->stream,
-                                 random->step, linearIndex(nb, domainSizes));
+                emitRandomBitsAt(nb, random->seed, random->stream, random->step,
+                                 linearIndex(nb, domainSizes));
           }
         }
         return emitRoundElement(nb, args[0], format, spec,
@@ -562,8 +578,8 @@ Value reduceF64(ImplicitLocOpBuilder &b, Value x, int64_t keptAxis,
       [&](OpBuilder &nested, Location loc, ValueRange args) {
         ImplicitLocOpBuilder nb(loc, nested);
         Value t = term(nb, args.drop_back());
-        linalg::YieldOp::create(nb,
-                                Value(arith::AddFOp::create(nb, args.back(), t)));
+        linalg::YieldOp::create(
+            nb, Value(arith::AddFOp::create(nb, args.back(), t)));
       });
   return generic.getResult(0);
 }
@@ -606,8 +622,8 @@ Value buildBinary(ImplicitLocOpBuilder &b, Value x,
         Value alpha = arith::TruncFOp::create(
             nb, nb.getF32Type(), arith::DivFOp::create(nb, args[1], count));
         Value zero = arith::ConstantOp::create(nb, nb.getF32FloatAttr(0));
-        Value negative = arith::CmpFOp::create(nb, arith::CmpFPredicate::OLT,
-                                               args[0], zero);
+        Value negative =
+            arith::CmpFOp::create(nb, arith::CmpFPredicate::OLT, args[0], zero);
         Value r = arith::SelectOp::create(
             nb, negative, arith::NegFOp::create(nb, alpha), alpha);
         return emitKeepNaN(nb, args[0], r);
@@ -629,11 +645,10 @@ Value buildTernary(ImplicitLocOpBuilder &b, Value x,
     return arith::SelectOp::create(
         b, nonEmpty, arith::DivFOp::create(b, scalarOf(sum), n), zero64);
   };
-  Value mean = meanOf(reduceF64(b, x, -1, {},
-                                [](ImplicitLocOpBuilder &nb, ValueRange a) {
-                                  return Value(arith::ExtFOp::create(
-                                      nb, nb.getF64Type(), a[0]));
-                                }));
+  Value mean = meanOf(
+      reduceF64(b, x, -1, {}, [](ImplicitLocOpBuilder &nb, ValueRange a) {
+        return Value(arith::ExtFOp::create(nb, nb.getF64Type(), a[0]));
+      }));
   Value meanT = tensor::FromElementsOp::create(
       b, RankedTensorType::get({}, b.getF64Type()), ValueRange{mean});
   Value dev = meanOf(reduceF64(
@@ -651,22 +666,21 @@ Value buildTernary(ImplicitLocOpBuilder &b, Value x,
     return arith::CmpFOp::create(nb, arith::CmpFPredicate::OGT, absF64(nb, v),
                                  d);
   };
-  Value sums = reduceF64(b, x, f.axis, ValueRange{deltaT},
-                         [&](ImplicitLocOpBuilder &nb, ValueRange a) {
-                           Value z = arith::ConstantOp::create(
-                               nb, nb.getF64FloatAttr(0));
-                           return Value(arith::SelectOp::create(
-                               nb, above(nb, a[0], a[1]), absF64(nb, a[0]), z));
-                         });
-  Value counts = reduceF64(b, x, f.axis, ValueRange{deltaT},
-                           [&](ImplicitLocOpBuilder &nb, ValueRange a) {
-                             Value z = arith::ConstantOp::create(
-                                 nb, nb.getF64FloatAttr(0));
-                             Value one = arith::ConstantOp::create(
-                                 nb, nb.getF64FloatAttr(1));
-                             return Value(arith::SelectOp::create(
-                                 nb, above(nb, a[0], a[1]), one, z));
-                           });
+  Value sums = reduceF64(
+      b, x, f.axis, ValueRange{deltaT},
+      [&](ImplicitLocOpBuilder &nb, ValueRange a) {
+        Value z = arith::ConstantOp::create(nb, nb.getF64FloatAttr(0));
+        return Value(arith::SelectOp::create(nb, above(nb, a[0], a[1]),
+                                             absF64(nb, a[0]), z));
+      });
+  Value counts = reduceF64(
+      b, x, f.axis, ValueRange{deltaT},
+      [&](ImplicitLocOpBuilder &nb, ValueRange a) {
+        Value z = arith::ConstantOp::create(nb, nb.getF64FloatAttr(0));
+        Value one = arith::ConstantOp::create(nb, nb.getF64FloatAttr(1));
+        return Value(
+            arith::SelectOp::create(nb, above(nb, a[0], a[1]), one, z));
+      });
   MLIRContext *ctx = b.getContext();
   AffineMap rowMap = AffineMap::get(rank, 0, getAffineDimExpr(f.axis, ctx));
   return elementwise(
@@ -684,11 +698,10 @@ Value buildTernary(ImplicitLocOpBuilder &b, Value x,
                                     arith::DivFOp::create(nb, a[1], a[2])),
             z32);
         Value v = arith::ExtFOp::create(nb, nb.getF64Type(), a[0]);
-        Value pos = arith::CmpFOp::create(nb, arith::CmpFPredicate::OGT, v,
-                                          a[3]);
-        Value neg = arith::CmpFOp::create(
-            nb, arith::CmpFPredicate::OLT, v,
-            arith::NegFOp::create(nb, a[3]));
+        Value pos =
+            arith::CmpFOp::create(nb, arith::CmpFPredicate::OGT, v, a[3]);
+        Value neg = arith::CmpFOp::create(nb, arith::CmpFPredicate::OLT, v,
+                                          arith::NegFOp::create(nb, a[3]));
         Value r = math::CopySignOp::create(nb, z32, a[0]);
         r = arith::SelectOp::create(nb, neg, arith::NegFOp::create(nb, alpha),
                                     r);
@@ -713,13 +726,13 @@ struct QuantizeOpLowering : OpRewritePattern<QuantizeOp> {
     else if (auto *f = std::get_if<numerics::RowTernary>(&format))
       result = buildTernary(b, op.getInput(), *f);
     else if (auto *f = std::get_if<numerics::LevelGrid>(&format))
-      result = buildGridRounding(b, op.getInput(), *f,
-                                 toNumerics(op.getRounding()), nullptr,
-                                 op.getGridScale());
+      result =
+          buildGridRounding(b, op.getInput(), *f, toNumerics(op.getRounding()),
+                            nullptr, op.getGridScale());
     else
-      result = buildRounding(b, op.getInput(), format,
-                             toNumerics(op.getRounding()), op.getScales(),
-                             nullptr);
+      result =
+          buildRounding(b, op.getInput(), format, toNumerics(op.getRounding()),
+                        op.getScales(), nullptr);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -750,8 +763,9 @@ struct BlockScaleOpLowering : OpRewritePattern<BlockScaleOp> {
   LogicalResult matchAndRewrite(BlockScaleOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    rewriter.replaceOp(op, buildBlockScales(b, op.getInput(),
-                                            op.getFormat().getNumericsFormat()));
+    rewriter.replaceOp(
+        op,
+        buildBlockScales(b, op.getInput(), op.getFormat().getNumericsFormat()));
     return success();
   }
 };
@@ -783,15 +797,14 @@ Value paperSelectionWeights(ImplicitLocOpBuilder &b, Value errors,
                             ArrayRef<Value> rowSizes, SQSelection selection) {
   auto rowType = cast<RankedTensorType>(errors.getType());
   AffineMap id = b.getMultiDimIdentityMap(1);
-  Value xs = elementwise(b, rowType, rowSizes, ValueRange{errors}, {id},
-                         [](ImplicitLocOpBuilder &nb, ValueRange a) {
-                           Value tiny = arith::ConstantOp::create(
-                               nb, nb.getF64FloatAttr(1e-7));
-                           Value one =
-                               arith::ConstantOp::create(nb, nb.getF64FloatAttr(1));
-                           return Value(arith::DivFOp::create(
-                               nb, one, arith::AddFOp::create(nb, a[0], tiny)));
-                         });
+  Value xs = elementwise(
+      b, rowType, rowSizes, ValueRange{errors}, {id},
+      [](ImplicitLocOpBuilder &nb, ValueRange a) {
+        Value tiny = arith::ConstantOp::create(nb, nb.getF64FloatAttr(1e-7));
+        Value one = arith::ConstantOp::create(nb, nb.getF64FloatAttr(1));
+        return Value(arith::DivFOp::create(
+            nb, one, arith::AddFOp::create(nb, a[0], tiny)));
+      });
   Value top;
   if (selection == SQSelection::Softmax) {
     MLIRContext *ctx = b.getContext();
@@ -847,9 +860,9 @@ struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
     SmallVector<Value> sizes = dimSizes(b, op.getWeights());
     Value rows = sizes[0];
     SmallVector<Value> rowSizes = {rows};
-    SmallVector<Value> dynRows =
-        ShapedType::isDynamic(type.getDimSize(0)) ? rowSizes
-                                                  : SmallVector<Value>{};
+    SmallVector<Value> dynRows = ShapedType::isDynamic(type.getDimSize(0))
+                                     ? rowSizes
+                                     : SmallVector<Value>{};
     SmallVector<int64_t> rowShape = {type.getDimSize(0)};
     AffineMap id = b.getMultiDimIdentityMap(rank);
     AffineMap rowMap = AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx)}, ctx);
@@ -861,16 +874,18 @@ struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
     auto sums = linalg::GenericOp::create(
         b, TypeRange{zeros.getType(), zeros.getType()},
         ValueRange{op.getWeights(), op.getQuantized()},
-        ValueRange{zeros, zeros}, SmallVector<AffineMap>{id, id, rowMap, rowMap},
-        iterators, [&](OpBuilder &nested, Location loc, ValueRange a) {
+        ValueRange{zeros, zeros},
+        SmallVector<AffineMap>{id, id, rowMap, rowMap}, iterators,
+        [&](OpBuilder &nested, Location loc, ValueRange a) {
           ImplicitLocOpBuilder nb(loc, nested);
           Value w = arith::ExtFOp::create(nb, f64, a[0]);
           Value q = arith::ExtFOp::create(nb, f64, a[1]);
-          Value diff = math::AbsFOp::create(nb, arith::SubFOp::create(nb, w, q));
+          Value diff =
+              math::AbsFOp::create(nb, arith::SubFOp::create(nb, w, q));
           linalg::YieldOp::create(
               nb, ValueRange{arith::AddFOp::create(nb, a[2], diff),
-                             arith::AddFOp::create(nb, a[3],
-                                                   math::AbsFOp::create(nb, w))});
+                             arith::AddFOp::create(
+                                 nb, a[3], math::AbsFOp::create(nb, w))});
         });
     auto rowType = cast<RankedTensorType>(zeros.getType());
     Value zeroF = arith::ConstantOp::create(b, b.getF64FloatAttr(0.0));
@@ -901,8 +916,8 @@ struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
         b, b.getIndexType(),
         arith::FPToSIOp::create(
             b, b.getI64Type(),
-            math::FloorOp::create(b, arith::MulFOp::create(b, keepFraction,
-                                                           rowsF))));
+            math::FloorOp::create(
+                b, arith::MulFOp::create(b, keepFraction, rowsF))));
     if (!code)
       draws = arith::SubIOp::create(b, rows, draws);
     Value zeroI8 = arith::ConstantOp::create(b, b.getIntegerAttr(i8, 0));
@@ -930,8 +945,8 @@ struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
               nb, c0, rows, c1, ValueRange{zeroF},
               [&](OpBuilder &inner, Location l, Value n, ValueRange acc) {
                 ImplicitLocOpBuilder ib(l, inner);
-                Value add = arith::AddFOp::create(
-                    ib, acc[0], unpickedError(ib, n).second);
+                Value add = arith::AddFOp::create(ib, acc[0],
+                                                  unpickedError(ib, n).second);
                 scf::YieldOp::create(ib, add);
               });
           // u = R_j * 2^-32 * total.
@@ -980,7 +995,8 @@ struct SQSelectOpLowering : OpRewritePattern<SQSelectOp> {
         });
     Value keptRows = loop.getResult(0);
     Value hybrid = elementwise(
-        b, type, sizes, ValueRange{op.getWeights(), op.getQuantized(), keptRows},
+        b, type, sizes,
+        ValueRange{op.getWeights(), op.getQuantized(), keptRows},
         {id, id, rowMap}, [&](ImplicitLocOpBuilder &nb, ValueRange a) {
           Value keep = arith::CmpIOp::create(
               nb, code ? arith::CmpIPredicate::ne : arith::CmpIPredicate::eq,

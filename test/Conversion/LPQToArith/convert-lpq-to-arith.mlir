@@ -170,6 +170,25 @@ func.func @mx(%x: tensor<2x64xf32>) -> tensor<2x64xf32> {
 
 // -----
 
+/// Stochastic MX groups the last axis by 4 (16 Philox groups per row); the
+/// tile scales are first copied out to one per group (a loop nest with one
+/// loop fewer than the rounding, which fusion keeps apart), so that the
+/// rounding reads them at an affine address.
+// CHECK-DAG: #[[$PERGROUP:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 8)>
+// CHECK-DAG: #[[$ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$GROUP:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func @mx_stochastic
+// CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$ID2]]]{{.*}} outs(%{{.*}} : tensor<2x2xi32>)
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$PERGROUP]], #[[$ID2]]]{{.*}} ins(%[[S]] : tensor<2x2xi32>) outs(%{{.*}} : tensor<2x16xi32>)
+// CHECK: linalg.generic {indexing_maps = [#[[$ID3]], #[[$GROUP]], #[[$ID3]]]{{.*}} ins(%{{.*}}, %[[G]] : tensor<2x16x4xf32>, tensor<2x16xi32>)
+func.func @mx_stochastic(%x: tensor<2x64xf32>, %seed: i64, %step: i32) -> tensor<2x64xf32> {
+  %0 = lpq.stochastic_round %x, %seed, %step : tensor<2x64xf32> to #lpq.mx<#lpq.float<4, 3, fn>, tile = 32, axis = [1]> stream 2
+  return %0 : tensor<2x64xf32>
+}
+
+// -----
+
 /// BWN: one f64 sum of |w| per row, then alpha * sign(w).
 // CHECK-LABEL: func @binary
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
