@@ -113,8 +113,7 @@ protected:
     auto it = jits.find(key);
     if (it != jits.end())
       return *it->second;
-    OwningOpRef<ModuleOp> module =
-        parseSourceString<ModuleOp>(source, context);
+    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, context);
     EXPECT_TRUE(module);
     std::string error;
     auto jit = JitModule::compile(*module, options, error);
@@ -146,18 +145,18 @@ protected:
         std::vector<Argument> args{Argument::of(x)};
         numerics::RandomStream random{0x0123456789abcdefULL, 5, 17};
         if (k.mode < 0) {
-          args.push_back(Argument::ofInteger(static_cast<int64_t>(random.seed)));
+          args.push_back(
+              Argument::ofInteger(static_cast<int64_t>(random.seed)));
           args.push_back(Argument::ofInteger(random.step));
         }
         std::string error;
         auto out = jit.run(k.name, args, error);
         ASSERT_TRUE(out) << error;
         std::vector<float> expected =
-            k.mode < 0 ? numerics::stochasticRound(values, shape, format,
-                                                   random)
-                       : numerics::quantize(
-                             values, shape, format,
-                             static_cast<numerics::Rounding>(k.mode));
+            k.mode < 0
+                ? numerics::stochasticRound(values, shape, format, random)
+                : numerics::quantize(values, shape, format,
+                                     static_cast<numerics::Rounding>(k.mode));
         const float *got = (*out)[0].data<float>();
         for (size_t i = 0; i < expected.size(); ++i, ++compared) {
           if (sameBits(expected[i], got[i]))
@@ -213,6 +212,7 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
   struct Case {
     const char *type, *format;
     float step;
+    int64_t tile = 0; // MX: a 1 at the start of every tile fixes its scale
   };
   const Case cases[] = {
       {"tensor<?xf32>", "#lpq.block<8>", 0x1p-6f},
@@ -221,6 +221,10 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
       // Below the smallest subnormal step, 2^(minNormal - manBits).
       {"tensor<?xf32>", "#lpq.float<4, 3, fn>", 0x1p-9f},
       {"tensor<1024x1024xf32>", "#lpq.float<5, 2>", 0x1p-16f},
+      // Tile scale 2^(0 - 8): steps of 2^(-6 - 8 - 3) below the tile's
+      // smallest normal.
+      {"tensor<1024x1024xf32>",
+       "#lpq.mx<#lpq.float<4, 3, fn>, tile = 32, axis = [1]>", 0x1p-17f, 32},
   };
   constexpr int numCases = std::size(cases);
   std::string source;
@@ -238,21 +242,22 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
   const numerics::RandomStream random{0x9e3779b97f4a7c15ULL, 11, 3};
   const int64_t n = 512 * 2048;
   for (int c = 0; c < numCases; ++c) {
-    auto format = cast<FormatAttrInterface>(
-                      parseAttribute(cases[c].format, context))
-                      .getNumericsFormat();
+    auto format =
+        cast<FormatAttrInterface>(parseAttribute(cases[c].format, context))
+            .getNumericsFormat();
     std::vector<float> x(n), want(n, std::nanf(""));
     std::mt19937 rng(c);
     std::uniform_real_distribution<float> small(-0.5f, 0.5f);
     int64_t boundaries = 0;
     for (int64_t i = 0; i < n; ++i) {
-      uint32_t bits = numerics::randomBits(random.seed, random.stream,
-                                           random.step, i);
+      uint32_t bits =
+          numerics::randomBits(random.seed, random.stream, random.step, i);
       bool negative = i % 2;
       uint32_t u = negative ? ~bits : bits;
-      if (i == 0 || u >= (1u << 22)) {
+      bool fixesScale = cases[c].tile ? i % cases[c].tile == 0 : i == 0;
+      if (fixesScale || u >= (1u << 22)) {
         // x[0] = 1 fixes the block exponent at 0 (step 2^-6).
-        x[i] = i == 0 ? 1.0f : small(rng);
+        x[i] = fixesScale ? 1.0f : small(rng) * (cases[c].tile ? 0.5f : 1.0f);
         continue;
       }
       ++boundaries;
@@ -269,7 +274,7 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
     }
     EXPECT_GT(boundaries, 500);
     std::vector<int64_t> shape = c == 1   ? std::vector<int64_t>{512, 2048}
-                                 : c == 4 ? std::vector<int64_t>{1024, 1024}
+                                 : c >= 4 ? std::vector<int64_t>{1024, 1024}
                                           : std::vector<int64_t>{n};
     Array xa = Array::zeros(DType::F32, shape);
     std::memcpy(xa.bytes.data(), x.data(), n * 4);
@@ -287,10 +292,9 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
       bool ok = sameBits(expected[i], got[i]) &&
                 (std::isnan(want[i]) || sameBits(want[i], got[i]));
       if (!ok && ++mismatches <= 10)
-        ADD_FAILURE() << cases[c].format << " " << cases[c].type
-                      << " element " << i << ": x = " << x[i]
-                      << ", reference " << expected[i] << ", boundary value "
-                      << want[i] << ", got " << got[i];
+        ADD_FAILURE() << cases[c].format << " " << cases[c].type << " element "
+                      << i << ": x = " << x[i] << ", reference " << expected[i]
+                      << ", boundary value " << want[i] << ", got " << got[i];
     }
     EXPECT_EQ(mismatches, 0) << cases[c].format << " " << cases[c].type;
   }
@@ -314,9 +318,8 @@ TEST_F(Differential, Average) {
     std::vector<float> av = makeInput(513, rng), xv = makeInput(513, rng);
     std::memcpy(a.bytes.data(), av.data(), 513 * 4);
     std::memcpy(x.bytes.data(), xv.data(), 513 * 4);
-    auto out = jit->run("avg", {Argument::of(a), Argument::of(x),
-                                Argument::of(n)},
-                        error);
+    auto out = jit->run(
+        "avg", {Argument::of(a), Argument::of(x), Argument::of(n)}, error);
     ASSERT_TRUE(out) << error;
     for (int i = 0; i < 513; ++i)
       ASSERT_TRUE(sameBits(numerics::average(av[i], xv[i], n),
@@ -334,7 +337,8 @@ TEST_F(Differential, Average) {
 // those scales infinite): weights on grid points, at midpoints, zeros and a
 // NaN among normal values; eps from feasible-everywhere to 0.
 TEST_F(Differential, GridAndAskewDirection) {
-  const char *grids[] = {"#lpq.grid<binary>", "#lpq.grid<binary, scale = 1.0>",
+  const char *grids[] = {"#lpq.grid<binary>",
+                         "#lpq.grid<binary, scale = 1.0>",
                          "#lpq.grid<binary, scale = mean_abs>",
                          "#lpq.grid<levels = 8, scale = sawb>",
                          "#lpq.grid<levels = 7, scale = max_abs>",
@@ -354,8 +358,11 @@ TEST_F(Differential, GridAndAskewDirection) {
     text += "func.func @round" + n +
             "(%w: tensor<?x?xf32>, %s: i64, %t: i32) -> (tensor<?x?xf32>, "
             "tensor<?x?xf32>) {\n  %q = lpq.quantize %w : tensor<?x?xf32> to " +
-            g + "\n  %r = lpq.stochastic_round %w, %s, %t : tensor<?x?xf32> "
-            "to " + g + " stream 2\n  return %q, %r : tensor<?x?xf32>, "
+            g +
+            "\n  %r = lpq.stochastic_round %w, %s, %t : tensor<?x?xf32> "
+            "to " +
+            g +
+            " stream 2\n  return %q, %r : tensor<?x?xf32>, "
             "tensor<?x?xf32>\n}\n";
   }
   // A given (frozen) scale instead of the tensor's own.
@@ -449,9 +456,9 @@ func.func @frozen(%w: tensor<?x?xf32>, %g: tensor<?x?xf32>, %eps: f32,
         for (size_t k = 0; k < expected.size(); ++k, ++compared) {
           skewed += !std::isnan(wv[k]) && expected[k] != gv[k];
           ASSERT_TRUE(sameBits(expected[k], (*out)[0].data<float>()[k]))
-              << grid << " eps " << eps << " element " << k << ": w = "
-              << wv[k] << ", g = " << gv[k] << ", expected " << expected[k]
-              << ", got " << (*out)[0].data<float>()[k];
+              << grid << " eps " << eps << " element " << k << ": w = " << wv[k]
+              << ", g = " << gv[k] << ", expected " << expected[k] << ", got "
+              << (*out)[0].data<float>()[k];
         }
       }
       auto clamped = jit->run("clamp" + n, {Argument::of(w)}, error);
@@ -461,12 +468,12 @@ func.func @frozen(%w: tensor<?x?xf32>, %g: tensor<?x?xf32>, %eps: f32,
         ASSERT_TRUE(sameBits(expected[k], (*clamped)[0].data<float>()[k]))
             << grid << " clamp element " << k;
       numerics::RandomStream random{0xabcULL, 2, 9};
-      auto rounded = jit->run("round" + n,
-                              {Argument::of(w),
-                               Argument::ofInteger(
-                                   static_cast<int64_t>(random.seed)),
-                               Argument::ofInteger(random.step)},
-                              error);
+      auto rounded =
+          jit->run("round" + n,
+                   {Argument::of(w),
+                    Argument::ofInteger(static_cast<int64_t>(random.seed)),
+                    Argument::ofInteger(random.step)},
+                   error);
       ASSERT_TRUE(rounded) << error;
       std::vector<float> nearest = numerics::quantize(
           wv, shape, format, numerics::Rounding::NearestEven);
@@ -499,7 +506,11 @@ TEST_F(Differential, SQSelect) {
       {{40, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.75, 3, SQSelection::Linear},
       {{9, 7}, "tensor<?x7xf32>", "#lpq.ternary", 0.5, 4, SQSelection::Softmax},
       {{17, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.5, 5, SQSelection::Sigmoid},
-      {{16, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.875, 6,
+      {{16, 7},
+       "tensor<?x7xf32>",
+       "#lpq.binary",
+       0.875,
+       6,
        SQSelection::Constant},
       {{0, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.75, 3, SQSelection::Linear},
       {{40, 7}, "tensor<?x7xf32>", "#lpq.binary", 0.5, 3},
@@ -514,12 +525,12 @@ TEST_F(Differential, SQSelect) {
   for (auto [i, c] : llvm::enumerate(cases)) {
     std::string t = c.type;
     text += "func.func @c" + std::to_string(i) + "(%w: " + t +
-            ", %s: i64, %t: i32) -> " + t + " {\n  %q = lpq.quantize %w : " +
-            t + " to " + c.format + "\n  %h = lpq.sq_select %w, %q, %s, %t : " +
-            t + " ratio " + std::to_string(c.ratio) + " stream " +
-            std::to_string(c.stream) + " selection " +
-            selections[static_cast<int>(c.selection)] + "\n  return %h : " + t +
-            "\n}\n";
+            ", %s: i64, %t: i32) -> " + t +
+            " {\n  %q = lpq.quantize %w : " + t + " to " + c.format +
+            "\n  %h = lpq.sq_select %w, %q, %s, %t : " + t + " ratio " +
+            std::to_string(c.ratio) + " stream " + std::to_string(c.stream) +
+            " selection " + selections[static_cast<int>(c.selection)] +
+            "\n  return %h : " + t + "\n}\n";
   }
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, context);
   ASSERT_TRUE(module);
@@ -541,11 +552,12 @@ TEST_F(Differential, SQSelect) {
           values[2 * (w.numElements() / c.shape[0]) + i] = 0.0f;
       std::memcpy(w.bytes.data(), values.data(), values.size() * 4);
       numerics::RandomStream random{0xfeedULL + step, c.stream, step};
-      auto out = jit->run("c" + std::to_string(k),
-                          {Argument::of(w),
-                           Argument::ofInteger(static_cast<int64_t>(random.seed)),
-                           Argument::ofInteger(step)},
-                          error);
+      auto out =
+          jit->run("c" + std::to_string(k),
+                   {Argument::of(w),
+                    Argument::ofInteger(static_cast<int64_t>(random.seed)),
+                    Argument::ofInteger(step)},
+                   error);
       ASSERT_TRUE(out) << error;
       std::vector<float> q = numerics::quantize(
           values, c.shape,
@@ -554,8 +566,8 @@ TEST_F(Differential, SQSelect) {
           numerics::Rounding::NearestEven);
       std::vector<float> expected =
           numerics::sqSelect(values, q, c.shape, c.ratio, random, c.selection);
-      std::vector<bool> kept =
-          numerics::sqKeptRows(values, q, c.shape, c.ratio, random, c.selection);
+      std::vector<bool> kept = numerics::sqKeptRows(values, q, c.shape, c.ratio,
+                                                    random, c.selection);
       keptTotal += std::count(kept.begin(), kept.end(), true);
       for (size_t i = 0; i < expected.size(); ++i)
         ASSERT_TRUE(sameBits(expected[i], (*out)[0].data<float>()[i]))

@@ -151,7 +151,7 @@ public:
   /// subnormal. Quotients of 2^24 and more (Inf, NaN too) saturate anyway
   /// and are clamped to 2^24 first. A zero result keeps x's sign.
   Value stochasticToStepF32(Value x, Value stepExp, Value step, Value maxF,
-                            Value bits) {
+                            Value bits, Value *count = nullptr) {
     using FP = arith::CmpFPredicate;
     auto select = [&](Value c, Value t, Value f) {
       return arith::SelectOp::create(b, c, t, f).getResult();
@@ -182,8 +182,10 @@ public:
     Value up = arith::CmpIOp::create(b, arith::CmpIPredicate::ult,
                                      arith::XOrIOp::create(b, bits, negative),
                                      threshold);
-    Value magnitude = arith::MulFOp::create(
-        b, select(up, arith::AddFOp::create(b, k, f32(1)), k), step);
+    Value steps = select(up, arith::AddFOp::create(b, k, f32(1)), k);
+    if (count)
+      *count = steps;
+    Value magnitude = arith::MulFOp::create(b, steps, step);
     magnitude = select(arith::CmpFOp::create(b, FP::OGT, magnitude, maxF), maxF,
                        magnitude);
     return math::CopySignOp::create(b, magnitude, x);
@@ -261,36 +263,80 @@ public:
     return arith::SelectOp::create(b, isInf, infValue, r);
   }
 
-  /// Whether stochastic rounding onto `f` can decide in float32: every
-  /// value and step of `f` is a float32 and its normal exponents start at
-  /// or above float32's, so x's exponent field gives the step.
-  static bool stochasticInF32(const numerics::Minifloat &f) {
+  /// Whether stochastic rounding onto `f`, scaled by 2^s for any s in
+  /// [-127, 127] when `scaled`, can decide in float32: every value and step
+  /// is a float32 and the normal exponents start at or above float32's.
+  static bool stochasticInF32(const numerics::Minifloat &f, bool scaled) {
     int minNormal = numerics::minNormalExponent(f);
-    return f.manBits <= 23 && minNormal >= -126 &&
-           minNormal - f.manBits >= -149 && numerics::maxExponent(f) <= 127;
+    int lowestStep = minNormal - f.manBits - (scaled ? 127 : 0);
+    return f.manBits <= 23 && minNormal >= -126 && lowestStep >= -149 &&
+           numerics::maxExponent(f) <= 127;
   }
 
-  /// minifloat(widen(x), f, stochastic), narrowed, in float32 arithmetic for
-  /// an f32 `x` and a format with stochasticInF32(f): the step is
-  /// 2^(max(floor(log2 |x|), minNormal) - manBits), read from x's exponent
-  /// field (subnormals and zero read -127, below minNormal); the quotient
-  /// |x| / step is below 2^(manBits + 1) <= 2^24, where
-  /// stochasticToStepF32 is exact. Overflow, infinities and NaNs as in
-  /// minifloat().
-  Value minifloatStochasticF32(Value x, const numerics::Minifloat &f,
-                               Value bits) {
+  /// floor(log2 |x|) of an f32 from its exponent field: -127 for subnormals
+  /// and zero.
+  Value fieldExponent(Value x) {
     Value xb = arith::BitcastOp::create(b, b.getI32Type(), x);
     Value field = arith::AndIOp::create(
         b, arith::ShRUIOp::create(b, xb, i32(23)), i32(0xff));
-    Value e = maxI(arith::SubIOp::create(b, field, i32(127)),
-                   numerics::minNormalExponent(f));
+    return arith::SubIOp::create(b, field, i32(127));
+  }
+
+  /// floor(log2 |x|) of a finite non-zero f32, subnormals included.
+  Value exponentF32(Value x) {
+    Value fraction = arith::AndIOp::create(
+        b, arith::BitcastOp::create(b, b.getI32Type(), x), i32(0x7fffff));
+    // A subnormal m * 2^-149 has floor(log2) = 31 - clz(m) - 149.
+    Value subnormal = arith::SubIOp::create(
+        b, i32(-118), math::CountLeadingZerosOp::create(b, fraction));
+    Value e = fieldExponent(x);
+    return arith::SelectOp::create(
+        b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, e, i32(-127)),
+        subnormal, e);
+  }
+
+  /// Stochastic rounding of an f32 `x` onto the minifloat `f` (no `s`), or
+  /// of x / 2^s onto `f`, times 2^s (an MX element with its tile's scale s
+  /// in [-127, 127]), narrowed, in float32 arithmetic for formats with
+  /// stochasticInF32: the same bits as minifloat() in float64. The element
+  /// exponent is e = max(floor(log2 |x|) - s, minNormal) (x's exponent
+  /// field suffices without a scale: minNormal >= -126), the step
+  /// 2^(e + s - manBits); the quotient |x| / step is below 2^(manBits + 1)
+  /// <= 2^24, where stochasticToStepF32 is exact, and the rounded value,
+  /// count * step, is a float32 or overflows to Inf just as narrowing the
+  /// float64 result does. The element overflows when count * 2^(e -
+  /// manBits) > max; overflow, infinities and NaNs as in minifloat().
+  Value minifloatStochasticF32(Value x, const numerics::Minifloat &f,
+                               Value bits, Value s = {}) {
+    int minNormal = numerics::minNormalExponent(f);
+    Value e = s ? maxI(arith::SubIOp::create(b, exponentF32(x), s), minNormal)
+                : maxI(fieldExponent(x), minNormal);
     Value stepExp = arith::SubIOp::create(b, e, i32(f.manBits));
+    if (s)
+      stepExp = arith::AddIOp::create(b, stepExp, s);
     // No saturation inside: overflow is decided below, as minifloat() does.
-    Value r =
-        stochasticToStepF32(x, stepExp, pow2F32(stepExp),
-                            f32(std::numeric_limits<float>::infinity()), bits);
+    Value count;
+    Value r = stochasticToStepF32(x, stepExp, pow2F32(stepExp),
+                                  f32(std::numeric_limits<float>::infinity()),
+                                  bits, &count);
     float maxV = static_cast<float>(numerics::maxValue(f));
-    Value signedMax = math::CopySignOp::create(b, f32(maxV), x);
+    Value overflow;
+    if (s) {
+      // e beyond maxExponent + 1 overflows anyway (count >= 2^manBits
+      // there); capped, 2^(e - manBits) stays finite.
+      Value qExp = arith::SubIOp::create(
+          b, minI(e, numerics::maxExponent(f) + 1), i32(f.manBits));
+      overflow = arith::CmpFOp::create(
+          b, arith::CmpFPredicate::OGT,
+          arith::MulFOp::create(b, count, pow2F32(qExp)), f32(maxV));
+    } else {
+      overflow = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT,
+                                       math::AbsFOp::create(b, r), f32(maxV));
+    }
+    Value maxScaled =
+        s ? arith::MulFOp::create(b, f32(maxV), pow2F32(s)).getResult()
+          : f32(maxV);
+    Value signedMax = math::CopySignOp::create(b, maxScaled, x);
     bool saturating = f.saturate || f.specials == Specials::None;
     float nan = std::numeric_limits<float>::quiet_NaN();
     Value overflowValue =
@@ -299,8 +345,6 @@ public:
             ? f32(nan)
             : math::CopySignOp::create(
                   b, f32(std::numeric_limits<float>::infinity()), x);
-    Value overflow = arith::CmpFOp::create(
-        b, arith::CmpFPredicate::OGT, math::AbsFOp::create(b, r), f32(maxV));
     r = arith::SelectOp::create(b, overflow, overflowValue, r);
     Value isInf = arith::CmpFOp::create(
         b, arith::CmpFPredicate::OEQ, math::AbsFOp::create(b, x),
@@ -364,6 +408,8 @@ public:
   Value scaled(Value x, Value s, const numerics::ScaledFloat &f,
                const RoundSpec &spec) {
     s = clampI(s, -127, 127);
+    if (spec.stochastic && stochasticInF32(f.element, /*scaled=*/true))
+      return minifloatStochasticF32(x, f.element, spec.bits, s);
     Value y = arith::MulFOp::create(b, widen(x),
                                     pow2(arith::SubIOp::create(b, i32(0), s)));
     Value q = minifloat(y, f.element, spec);
@@ -430,7 +476,7 @@ Value mlir::lpq::detail::emitRoundElement(ImplicitLocOpBuilder &b, Value x,
   if (auto *f = std::get_if<numerics::FixedPoint>(&format))
     return e.fixed(x, *f, spec);
   if (auto *f = std::get_if<numerics::Minifloat>(&format)) {
-    if (spec.stochastic && Emitter::stochasticInF32(*f))
+    if (spec.stochastic && Emitter::stochasticInF32(*f, /*scaled=*/false))
       return e.minifloatStochasticF32(x, *f, spec.bits);
     return e.keepNaN(x, e.narrow(e.minifloat(e.widen(x), *f, spec)));
   }
