@@ -321,7 +321,8 @@ struct LPQGPUPrepareLoopsPass
     // leave most of a tile idle.
     IRRewriter rewriter(&getContext());
     for (scf::ParallelOp &p : parallels) {
-      if (p.getNumLoops() == 1)
+      // (collapseParallelLoops rebuilds the loop without reduction values.)
+      if (p.getNumLoops() == 1 || p.getNumReductions() != 0)
         continue;
       std::vector<unsigned> all(p.getNumLoops());
       std::iota(all.begin(), all.end(), 0u);
