@@ -191,6 +191,53 @@ public:
     return math::CopySignOp::create(b, magnitude, x);
   }
 
+  /// roundToStep(widen(x), stepExp, deterministic mode), narrowed, in
+  /// float32 arithmetic, under stochasticToStepF32's conditions: y = x /
+  /// 2^stepExp by two exact power-of-two scalings (a quotient that
+  /// underflowed to zero is taken as the smallest subnormal of x's sign,
+  /// which every mode rounds as the true quotient, below 2^-126 in
+  /// magnitude), k = mode(y) is exact, and so is k * step. `count` receives
+  /// |k|.
+  Value deterministicToStepF32(Value x, Value stepExp, Value step,
+                               Rounding mode, Value *count) {
+    using FP = arith::CmpFPredicate;
+    Value negExp = arith::SubIOp::create(b, i32(0), stepExp);
+    Value half = arith::ShRSIOp::create(b, negExp, i32(1));
+    Value rest = arith::SubIOp::create(b, negExp, half);
+    Value y = arith::MulFOp::create(
+        b, arith::MulFOp::create(b, x, pow2NormalF32(half)),
+        pow2NormalF32(rest));
+    Value lost =
+        arith::AndIOp::create(b, arith::CmpFOp::create(b, FP::OEQ, y, f32(0)),
+                              arith::CmpFOp::create(b, FP::ONE, x, f32(0)));
+    y = arith::SelectOp::create(
+        b, lost,
+        math::CopySignOp::create(
+            b, f32(std::numeric_limits<float>::denorm_min()), x),
+        y);
+    Value k;
+    switch (mode) {
+    case Rounding::NearestEven:
+      k = math::RoundEvenOp::create(b, y);
+      break;
+    case Rounding::NearestAway:
+      k = math::RoundOp::create(b, y);
+      break;
+    case Rounding::TowardZero:
+      k = math::TruncOp::create(b, y);
+      break;
+    case Rounding::Down:
+      k = math::FloorOp::create(b, y);
+      break;
+    case Rounding::Up:
+      k = math::CeilOp::create(b, y);
+      break;
+    }
+    *count = math::AbsFOp::create(b, k);
+    // A zero result keeps x's sign.
+    return math::CopySignOp::create(b, arith::MulFOp::create(b, k, step), x);
+  }
+
   /// `r` where x is not NaN, x itself (bit for bit) where it is.
   Value keepNaN(Value x, Value r) {
     Value isNaN = arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, x, x);
@@ -215,6 +262,10 @@ public:
 
   /// Whether overflow of a value with `y`'s sign goes to max instead of
   /// Inf/NaN: an i1, or null for "never".
+  Value zeroOf(Value y) {
+    return arith::ConstantOp::create(b, b.getFloatAttr(y.getType(), 0.0));
+  }
+
   Value overflowStaysFinite(Value y, const RoundSpec &spec) {
     if (spec.stochastic)
       return {};
@@ -222,9 +273,9 @@ public:
     case Rounding::TowardZero:
       return arith::ConstantOp::create(b, b.getBoolAttr(true));
     case Rounding::Down:
-      return arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, y, f64(0));
+      return arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, y, zeroOf(y));
     case Rounding::Up:
-      return arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, y, f64(0));
+      return arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, y, zeroOf(y));
     default:
       return {};
     }
@@ -263,10 +314,10 @@ public:
     return arith::SelectOp::create(b, isInf, infValue, r);
   }
 
-  /// Whether stochastic rounding onto `f`, scaled by 2^s for any s in
-  /// [-127, 127] when `scaled`, can decide in float32: every value and step
-  /// is a float32 and the normal exponents start at or above float32's.
-  static bool stochasticInF32(const numerics::Minifloat &f, bool scaled) {
+  /// Whether rounding onto `f`, scaled by 2^s for any s in [-127, 127]
+  /// when `scaled`, can run in float32: every value and step is a float32
+  /// and the normal exponents start at or above float32's.
+  static bool roundsInF32(const numerics::Minifloat &f, bool scaled) {
     int minNormal = numerics::minNormalExponent(f);
     int lowestStep = minNormal - f.manBits - (scaled ? 127 : 0);
     return f.manBits <= 23 && minNormal >= -126 && lowestStep >= -149 &&
@@ -295,19 +346,20 @@ public:
         subnormal, e);
   }
 
-  /// Stochastic rounding of an f32 `x` onto the minifloat `f` (no `s`), or
+  /// Rounding (any mode) of an f32 `x` onto the minifloat `f` (no `s`), or
   /// of x / 2^s onto `f`, times 2^s (an MX element with its tile's scale s
   /// in [-127, 127]), narrowed, in float32 arithmetic for formats with
-  /// stochasticInF32: the same bits as minifloat() in float64. The element
+  /// roundsInF32: the same bits as minifloat() in float64. The element
   /// exponent is e = max(floor(log2 |x|) - s, minNormal) (x's exponent
   /// field suffices without a scale: minNormal >= -126), the step
   /// 2^(e + s - manBits); the quotient |x| / step is below 2^(manBits + 1)
-  /// <= 2^24, where stochasticToStepF32 is exact, and the rounded value,
-  /// count * step, is a float32 or overflows to Inf just as narrowing the
-  /// float64 result does. The element overflows when count * 2^(e -
-  /// manBits) > max; overflow, infinities and NaNs as in minifloat().
-  Value minifloatStochasticF32(Value x, const numerics::Minifloat &f,
-                               Value bits, Value s = {}) {
+  /// <= 2^24, where stochasticToStepF32 and deterministicToStepF32 are
+  /// exact, and the rounded value, count * step, is a float32 or overflows
+  /// to Inf just as narrowing the float64 result does. The element
+  /// overflows when count * 2^(e - manBits) > max; overflow, infinities and
+  /// NaNs as in minifloat().
+  Value minifloatF32(Value x, const numerics::Minifloat &f,
+                     const RoundSpec &spec, Value s = {}) {
     int minNormal = numerics::minNormalExponent(f);
     Value e = s ? maxI(arith::SubIOp::create(b, exponentF32(x), s), minNormal)
                 : maxI(fieldExponent(x), minNormal);
@@ -316,9 +368,13 @@ public:
       stepExp = arith::AddIOp::create(b, stepExp, s);
     // No saturation inside: overflow is decided below, as minifloat() does.
     Value count;
-    Value r = stochasticToStepF32(x, stepExp, pow2F32(stepExp),
+    Value r =
+        spec.stochastic
+            ? stochasticToStepF32(x, stepExp, pow2F32(stepExp),
                                   f32(std::numeric_limits<float>::infinity()),
-                                  bits, &count);
+                                  spec.bits, &count)
+            : deterministicToStepF32(x, stepExp, pow2F32(stepExp), spec.mode,
+                                     &count);
     float maxV = static_cast<float>(numerics::maxValue(f));
     Value overflow;
     if (s) {
@@ -339,12 +395,17 @@ public:
     Value signedMax = math::CopySignOp::create(b, maxScaled, x);
     bool saturating = f.saturate || f.specials == Specials::None;
     float nan = std::numeric_limits<float>::quiet_NaN();
-    Value overflowValue =
-        saturating ? signedMax
-        : f.specials == Specials::FN
-            ? f32(nan)
-            : math::CopySignOp::create(
-                  b, f32(std::numeric_limits<float>::infinity()), x);
+    Value overflowValue = signedMax;
+    if (!saturating) {
+      overflowValue =
+          f.specials == Specials::FN
+              ? f32(nan)
+              : math::CopySignOp::create(
+                    b, f32(std::numeric_limits<float>::infinity()), x);
+      if (Value finite = overflowStaysFinite(x, spec))
+        overflowValue =
+            arith::SelectOp::create(b, finite, signedMax, overflowValue);
+    }
     r = arith::SelectOp::create(b, overflow, overflowValue, r);
     Value isInf = arith::CmpFOp::create(
         b, arith::CmpFPredicate::OEQ, math::AbsFOp::create(b, x),
@@ -408,8 +469,8 @@ public:
   Value scaled(Value x, Value s, const numerics::ScaledFloat &f,
                const RoundSpec &spec) {
     s = clampI(s, -127, 127);
-    if (spec.stochastic && stochasticInF32(f.element, /*scaled=*/true))
-      return minifloatStochasticF32(x, f.element, spec.bits, s);
+    if (roundsInF32(f.element, /*scaled=*/true))
+      return minifloatF32(x, f.element, spec, s);
     Value y = arith::MulFOp::create(b, widen(x),
                                     pow2(arith::SubIOp::create(b, i32(0), s)));
     Value q = minifloat(y, f.element, spec);
@@ -476,8 +537,8 @@ Value mlir::lpq::detail::emitRoundElement(ImplicitLocOpBuilder &b, Value x,
   if (auto *f = std::get_if<numerics::FixedPoint>(&format))
     return e.fixed(x, *f, spec);
   if (auto *f = std::get_if<numerics::Minifloat>(&format)) {
-    if (spec.stochastic && Emitter::stochasticInF32(*f, /*scaled=*/false))
-      return e.minifloatStochasticF32(x, *f, spec.bits);
+    if (Emitter::roundsInF32(*f, /*scaled=*/false))
+      return e.minifloatF32(x, *f, spec);
     return e.keepNaN(x, e.narrow(e.minifloat(e.widen(x), *f, spec)));
   }
   if (auto *f = std::get_if<numerics::BlockFloat>(&format))

@@ -25,12 +25,15 @@ func.func @fixed(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 
 // -----
 
-/// Each deterministic mode maps to one exact rounding op.
+/// Each deterministic mode maps to one exact rounding op, in float32 for a
+/// minifloat float32 holds (the quotient by the step is below 2^24).
 // CHECK-LABEL: func @modes
-// CHECK: math.round {{.*}} : f64
-// CHECK: math.trunc {{.*}} : f64
-// CHECK: math.floor {{.*}} : f64
-// CHECK: math.ceil {{.*}} : f64
+// CHECK: math.round {{.*}} : f32
+// CHECK: math.trunc {{.*}} : f32
+// CHECK: math.floor {{.*}} : f32
+// CHECK: math.ceil {{.*}} : f32
+// CHECK-NOT: f64
+// CHECK: return
 func.func @modes(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
   %0 = lpq.quantize %x : tensor<8xf32> to #lpq.float<4, 3, fn> rounding nearest_away
   %1 = lpq.quantize %x : tensor<8xf32> to #lpq.float<4, 3, fn> rounding toward_zero
