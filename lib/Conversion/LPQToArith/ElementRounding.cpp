@@ -8,11 +8,12 @@
 // scaled by a power of two built from its exponent bits (exact), rounded to
 // an integer there (floor/ceil/trunc/round/roundeven are exact), scaled back
 // and narrowed. No step depends on fast-math or on subnormal handling, so
-// every target computes the same bits as the reference library. Stochastic
-// rounding onto block formats and minifloats whose steps and bounds float32
-// holds takes the same decision in float32 arithmetic instead (32-bit
-// lanes: twice as many per vector, no conversions; stochasticToStepF32);
-// the differential tests hold both paths to the reference bit for bit.
+// every target computes the same bits as the reference library. Minifloats
+// and MX elements whose values and steps float32 holds (every mode), and
+// stochastic rounding onto such block formats, take the same steps in
+// float32 arithmetic instead (the quotient by the step stays below 2^24,
+// where they are exact; twice the lanes per vector, no conversions); the
+// differential tests hold every path to the reference bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
