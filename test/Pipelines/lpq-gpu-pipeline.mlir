@@ -5,7 +5,8 @@
 /// The host function launches one kernel per loop nest (three here: the
 /// zero-filled per-row maxima, the exponents, the rounding); the temporaries
 /// live in device memory; every kernel is PTX for the chosen chip, with
-/// exact f64 rounding and no flush-to-zero.
+/// exact rounding (float32 here: the block's steps and bounds are float32
+/// values) and no flush-to-zero.
 // CHECK-NOT: memref.
 // CHECK-LABEL: llvm.func @kernel
 // CHECK: llvm.call @mgpuMemAlloc
@@ -13,7 +14,7 @@
 // CHECK: llvm.call @mgpuMemFree
 // CHECK: gpu.binary @{{.*}}#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">{{.*}}assembly = "{{.*}}.target sm_90
 // CHECK-NOT: .ftz
-// CHECK: cvt.rni.f64.f64
+// CHECK: cvt.rni.f32.f32
 /// With cubin, the whole module translates to LLVM IR: host code calling the
 /// mgpu* runtime, the cubins embedded and loaded by global constructors.
 // LLVMIR-DAG: @kernel_kernel_binary = internal constant {{.*}} c"\7FELF

@@ -200,7 +200,7 @@ public:
   /// magnitude), k = mode(y) is exact, and so is k * step. `count` receives
   /// |k|.
   Value deterministicToStepF32(Value x, Value stepExp, Value step,
-                               Rounding mode, Value *count) {
+                               Rounding mode, Value *count = nullptr) {
     using FP = arith::CmpFPredicate;
     Value negExp = arith::SubIOp::create(b, i32(0), stepExp);
     Value half = arith::ShRSIOp::create(b, negExp, i32(1));
@@ -234,7 +234,8 @@ public:
       k = math::CeilOp::create(b, y);
       break;
     }
-    *count = math::AbsFOp::create(b, k);
+    if (count)
+      *count = math::AbsFOp::create(b, k);
     // A zero result keeps x's sign.
     return math::CopySignOp::create(b, arith::MulFOp::create(b, k, step), x);
   }
@@ -437,23 +438,30 @@ public:
     int64_t hi = (int64_t(1) << (f.expBits - 1)) - 1;
     e = clampI(e, lo, hi);
     Value stepExp = arith::SubIOp::create(b, e, i32(f.wordLength - 2));
-    // Steps and bounds that float32 holds exactly: stochastic rounding in
-    // float32 (twice the lanes of the float64 path, no conversions).
-    // (The largest bound, (2^(w-1) - 1) * 2^(hi + 2 - w), is at most
-    // FLT_MAX when hi <= 127 and w <= 25.)
-    if (spec.stochastic && f.wordLength <= 25 &&
-        lo - (f.wordLength - 2) >= -149 && hi <= 127) {
+    // Steps and bounds that float32 holds exactly: rounding in float32
+    // (twice the lanes of the float64 path, no conversions). (The largest
+    // bound, (2^(w-1) - 1) * 2^(hi + 2 - w), is at most FLT_MAX when
+    // hi <= 127 and w <= 25.) Deterministic quotients of 2^24 and more,
+    // inexact in float32 only by overflow, saturate like the exact ones.
+    bool inF32 =
+        f.wordLength <= 25 && lo - (f.wordLength - 2) >= -149 && hi <= 127;
+    Value r, maxF;
+    if (inF32) {
       Value step = pow2F32(stepExp);
-      Value maxF = arith::MulFOp::create(
+      maxF = arith::MulFOp::create(
           b, f32(static_cast<float>((int64_t(1) << (f.wordLength - 1)) - 1)),
           step);
-      return keepNaN(x, stochasticToStepF32(x, stepExp, step, maxF, spec.bits));
+      if (spec.stochastic)
+        return keepNaN(x,
+                       stochasticToStepF32(x, stepExp, step, maxF, spec.bits));
+      r = deterministicToStepF32(x, stepExp, step, spec.mode);
+    } else {
+      r = narrow(roundToStep(widen(x), stepExp, spec));
+      Value maxD = arith::MulFOp::create(
+          b, f64(std::ldexp(1.0, f.wordLength - 1) - 1), pow2(stepExp));
+      // Bounds wider than float32's precision round toward zero.
+      maxF = f.wordLength > 25 ? truncTowardZero(maxD) : narrow(maxD);
     }
-    Value r = narrow(roundToStep(widen(x), stepExp, spec));
-    Value maxD = arith::MulFOp::create(
-        b, f64(std::ldexp(1.0, f.wordLength - 1) - 1), pow2(stepExp));
-    // Bounds wider than float32's precision round toward zero.
-    Value maxF = f.wordLength > 25 ? truncTowardZero(maxD) : narrow(maxD);
     Value negMaxF = arith::NegFOp::create(b, maxF);
     // Compare and select rather than maximumf/minimumf: the bounds are
     // never NaN and never -0 (upper) or +0 (lower), so the results are the
