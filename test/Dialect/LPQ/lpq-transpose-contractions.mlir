@@ -154,3 +154,82 @@ func.func @plain(%x: tensor<128x784xf32>, %w: tensor<784x512xf32>) -> tensor<128
   %r = linalg.matmul ins(%x, %w : tensor<128x784xf32>, tensor<784x512xf32>) outs(%init : tensor<128x512xf32>) -> tensor<128x512xf32>
   return %r : tensor<128x512xf32>
 }
+
+// -----
+
+// A weight gradient as reverse mode writes it, dWT[i, o] += x[b, i] * dy[b, o],
+// read transposed by the (fused) optimizer update: the contraction computes
+// dW[o, i] directly (output map permuted, a fill of the new shape) and the
+// update reads it with the identity map, contiguously.
+
+// CHECK-DAG: #[[$X:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[$DY:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$DW:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @weight_gradient_read_transposed
+// CHECK:      %[[E:.*]] = tensor.empty() : tensor<32x48xf32>
+// CHECK:      %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<32x48xf32>)
+// CHECK:      %[[G:.*]] = linalg.generic {indexing_maps = [#[[$X]], #[[$DY]], #[[$DW]]]
+// CHECK-SAME:   outs(%[[F]] : tensor<32x48xf32>)
+// CHECK:      linalg.generic {indexing_maps = [#[[$ID]], #[[$ID]], #[[$ID]]]
+// CHECK-SAME:   ins(%[[G]], %{{.*}} : tensor<32x48xf32>, tensor<32x48xf32>)
+// CHECK-NOT:  linalg.transpose
+// CHECK:      return
+#xb = affine_map<(b, i, o) -> (b, i)>
+#dyb = affine_map<(b, i, o) -> (b, o)>
+#dwt = affine_map<(b, i, o) -> (i, o)>
+#t = affine_map<(o, i) -> (i, o)>
+#id = affine_map<(o, i) -> (o, i)>
+func.func @weight_gradient_read_transposed(%x: tensor<8x48xf32>, %dy: tensor<8x32xf32>, %w: tensor<32x48xf32>) -> tensor<32x48xf32> {
+  %z = arith.constant 0.0 : f32
+  %lr = arith.constant 0.1 : f32
+  %e = tensor.empty() : tensor<48x32xf32>
+  %init = linalg.fill ins(%z : f32) outs(%e : tensor<48x32xf32>) -> tensor<48x32xf32>
+  %dwt = linalg.generic {indexing_maps = [#xb, #dyb, #dwt], iterator_types = ["reduction", "parallel", "parallel"]}
+      ins(%x, %dy : tensor<8x48xf32>, tensor<8x32xf32>) outs(%init : tensor<48x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<48x32xf32>
+  %e2 = tensor.empty() : tensor<32x48xf32>
+  %new = linalg.generic {indexing_maps = [#t, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%dwt, %w : tensor<48x32xf32>, tensor<32x48xf32>) outs(%e2 : tensor<32x48xf32>) {
+  ^bb0(%g: f32, %v: f32, %o: f32):
+    %step = arith.mulf %g, %lr : f32
+    %r = arith.subf %v, %step : f32
+    linalg.yield %r : f32
+  } -> tensor<32x48xf32>
+  return %new : tensor<32x48xf32>
+}
+
+// -----
+
+// The same gradient followed by a plain transposing copy: the contraction
+// writes the copy's layout and the copy goes.
+
+// CHECK-DAG: #[[$DW:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-LABEL: func.func @weight_gradient_copied
+// CHECK:      %[[G:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[$DW]]]
+// CHECK-SAME:   outs(%{{.*}} : tensor<32x48xf32>)
+// CHECK-NOT:  linalg.generic
+// CHECK:      return %[[G]]
+func.func @weight_gradient_copied(%x: tensor<8x48xf32>, %dy: tensor<8x32xf32>) -> tensor<32x48xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<48x32xf32>
+  %init = linalg.fill ins(%z : f32) outs(%e : tensor<48x32xf32>) -> tensor<48x32xf32>
+  %dwt = linalg.generic {indexing_maps = [affine_map<(b, i, o) -> (b, i)>, affine_map<(b, i, o) -> (b, o)>, affine_map<(b, i, o) -> (i, o)>], iterator_types = ["reduction", "parallel", "parallel"]}
+      ins(%x, %dy : tensor<8x48xf32>, tensor<8x32xf32>) outs(%init : tensor<48x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<48x32xf32>
+  %e2 = tensor.empty() : tensor<32x48xf32>
+  %t = linalg.generic {indexing_maps = [affine_map<(i, o) -> (i, o)>, affine_map<(i, o) -> (o, i)>], iterator_types = ["parallel", "parallel"]}
+      ins(%dwt : tensor<48x32xf32>) outs(%e2 : tensor<32x48xf32>) {
+  ^bb0(%g: f32, %o: f32):
+    linalg.yield %g : f32
+  } -> tensor<32x48xf32>
+  return %t : tensor<32x48xf32>
+}

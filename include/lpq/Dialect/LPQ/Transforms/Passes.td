@@ -378,6 +378,13 @@ def LPQTransposeContractionsPass : Pass<"lpq-transpose-contractions"> {
     Then, for every `linalg.generic` on static float32 tensors computing
     `out + a * b`:
 
+    - when it accumulates into a filled matrix that is only read through
+      one transposing map (reverse mode's `dW^T`, read transposed by the
+      fused optimizer update or copied by a transpose), it computes the
+      result in the layout it is read in (output map permuted, a fill of
+      the new shape; the readers' maps become the identity, a pure copy
+      goes): the MLP's float32 step on one thread, 4.2-4.5 -> 3.5-3.7 ms;
+
     - when the output's last axis is at least half of `lanes` long, an
       input that reads it as a whole index at another position gets a
       `linalg.transpose` copy with that axis last, so vectors load it
