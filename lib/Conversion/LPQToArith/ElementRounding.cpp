@@ -77,6 +77,24 @@ public:
     return minI(maxI(a, lo), hi);
   }
 
+  /// `s` rounded to an integer in a deterministic mode (exact for any
+  /// float).
+  Value roundToInteger(Value s, Rounding mode) {
+    switch (mode) {
+    case Rounding::NearestEven:
+      return math::RoundEvenOp::create(b, s);
+    case Rounding::NearestAway:
+      return math::RoundOp::create(b, s);
+    case Rounding::TowardZero:
+      return math::TruncOp::create(b, s);
+    case Rounding::Down:
+      return math::FloorOp::create(b, s);
+    case Rounding::Up:
+      return math::CeilOp::create(b, s);
+    }
+    llvm_unreachable("unknown rounding mode");
+  }
+
   /// Rounds the exact f64 `y` to a multiple of 2^stepExp; a zero result takes
   /// the sign of `y`.
   Value roundToStep(Value y, Value stepExp, const RoundSpec &spec) {
@@ -94,23 +112,7 @@ public:
       k = arith::SelectOp::create(b, up, arith::AddFOp::create(b, lo, f64(1.0)),
                                   lo);
     } else {
-      switch (spec.mode) {
-      case Rounding::NearestEven:
-        k = math::RoundEvenOp::create(b, s);
-        break;
-      case Rounding::NearestAway:
-        k = math::RoundOp::create(b, s);
-        break;
-      case Rounding::TowardZero:
-        k = math::TruncOp::create(b, s);
-        break;
-      case Rounding::Down:
-        k = math::FloorOp::create(b, s);
-        break;
-      case Rounding::Up:
-        k = math::CeilOp::create(b, s);
-        break;
-      }
+      k = roundToInteger(s, spec.mode);
     }
     Value r = arith::MulFOp::create(b, k, pow2(stepExp));
     // A non-zero result always has y's sign; a zero one must get it.
@@ -138,6 +140,18 @@ public:
                               i32(23)));
   }
 
+  /// v / 2^e for an f32 v and e in [-149, 127] (so -e splits into two
+  /// halves whose powers of two are normal floats): two exact scalings,
+  /// inexact only by overflow or underflow of the result.
+  Value divideByPow2F32(Value v, Value e) {
+    Value negExp = arith::SubIOp::create(b, i32(0), e);
+    Value half = arith::ShRSIOp::create(b, negExp, i32(1));
+    Value rest = arith::SubIOp::create(b, negExp, half);
+    return arith::MulFOp::create(
+        b, arith::MulFOp::create(b, v, pow2NormalF32(half)),
+        pow2NormalF32(rest));
+  }
+
   /// roundToStep(widen(x), stepExp, stochastic), narrowed and saturated to
   /// +-maxF, for an f32 `x`, in float32 arithmetic that is exact where it
   /// matters: for `step` = 2^stepExp with stepExp in [-149, 127] and a bound
@@ -158,12 +172,7 @@ public:
       return arith::SelectOp::create(b, c, t, f).getResult();
     };
     Value ax = math::AbsFOp::create(b, x);
-    Value negExp = arith::SubIOp::create(b, i32(0), stepExp);
-    Value half = arith::ShRSIOp::create(b, negExp, i32(1));
-    Value rest = arith::SubIOp::create(b, negExp, half);
-    Value y = arith::MulFOp::create(
-        b, arith::MulFOp::create(b, ax, pow2NormalF32(half)),
-        pow2NormalF32(rest));
+    Value y = divideByPow2F32(ax, stepExp);
     Value big = f32(16777216.0f);
     y = select(arith::CmpFOp::create(b, FP::OLT, y, big), y, big);
     Value lost =
@@ -202,12 +211,7 @@ public:
   Value deterministicToStepF32(Value x, Value stepExp, Value step,
                                Rounding mode, Value *count = nullptr) {
     using FP = arith::CmpFPredicate;
-    Value negExp = arith::SubIOp::create(b, i32(0), stepExp);
-    Value half = arith::ShRSIOp::create(b, negExp, i32(1));
-    Value rest = arith::SubIOp::create(b, negExp, half);
-    Value y = arith::MulFOp::create(
-        b, arith::MulFOp::create(b, x, pow2NormalF32(half)),
-        pow2NormalF32(rest));
+    Value y = divideByPow2F32(x, stepExp);
     Value lost =
         arith::AndIOp::create(b, arith::CmpFOp::create(b, FP::OEQ, y, f32(0)),
                               arith::CmpFOp::create(b, FP::ONE, x, f32(0)));
@@ -216,24 +220,7 @@ public:
         math::CopySignOp::create(
             b, f32(std::numeric_limits<float>::denorm_min()), x),
         y);
-    Value k;
-    switch (mode) {
-    case Rounding::NearestEven:
-      k = math::RoundEvenOp::create(b, y);
-      break;
-    case Rounding::NearestAway:
-      k = math::RoundOp::create(b, y);
-      break;
-    case Rounding::TowardZero:
-      k = math::TruncOp::create(b, y);
-      break;
-    case Rounding::Down:
-      k = math::FloorOp::create(b, y);
-      break;
-    case Rounding::Up:
-      k = math::CeilOp::create(b, y);
-      break;
-    }
+    Value k = roundToInteger(y, mode);
     if (count)
       *count = math::AbsFOp::create(b, k);
     // A zero result keeps x's sign.

@@ -109,6 +109,14 @@ linalg::GenericOp rebuild(OpBuilder &b, linalg::GenericOp op, ValueRange inputs,
   return generic;
 }
 
+/// A new tensor of `shape` filled with `fill`'s value.
+Value filledLike(OpBuilder &b, Location loc, linalg::FillOp fill,
+                 ArrayRef<int64_t> shape, Type elementType) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, elementType);
+  return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
+      .getResult(0);
+}
+
 /// Makes the output's last axis, along which lpq-tile-contractions
 /// vectorizes, the last (contiguous) axis of each input that reads it, by a
 /// transposed copy of that input (C[m, n] += A[m, k] * B[n, k] reads B
@@ -174,11 +182,8 @@ linalg::GenericOp absorbTransposedCopy(linalg::GenericOp op) {
   maps[2] = out.compose(inversePermutation(in)).compose(maps[2]);
   OpBuilder b(copy);
   auto type = cast<RankedTensorType>(copy.getResult(0).getType());
-  Value empty = tensor::EmptyOp::create(b, op.getLoc(), type.getShape(),
-                                        type.getElementType());
   Value init =
-      linalg::FillOp::create(b, op.getLoc(), fill.getInputs()[0], empty)
-          .getResult(0);
+      filledLike(b, op.getLoc(), fill, type.getShape(), type.getElementType());
   linalg::GenericOp generic = rebuild(b, op, op.getDpsInputs(), init, maps);
   copy.getResult(0).replaceAllUsesWith(generic.getResult(0));
   copy.erase();
@@ -220,11 +225,7 @@ linalg::GenericOp layOutForReaders(linalg::GenericOp op) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   maps[2] = inversePermutation(read).compose(maps[2]);
   OpBuilder b(op);
-  Value empty =
-      tensor::EmptyOp::create(b, op.getLoc(), shape, type.getElementType());
-  Value init =
-      linalg::FillOp::create(b, op.getLoc(), fill.getInputs()[0], empty)
-          .getResult(0);
+  Value init = filledLike(b, op.getLoc(), fill, shape, type.getElementType());
   linalg::GenericOp generic = rebuild(b, op, op.getDpsInputs(), init, maps);
   AffineMap identity =
       AffineMap::getMultiDimIdentityMap(read.getNumDims(), b.getContext());
