@@ -119,19 +119,6 @@ public:
     return math::CopySignOp::create(b, r, y);
   }
 
-  /// 2^e as f32 for an i32 e in [-149, 127] (subnormal below -126).
-  Value pow2F32(Value e) {
-    Value normal = arith::ShLIOp::create(
-        b, arith::AddIOp::create(b, e, i32(127)), i32(23));
-    Value shift = minI(maxI(arith::AddIOp::create(b, e, i32(149)), 0), 31);
-    Value subnormal = arith::ShLIOp::create(b, i32(1), shift);
-    Value isNormal =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::sge, e, i32(-126));
-    return arith::BitcastOp::create(
-        b, b.getF32Type(),
-        arith::SelectOp::create(b, isNormal, normal, subnormal));
-  }
-
   /// 2^e as f32 for an i32 e in [-126, 127].
   Value pow2NormalF32(Value e) {
     return arith::BitcastOp::create(
@@ -140,16 +127,39 @@ public:
                               i32(23)));
   }
 
+  /// 2^e as f32 for an i32 e in [-149, 127] (subnormal below -126).
+  Value pow2F32(Value e) {
+    Value shift = minI(maxI(arith::AddIOp::create(b, e, i32(149)), 0), 31);
+    Value subnormal = arith::BitcastOp::create(
+        b, b.getF32Type(), arith::ShLIOp::create(b, i32(1), shift));
+    Value isNormal =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::sge, e, i32(-126));
+    return arith::SelectOp::create(b, isNormal, pow2NormalF32(e), subnormal);
+  }
+
   /// v / 2^e for an f32 v and e in [-149, 127] (so -e splits into two
   /// halves whose powers of two are normal floats): two exact scalings,
-  /// inexact only by overflow or underflow of the result.
+  /// inexact only by overflow or underflow of the result. A non-zero
+  /// quotient that underflowed to zero is returned as the smallest
+  /// subnormal of v's sign: every rounding of a quotient below 2^-126 in
+  /// magnitude (to an integer, and the stochastic threshold) comes out the
+  /// same for both.
   Value divideByPow2F32(Value v, Value e) {
+    using FP = arith::CmpFPredicate;
     Value negExp = arith::SubIOp::create(b, i32(0), e);
     Value half = arith::ShRSIOp::create(b, negExp, i32(1));
     Value rest = arith::SubIOp::create(b, negExp, half);
-    return arith::MulFOp::create(
+    Value y = arith::MulFOp::create(
         b, arith::MulFOp::create(b, v, pow2NormalF32(half)),
         pow2NormalF32(rest));
+    Value lost =
+        arith::AndIOp::create(b, arith::CmpFOp::create(b, FP::OEQ, y, f32(0)),
+                              arith::CmpFOp::create(b, FP::ONE, v, f32(0)));
+    return arith::SelectOp::create(
+        b, lost,
+        math::CopySignOp::create(
+            b, f32(std::numeric_limits<float>::denorm_min()), v),
+        y);
   }
 
   /// roundToStep(widen(x), stepExp, stochastic), narrowed and saturated to
@@ -162,8 +172,8 @@ public:
   /// floor(x / 2^stepExp) is the magnitude rounded up, kept when
   /// bits < 2^32 - ceil(t): the magnitude rounds up when ~bits < ceil(t).
   /// A quotient below 2^-126 has floor(t) = 0 and ceil(t) = 1 whatever its
-  /// rounding, so one that underflowed to zero is taken as the smallest
-  /// subnormal. Quotients of 2^24 and more (Inf, NaN too) saturate anyway
+  /// rounding (divideByPow2F32 keeps it non-zero). Quotients of 2^24 and
+  /// more (Inf, NaN too) saturate anyway
   /// and are clamped to 2^24 first. A zero result keeps x's sign.
   Value stochasticToStepF32(Value x, Value stepExp, Value step, Value maxF,
                             Value bits, Value *count = nullptr) {
@@ -171,14 +181,9 @@ public:
     auto select = [&](Value c, Value t, Value f) {
       return arith::SelectOp::create(b, c, t, f).getResult();
     };
-    Value ax = math::AbsFOp::create(b, x);
-    Value y = divideByPow2F32(ax, stepExp);
+    Value y = divideByPow2F32(math::AbsFOp::create(b, x), stepExp);
     Value big = f32(16777216.0f);
     y = select(arith::CmpFOp::create(b, FP::OLT, y, big), y, big);
-    Value lost =
-        arith::AndIOp::create(b, arith::CmpFOp::create(b, FP::OEQ, y, f32(0)),
-                              arith::CmpFOp::create(b, FP::ONE, ax, f32(0)));
-    y = select(lost, f32(std::numeric_limits<float>::denorm_min()), y);
     Value k = math::FloorOp::create(b, y);
     Value t = arith::MulFOp::create(b, arith::SubFOp::create(b, y, k),
                                     f32(4294967296.0f));
@@ -203,24 +208,11 @@ public:
 
   /// roundToStep(widen(x), stepExp, deterministic mode), narrowed, in
   /// float32 arithmetic, under stochasticToStepF32's conditions: y = x /
-  /// 2^stepExp by two exact power-of-two scalings (a quotient that
-  /// underflowed to zero is taken as the smallest subnormal of x's sign,
-  /// which every mode rounds as the true quotient, below 2^-126 in
-  /// magnitude), k = mode(y) is exact, and so is k * step. `count` receives
-  /// |k|.
+  /// 2^stepExp (divideByPow2F32), k = mode(y) is exact, and so is k * step.
+  /// `count` receives |k|.
   Value deterministicToStepF32(Value x, Value stepExp, Value step,
                                Rounding mode, Value *count = nullptr) {
-    using FP = arith::CmpFPredicate;
-    Value y = divideByPow2F32(x, stepExp);
-    Value lost =
-        arith::AndIOp::create(b, arith::CmpFOp::create(b, FP::OEQ, y, f32(0)),
-                              arith::CmpFOp::create(b, FP::ONE, x, f32(0)));
-    y = arith::SelectOp::create(
-        b, lost,
-        math::CopySignOp::create(
-            b, f32(std::numeric_limits<float>::denorm_min()), x),
-        y);
-    Value k = roundToInteger(y, mode);
+    Value k = roundToInteger(divideByPow2F32(x, stepExp), mode);
     if (count)
       *count = math::AbsFOp::create(b, k);
     // A zero result keeps x's sign.
@@ -249,12 +241,13 @@ public:
     return arith::SelectOp::create(b, tooBig, below, f);
   }
 
-  /// Whether overflow of a value with `y`'s sign goes to max instead of
-  /// Inf/NaN: an i1, or null for "never".
-  Value zeroOf(Value y) {
-    return arith::ConstantOp::create(b, b.getFloatAttr(y.getType(), 0.0));
+  /// A constant of `y`'s float type.
+  Value constantLike(Value y, double v) {
+    return arith::ConstantOp::create(b, b.getFloatAttr(y.getType(), v));
   }
 
+  /// Whether overflow of a value with `y`'s sign goes to max instead of
+  /// Inf/NaN: an i1, or null for "never".
   Value overflowStaysFinite(Value y, const RoundSpec &spec) {
     if (spec.stochastic)
       return {};
@@ -262,9 +255,11 @@ public:
     case Rounding::TowardZero:
       return arith::ConstantOp::create(b, b.getBoolAttr(true));
     case Rounding::Down:
-      return arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, y, zeroOf(y));
+      return arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, y,
+                                   constantLike(y, 0));
     case Rounding::Up:
-      return arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, y, zeroOf(y));
+      return arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, y,
+                                   constantLike(y, 0));
     default:
       return {};
     }
@@ -278,28 +273,37 @@ public:
     Value e = maxI(exponent(y), numerics::minNormalExponent(f));
     Value r = roundToStep(y, arith::SubIOp::create(b, e, i32(f.manBits)), spec);
 
-    Value signedMax = math::CopySignOp::create(b, f64(maxV), y);
-    bool saturating = f.saturate || f.specials == Specials::None;
-    Value special = f.specials == Specials::FN
-                        ? f64(std::numeric_limits<double>::quiet_NaN())
-                        : math::CopySignOp::create(b, f64(HUGE_VAL), y);
-    Value overflowValue = signedMax;
-    if (!saturating) {
-      overflowValue = special;
-      if (Value finite = overflowStaysFinite(y, spec))
-        overflowValue = arith::SelectOp::create(b, finite, signedMax, special);
-    }
     Value overflow = arith::CmpFOp::create(
         b, arith::CmpFPredicate::OGT, math::AbsFOp::create(b, r), f64(maxV));
-    r = arith::SelectOp::create(b, overflow, overflowValue, r);
+    return minifloatSpecials(
+        y, r, overflow, math::CopySignOp::create(b, f64(maxV), y), f, spec);
+  }
 
-    Value isInf =
-        arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ,
-                              math::AbsFOp::create(b, y), f64(HUGE_VAL));
-    Value infValue = saturating ? signedMax
-                     : f.specials == Specials::FN
-                         ? f64(std::numeric_limits<double>::quiet_NaN())
-                         : y;
+  /// minifloat()'s rules for a rounded value `r` of `v` (f64 or f32; v's
+  /// sign and infinities decide), given whether r overflows the format and
+  /// the bound with v's sign: overflow goes to the bound (saturating
+  /// formats, and modes that round toward it), to NaN (fn formats) or to
+  /// Inf; an infinite v to the bound, NaN or itself likewise.
+  Value minifloatSpecials(Value v, Value r, Value overflow, Value signedMax,
+                          const numerics::Minifloat &f, const RoundSpec &spec) {
+    bool saturating = f.saturate || f.specials == Specials::None;
+    Value nan = constantLike(v, std::numeric_limits<double>::quiet_NaN());
+    Value inf = constantLike(v, HUGE_VAL);
+    Value overflowValue = signedMax;
+    if (!saturating) {
+      overflowValue = f.specials == Specials::FN
+                          ? nan
+                          : math::CopySignOp::create(b, inf, v).getResult();
+      if (Value finite = overflowStaysFinite(v, spec))
+        overflowValue =
+            arith::SelectOp::create(b, finite, signedMax, overflowValue);
+    }
+    r = arith::SelectOp::create(b, overflow, overflowValue, r);
+    Value isInf = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ,
+                                        math::AbsFOp::create(b, v), inf);
+    Value infValue = saturating                   ? signedMax
+                     : f.specials == Specials::FN ? nan
+                                                  : v;
     return arith::SelectOp::create(b, isInf, infValue, r);
   }
 
@@ -381,28 +385,9 @@ public:
     Value maxScaled =
         s ? arith::MulFOp::create(b, f32(maxV), pow2F32(s)).getResult()
           : f32(maxV);
-    Value signedMax = math::CopySignOp::create(b, maxScaled, x);
-    bool saturating = f.saturate || f.specials == Specials::None;
-    float nan = std::numeric_limits<float>::quiet_NaN();
-    Value overflowValue = signedMax;
-    if (!saturating) {
-      overflowValue =
-          f.specials == Specials::FN
-              ? f32(nan)
-              : math::CopySignOp::create(
-                    b, f32(std::numeric_limits<float>::infinity()), x);
-      if (Value finite = overflowStaysFinite(x, spec))
-        overflowValue =
-            arith::SelectOp::create(b, finite, signedMax, overflowValue);
-    }
-    r = arith::SelectOp::create(b, overflow, overflowValue, r);
-    Value isInf = arith::CmpFOp::create(
-        b, arith::CmpFPredicate::OEQ, math::AbsFOp::create(b, x),
-        f32(std::numeric_limits<float>::infinity()));
-    Value infValue = saturating                   ? signedMax
-                     : f.specials == Specials::FN ? f32(nan)
-                                                  : x;
-    return keepNaN(x, arith::SelectOp::create(b, isInf, infValue, r));
+    return keepNaN(x, minifloatSpecials(
+                          x, r, overflow,
+                          math::CopySignOp::create(b, maxScaled, x), f, spec));
   }
 
   Value widen(Value x) { return arith::ExtFOp::create(b, b.getF64Type(), x); }

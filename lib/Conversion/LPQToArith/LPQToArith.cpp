@@ -459,6 +459,7 @@ Value buildRounding(ImplicitLocOpBuilder &b, Value x,
   }
   SmallVector<Value> inputs{input};
   SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(loops)};
+  SmallVector<Value> domainSizes = dimSizes(b, input);
   bool grouped = random && split.enabled() && split.axis == rank - 1 &&
                  split.factors.back() == 4;
   if (scales) {
@@ -484,20 +485,17 @@ Value buildRounding(ImplicitLocOpBuilder &b, Value x,
         auto groupType = RankedTensorType::get(
             domainType.getShape().drop_back(),
             cast<RankedTensorType>(scales.getType()).getElementType());
-        SmallVector<Value> groupSizes =
-            llvm::to_vector(ArrayRef<Value>(dimSizes(b, input)).drop_back());
         scales = elementwise(
-            b, groupType, groupSizes, ValueRange{scales},
-            {AffineMap::get(loops - 1, 0, results, ctx)},
+            b, groupType, ArrayRef<Value>(domainSizes).drop_back(),
+            ValueRange{scales}, {AffineMap::get(loops - 1, 0, results, ctx)},
             [](ImplicitLocOpBuilder &, ValueRange args) { return args[0]; });
-        scaleMap = AffineMap::getMultiDimIdentityMap(loops - 1, ctx);
-        scaleMap = AffineMap::get(loops, 0, scaleMap.getResults(), ctx);
+        scaleMap = AffineMap::getMultiDimIdentityMap(loops, ctx)
+                       .getMajorSubMap(loops - 1);
       }
     }
     inputs.push_back(scales);
     maps.push_back(scaleMap);
   }
-  SmallVector<Value> domainSizes = dimSizes(b, input);
   Value result = elementwise(
       b, domainType, domainSizes, inputs, maps,
       [&](ImplicitLocOpBuilder &nb, ValueRange args) {

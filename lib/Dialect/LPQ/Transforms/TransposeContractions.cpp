@@ -61,17 +61,24 @@ SmallVector<int64_t> moveToEnd(int64_t rank, int64_t from) {
   return perm;
 }
 
+/// A new tensor of `shape` filled with `fill`'s value.
+Value filledLike(OpBuilder &b, Location loc, linalg::FillOp fill,
+                 ArrayRef<int64_t> shape, Type elementType) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, elementType);
+  return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
+      .getResult(0);
+}
+
 /// `v` transposed by `perm` (result dim i = v's dim perm[i]).
 Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> shape(type.getShape());
   applyPermutationToVector(shape, perm);
-  Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
   // A filled tensor (the zero-filled init) is filled again in the new shape
   // instead of copied.
   if (auto fill = v.getDefiningOp<linalg::FillOp>())
-    return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
-        .getResult(0);
+    return filledLike(b, loc, fill, shape, type.getElementType());
+  Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
   return linalg::TransposeOp::create(b, loc, v, empty, perm).getResult()[0];
 }
 
@@ -107,14 +114,6 @@ linalg::GenericOp rebuild(OpBuilder &b, linalg::GenericOp op, ValueRange inputs,
       op.getIteratorTypesArray());
   generic.getRegion().takeBody(op.getRegion());
   return generic;
-}
-
-/// A new tensor of `shape` filled with `fill`'s value.
-Value filledLike(OpBuilder &b, Location loc, linalg::FillOp fill,
-                 ArrayRef<int64_t> shape, Type elementType) {
-  Value empty = tensor::EmptyOp::create(b, loc, shape, elementType);
-  return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
-      .getResult(0);
 }
 
 /// Makes the output's last axis, along which lpq-tile-contractions
