@@ -90,13 +90,27 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   return p;
 }
 
+/// Expansion, bufferization and the loop nests shaped for blocks and threads.
+static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
+                                bool blockReductions) {
+  return bufferizedTensorProgram(/*fusion=*/true, /*tileLanes=*/0) +
+         "func.func(convert-linalg-to-parallel-loops),"
+         "func.func(lpq-gpu-prepare-loops{block-size=" +
+         std::to_string(options.blockSize) +
+         " elements-per-thread=" + std::to_string(options.elementsPerThread) +
+         " block-reductions=" + (blockReductions ? "true" : "false") + "}),";
+}
+
+std::string lpq::gpuLoopsOnHostPipelineText(const GPUPipelineOptions &options) {
+  return gpuLoopNests(options, /*blockReductions=*/false) +
+         "lower-affine,canonicalize,expand-strided-metadata,"
+         "finalize-memref-to-llvm,convert-scf-to-cf,convert-to-llvm,"
+         "reconcile-unrealized-casts";
+}
+
 std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
-  std::string p = bufferizedTensorProgram(/*fusion=*/true, /*tileLanes=*/0);
-  p += "func.func(convert-linalg-to-parallel-loops),"
-       "func.func(lpq-gpu-prepare-loops{block-size=" +
-       std::to_string(options.blockSize) +
-       "}),"
-       "func.func(gpu-map-parallel-loops),"
+  std::string p = gpuLoopNests(options, /*blockReductions=*/true);
+  p += "func.func(gpu-map-parallel-loops),"
        "func.func(convert-parallel-loops-to-gpu),"
        "lpq-gpu-device-allocations,gpu-launch-sink-index-computations,"
        "gpu-kernel-outlining,lower-affine,"
@@ -120,6 +134,14 @@ LogicalResult lpq::buildGPUPipeline(OpPassManager &pm,
                                     const GPUPipelineOptions &options) {
   registerUpstreamPasses();
   return parsePassPipeline(gpuPipelineText(options), pm, llvm::errs());
+}
+
+LogicalResult
+lpq::buildGPULoopsOnHostPipeline(OpPassManager &pm,
+                                 const GPUPipelineOptions &options) {
+  registerUpstreamPasses();
+  return parsePassPipeline(gpuLoopsOnHostPipelineText(options), pm,
+                           llvm::errs());
 }
 
 LogicalResult lpq::buildCPUPipeline(OpPassManager &pm,

@@ -147,11 +147,21 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     GPUPipelineOptions gpuOptions;
     gpuOptions.chip = cuda::architecture();
     gpuOptions.format = "bin";
+    gpuOptions.blockSize = options.gpuBlockSize;
+    gpuOptions.elementsPerThread = options.gpuElementsPerThread;
     if (failed(buildGPUPipeline(pm, gpuOptions))) {
       error = "cannot build lpq-gpu-pipeline";
       return nullptr;
     }
 #endif
+  } else if (options.gpuLoopsOnHost) {
+    GPUPipelineOptions gpuOptions;
+    gpuOptions.blockSize = options.gpuBlockSize;
+    gpuOptions.elementsPerThread = options.gpuElementsPerThread;
+    if (failed(buildGPULoopsOnHostPipeline(pm, gpuOptions))) {
+      error = "cannot build the GPU loop nests for the host";
+      return nullptr;
+    }
   } else {
     CPUPipelineOptions pipelineOptions;
     pipelineOptions.threads = options.threads;

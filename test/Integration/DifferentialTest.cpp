@@ -109,7 +109,8 @@ protected:
   static JitModule &compiled(const JitOptions &options) {
     int key = options.threads * 2 + options.vectorize +
               4 * static_cast<int>(options.vectorWidth) +
-              (options.cuda ? 1 << 20 : 0);
+              (options.cuda ? 1 << 20 : 0) +
+              (options.gpuLoopsOnHost ? 1 << 21 : 0);
     auto it = jits.find(key);
     if (it != jits.end())
       return *it->second;
@@ -196,6 +197,18 @@ TEST_F(Differential, Cuda) {
   JitOptions options;
   options.cuda = true;
   checkAll(options, 0);
+}
+
+/// The GPU pipeline's loop nests (Philox groups per thread, several
+/// iterations per thread, in-bounds checks; small blocks so that the odd
+/// sizes end inside a block and inside a thread's iterations) run on the
+/// host: the distribution over blocks and threads must not change a bit.
+TEST_F(Differential, GPULoopsOnHost) {
+  JitOptions options;
+  options.gpuLoopsOnHost = true;
+  options.gpuBlockSize = 32;
+  options.gpuElementsPerThread = 3;
+  checkAll(options, 1);
 }
 
 /// Stochastic decisions at their boundaries. Random inputs almost never land

@@ -56,6 +56,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> blockSize{
       *this, "block-size", llvm::cl::desc("Threads per block"),
       llvm::cl::init(256)};
+  PassOptions::Option<int64_t> elementsPerThread{
+      *this, "elements-per-thread",
+      llvm::cl::desc("Iterations of each parallel loop one thread runs (one "
+                     "Philox group of four elements counts as one)"),
+      llvm::cl::init(4)};
   PassOptions::Option<std::string> toolkit{
       *this, "toolkit", llvm::cl::desc("CUDA toolkit (for ptxas)"),
       llvm::cl::init("/usr/local/cuda")};
@@ -85,6 +90,18 @@ std::string gpuPipelineText(const GPUPipelineOptions &options);
 /// GPU runtime calls (`mgpu*`).
 LogicalResult buildGPUPipeline(OpPassManager &pm,
                                const GPUPipelineOptions &options);
+
+/// The GPU pipeline's loop nests run on the host instead: expansion,
+/// bufferization and `lpq-gpu-prepare-loops` as in `lpq-gpu-pipeline`
+/// (without block-wide reductions, which need a GPU), then the grid and
+/// block loops run sequentially and the module is lowered to the LLVM
+/// dialect for the CPU. Results must equal the CPU pipeline's bit for bit:
+/// the differential tests use it to check the GPU's loop distribution
+/// (Philox groups per thread, iterations per thread, in-bounds checks)
+/// without a GPU.
+std::string gpuLoopsOnHostPipelineText(const GPUPipelineOptions &options);
+LogicalResult buildGPULoopsOnHostPipeline(OpPassManager &pm,
+                                          const GPUPipelineOptions &options);
 
 /// Registers `lpq-cpu-pipeline` and `lpq-gpu-pipeline` with mlir-opt-style tools. It also registers
 /// every upstream pass, which the pipeline is built from.

@@ -56,6 +56,13 @@ struct JitOptions {
   /// Compile with lpq-gpu-pipeline for CUDA device 0 (its architecture,
   /// cubin) instead of the CPU: tensors are copied to the device and back.
   bool cuda = false;
+  /// Compile the GPU pipeline's loop nests for the host instead
+  /// (`gpuLoopsOnHostPipelineText`): tests the GPU's loop distribution
+  /// without a GPU.
+  bool gpuLoopsOnHost = false;
+  /// Threads per block and iterations per thread of the GPU pipelines.
+  int64_t gpuBlockSize = 256;
+  int64_t gpuElementsPerThread = 4;
 };
 
 /// A module lowered by lpq-cpu-pipeline and compiled by MLIR's

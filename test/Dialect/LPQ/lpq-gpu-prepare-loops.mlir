@@ -1,20 +1,28 @@
 // RUN: lpq-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(lpq-gpu-prepare-loops{block-size=64}))" | FileCheck %s
 
-/// A parallel nest becomes one linear dimension (8 x 1000 = 8000), tiled by
-/// the block size with a fixed tile bound and an in-bounds check; the
-/// indices are recovered innermost fastest.
+/// A parallel nest becomes one linear dimension (8 x 1000 = 8000)
+/// distributed over blocks of 64 threads running 4 iterations each: thread
+/// T of the block at B runs B + T + 64 j, j < 4, behind an in-bounds check;
+/// the indices are recovered innermost fastest.
 // CHECK-LABEL: func @tile
 // CHECK: %[[N0:.*]] = arith.muli %{{.*}}, %c8
-// CHECK: %[[N:.*]] = arith.muli %[[N0]], %[[C1000:.*]] : index
-// CHECK: %[[S:.*]] = arith.muli %{{.*}}, %c64
-// CHECK: scf.parallel (%[[B:.*]]) = (%{{.*}}) to (%[[N]]) step (%[[S]])
-// CHECK: scf.parallel (%[[T:.*]]) = (%{{.*}}) to (%[[S]])
-// CHECK: %[[L:.*]] = arith.addi %[[T]], %[[B]]
-// CHECK: arith.cmpi ult, %{{.*}}, %[[N]]
-// CHECK: scf.if
-// CHECK: %[[J:.*]] = arith.remsi %[[L]], %[[C1000]]
-// CHECK: %[[I:.*]] = arith.divsi %[[L]], %[[C1000]]
-// CHECK: memref.store %{{.*}}, %arg0[%[[I]], %[[J]]]
+// CHECK: %[[N1:.*]] = arith.muli %[[N0]], %[[C1000:.*]] : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[N:.*]] = arith.maxsi
+// CHECK: scf.parallel (%[[B:.*]]) = (%{{.*}}) to (%[[N]]) step (%[[C256]])
+// CHECK: scf.parallel (%[[T:.*]]) = (%{{.*}}) to (%[[C64]])
+// CHECK: %[[F:.*]] = arith.addi %[[B]], %[[T]]
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %[[C4]]
+// CHECK: %[[O:.*]] = arith.muli %[[J]], %[[C64]]
+// CHECK: %[[I:.*]] = arith.addi %[[F]], %[[O]]
+// CHECK: %[[IN:.*]] = arith.cmpi slt, %[[I]], %[[N]]
+// CHECK: scf.if %[[IN]]
+// CHECK: %[[L:.*]] = arith.addi
+// CHECK: %[[COL:.*]] = arith.remsi %[[L]], %[[C1000]]
+// CHECK: %[[ROW:.*]] = arith.divsi %[[L]], %[[C1000]]
+// CHECK: memref.store %{{.*}}, %arg0[%[[ROW]], %[[COL]]]
 func.func @tile(%m: memref<8x1000xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -177,4 +185,55 @@ func.func @window_and_sum(%x: memref<8x4xf32>, %y: memref<8x1000xf32>) -> (memre
     }
   }
   return %max, %sum : memref<8xf32>, memref<8xf32>
+}
+
+// -----
+
+/// A loop that fits one block gets one iteration per thread.
+// CHECK-LABEL: func @one_block
+// CHECK: scf.parallel
+// CHECK: scf.parallel
+// CHECK-NOT: scf.for
+// CHECK: scf.if
+func.func @one_block(%m: memref<50xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c50 = arith.constant 50 : index
+  %z = arith.constant 0.0 : f32
+  scf.parallel (%i) = (%c0) to (%c50) step (%c1) {
+    memref.store %z, %m[%i] : memref<50xf32>
+  }
+  return
+}
+
+// -----
+
+/// Stochastic rounding's last dimension of four Philox words (random bits:
+/// a multiplication by a Philox round multiplier) becomes a sequential loop
+/// inside the thread, so that one thread evaluates Philox once per group;
+/// the groups (6 x 200) are distributed over the threads.
+// CHECK-LABEL: func @philox_groups
+// CHECK: scf.parallel (%[[B:.*]]) =
+// CHECK: scf.parallel (%[[T:.*]]) =
+// CHECK: scf.for
+// CHECK: scf.if
+// CHECK: %[[G:.*]] = arith.addi
+// CHECK: %[[GC:.*]] = arith.remsi %[[G]], %{{.*}}
+// CHECK: %[[GR:.*]] = arith.divsi %[[G]], %{{.*}}
+// CHECK: scf.for %[[W:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: arith.muli %{{.*}}, %c3528531795_i64
+// CHECK: memref.store %{{.*}}, %arg1[%[[GR]], %[[GC]], %[[W]]]
+func.func @philox_groups(%in: memref<6x200x4xi64>, %out: memref<6x200x4xi64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c6 = arith.constant 6 : index
+  %c200 = arith.constant 200 : index
+  %m = arith.constant 3528531795 : i64
+  scf.parallel (%i, %j, %w) = (%c0, %c0, %c0) to (%c6, %c200, %c4) step (%c1, %c1, %c1) {
+    %v = memref.load %in[%i, %j, %w] : memref<6x200x4xi64>
+    %p = arith.muli %v, %m : i64
+    memref.store %p, %out[%i, %j, %w] : memref<6x200x4xi64>
+  }
+  return
 }

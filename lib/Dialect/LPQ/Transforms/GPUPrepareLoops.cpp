@@ -5,13 +5,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
+#include "RandomBits.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -296,6 +297,115 @@ int64_t reductionThreads(const MemoryReduction &red, int64_t blockSize) {
   return std::min<int64_t>(llvm::PowerOf2Ceil(total), blockSize);
 }
 
+/// Whether the last dimension of `p` walks the four words of Philox groups
+/// (convert-lpq-to-arith's form of stochastic rounding over a last axis that
+/// is a multiple of 4): a static trip count of 4 and random bits computed
+/// in the body.
+bool walksPhiloxWords(scf::ParallelOp p) {
+  if (p.getNumLoops() < 2 || p.getNumReductions() != 0)
+    return false;
+  std::optional<int64_t> lb = getConstantIntValue(p.getLowerBound().back());
+  std::optional<int64_t> ub = getConstantIntValue(p.getUpperBound().back());
+  std::optional<int64_t> step = getConstantIntValue(p.getStep().back());
+  if (!lb || !ub || step != 1 || *ub - *lb != 4)
+    return false;
+  return p.getBody()
+      ->walk([](Operation *op) {
+        return lpq::isPhiloxMultiply(op) ? WalkResult::interrupt()
+                                         : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// Moves the last dimension of `p` into a sequential `scf.for` inside the
+/// body of a new loop over the other dimensions, which it returns: each
+/// thread then rounds the four elements of one Philox group and evaluates
+/// Philox once for them (LLVM hoists it out of the word loop, as on the
+/// CPU) instead of four threads evaluating it once each.
+scf::ParallelOp sequentializeLastDim(RewriterBase &rewriter,
+                                     scf::ParallelOp p) {
+  Location loc = p.getLoc();
+  rewriter.setInsertionPoint(p);
+  auto outer = scf::ParallelOp::create(
+      rewriter, loc, p.getLowerBound().drop_back(),
+      p.getUpperBound().drop_back(), p.getStep().drop_back());
+  rewriter.setInsertionPointToStart(outer.getBody());
+  auto words = scf::ForOp::create(rewriter, loc, p.getLowerBound().back(),
+                                  p.getUpperBound().back(), p.getStep().back());
+  SmallVector<Value> ivs(outer.getInductionVars());
+  ivs.push_back(words.getInductionVar());
+  Block *body = p.getBody();
+  rewriter.eraseOp(body->getTerminator());
+  rewriter.inlineBlockBefore(body, words.getBody()->getTerminator(), ivs);
+  rewriter.eraseOp(p);
+  return outer;
+}
+
+/// Distributes the one-dimensional parallel loop `p` over thread blocks of
+/// `blockSize` threads running `perThread` iterations each: thread t of
+/// block b runs iterations (b * perThread + j) * blockSize + t for
+/// j < perThread (one warp reads consecutive elements at every j), each
+/// behind an in-bounds check. The outer loop becomes the grid, the inner
+/// one the block.
+void distributeOverThreads(RewriterBase &rewriter, scf::ParallelOp p,
+                           int64_t blockSize, int64_t perThread) {
+  Location loc = p.getLoc();
+  rewriter.setInsertionPoint(p);
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+  Value zero = index(0), one = index(1), threadCount = index(blockSize);
+  Value tile = index(blockSize * perThread), iterations = index(perThread);
+  Value lb = p.getLowerBound()[0], step = p.getStep()[0];
+  Value span = arith::SubIOp::create(rewriter, loc, p.getUpperBound()[0], lb);
+  Value trip = arith::MaxSIOp::create(
+      rewriter, loc, arith::CeilDivSIOp::create(rewriter, loc, span, step),
+      zero);
+  auto blocks = scf::ParallelOp::create(rewriter, loc, ValueRange{zero},
+                                        ValueRange{trip}, ValueRange{tile});
+  rewriter.setInsertionPointToStart(blocks.getBody());
+  auto threads =
+      scf::ParallelOp::create(rewriter, loc, ValueRange{zero},
+                              ValueRange{threadCount}, ValueRange{one});
+  rewriter.setInsertionPointToStart(threads.getBody());
+  Value i = arith::AddIOp::create(rewriter, loc, blocks.getInductionVars()[0],
+                                  threads.getInductionVars()[0]);
+  if (perThread > 1) {
+    auto each = scf::ForOp::create(rewriter, loc, zero, iterations, one);
+    rewriter.setInsertionPointToStart(each.getBody());
+    i = arith::AddIOp::create(
+        rewriter, loc, i,
+        arith::MulIOp::create(rewriter, loc, each.getInductionVar(),
+                              threadCount));
+  }
+  Value inBounds = arith::CmpIOp::create(rewriter, loc,
+                                         arith::CmpIPredicate::slt, i, trip);
+  auto guard = scf::IfOp::create(rewriter, loc, inBounds,
+                                 /*withElseRegion=*/false);
+  rewriter.setInsertionPointToStart(guard.thenBlock());
+  Value iv = arith::AddIOp::create(
+      rewriter, loc, lb, arith::MulIOp::create(rewriter, loc, i, step));
+  Block *body = p.getBody();
+  rewriter.eraseOp(body->getTerminator());
+  rewriter.inlineBlockBefore(body, guard.thenBlock()->getTerminator(),
+                             ValueRange{iv});
+  rewriter.eraseOp(p);
+}
+
+/// Iterations per thread for a loop of `p`'s trip count: `perThread`, or 1
+/// when the loop statically fits one block (more would only idle threads).
+int64_t iterationsPerThread(scf::ParallelOp p, int64_t blockSize,
+                            int64_t perThread) {
+  std::optional<int64_t> lb = getConstantIntValue(p.getLowerBound()[0]);
+  std::optional<int64_t> ub = getConstantIntValue(p.getUpperBound()[0]);
+  std::optional<int64_t> step = getConstantIntValue(p.getStep()[0]);
+  if (lb && ub && step && *step > 0 &&
+      llvm::divideCeilSigned(std::max<int64_t>(*ub - *lb, 0), *step) <=
+          blockSize)
+    return 1;
+  return perThread;
+}
+
 struct LPQGPUPrepareLoopsPass
     : mlir::lpq::impl::LPQGPUPrepareLoopsPassBase<LPQGPUPrepareLoopsPass> {
   using Base::Base;
@@ -305,6 +415,12 @@ struct LPQGPUPrepareLoopsPass
       getOperation().emitError("lpq-gpu-prepare-loops: block-size must be "
                                "positive, got ")
           << blockSize;
+      return signalPassFailure();
+    }
+    if (elementsPerThread < 1) {
+      getOperation().emitError("lpq-gpu-prepare-loops: elements-per-thread "
+                               "must be positive, got ")
+          << elementsPerThread;
       return signalPassFailure();
     }
     SmallVector<scf::ParallelOp> parallels;
@@ -320,6 +436,13 @@ struct LPQGPUPrepareLoopsPass
     // nest got one thread per block), and a short innermost dimension would
     // leave most of a tile idle.
     IRRewriter rewriter(&getContext());
+    // One thread per Philox group, not per element.
+    llvm::SmallPtrSet<Operation *, 8> randomGroups;
+    for (scf::ParallelOp &p : parallels)
+      if (walksPhiloxWords(p)) {
+        p = sequentializeLastDim(rewriter, p);
+        randomGroups.insert(p);
+      }
     for (scf::ParallelOp &p : parallels) {
       // (collapseParallelLoops rebuilds the loop without reduction values.)
       if (p.getNumLoops() == 1 || p.getNumReductions() != 0)
@@ -327,8 +450,11 @@ struct LPQGPUPrepareLoopsPass
       std::vector<unsigned> all(p.getNumLoops());
       std::iota(all.begin(), all.end(), 0u);
       Operation *next = p->getNextNode();
+      bool random = randomGroups.erase(p);
       collapseParallelLoops(rewriter, p, {all});
       p = cast<scf::ParallelOp>(next->getPrevNode());
+      if (random)
+        randomGroups.insert(p);
     }
     // A sequential loop returning values (lpq.sq_select's row selection)
     // moves onto the device together with everything that uses its results
@@ -356,8 +482,10 @@ struct LPQGPUPrepareLoopsPass
     // Reductions into memory become block-wide reductions: one thread block
     // per element of the parallel loop (per row of block maxima), one block
     // for a serial nest.
-    llvm::SmallPtrSet<Operation *, 8> blockReductions;
+    llvm::SmallPtrSet<Operation *, 8> reduced;
     for (scf::ParallelOp p : parallels) {
+      if (!blockReductions || randomGroups.contains(p))
+        continue;
       auto loops = p.getBody()->getOps<scf::ForOp>();
       if (!llvm::hasSingleElement(loops))
         continue;
@@ -373,14 +501,14 @@ struct LPQGPUPrepareLoopsPass
       if (threads == 0)
         continue;
       rewriteAsBlockReduction(p, *red, threads);
-      blockReductions.insert(p);
+      reduced.insert(p);
     }
     for (scf::ParallelOp p : parallels) {
-      if (blockReductions.contains(p))
+      if (reduced.contains(p))
         continue;
-      SmallVector<int64_t> sizes(p.getNumLoops(), 1);
-      sizes.back() = blockSize;
-      scf::tileParallelLoop(p, sizes, /*noMinMaxBounds=*/true);
+      distributeOverThreads(rewriter, p, blockSize,
+                            iterationsPerThread(p, blockSize,
+                                                elementsPerThread));
     }
     for (ArrayRef<Operation *> group : groups) {
       Operation *f = group.front();
@@ -393,7 +521,7 @@ struct LPQGPUPrepareLoopsPass
       for (Operation *op : group)
         op->moveBefore(wrapper.getBody()->getTerminator());
       // A lone reduction runs on one block of threads instead of one thread.
-      if (group.size() == 1)
+      if (group.size() == 1 && blockReductions)
         if (std::optional<MemoryReduction> red =
                 matchMemoryReduction(cast<scf::ForOp>(f)))
           if (int64_t threads = reductionThreads(*red, blockSize))

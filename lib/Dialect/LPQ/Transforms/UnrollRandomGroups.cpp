@@ -15,12 +15,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
+#include "RandomBits.h"
 
 #include "mlir/Dialect/Affine/Analysis/LoopAnalysis.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/LoopUtils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/IR/Matchers.h"
 
 namespace mlir::lpq {
 #define GEN_PASS_DEF_LPQUNROLLRANDOMGROUPSPASS
@@ -31,26 +31,13 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` multiplies by one of Philox4x32's round multipliers.
-bool isPhiloxMultiply(Operation *op) {
-  if (!isa<arith::MulIOp, arith::MulUIExtendedOp>(op))
-    return false;
-  return llvm::any_of(op->getOperands(), [](Value v) {
-    APInt c;
-    if (!matchPattern(v, m_ConstantInt(&c)))
-      return false;
-    uint64_t m = c.getZExtValue();
-    return m == 0xD2511F53 || m == 0xCD9E8D57;
-  });
-}
-
 /// Whether `loop` has no nested loop and computes random bits.
 bool isRandomGroupLoop(affine::AffineForOp loop) {
   bool nested = false, random = false;
   loop.getBody()->walk([&](Operation *op) {
     if (isa<affine::AffineForOp, affine::AffineParallelOp>(op))
       nested = true;
-    else if (isPhiloxMultiply(op))
+    else if (lpq::isPhiloxMultiply(op))
       random = true;
   });
   return random && !nested;

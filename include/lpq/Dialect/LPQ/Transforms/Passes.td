@@ -87,12 +87,19 @@ def LPQGPUPrepareLoopsPass
   let description = [{
     Runs on host functions after `convert-linalg-to-parallel-loops`:
 
+    - stochastic rounding's loop over the four words of a Philox group
+      (a last parallel dimension of 4 that computes random bits) becomes a
+      sequential loop inside each thread, so that one thread evaluates
+      Philox once for four elements instead of four threads once each;
     - every outermost `scf.parallel` is collapsed into one linear dimension
       (`gpu-map-parallel-loops` maps only three dimensions to the hardware,
       and a short innermost dimension would leave most of a block idle) and
-      tiled by `block-size` (fixed tile bounds with an in-bounds check
-      inside), so the inner tile becomes the thread block and the rest the
-      grid;
+      distributed over blocks of `block-size` threads running
+      `elements-per-thread` iterations each: thread t of block b runs
+      iterations (b * k + j) * B + t, j < k, each behind an in-bounds check
+      (a warp reads consecutive elements at every j); loops that fit one
+      block get one iteration per thread. The inner loop becomes the thread
+      block and the outer one the grid;
     - a reduction into memory in such a loop (a perfect `scf.for` nest that
       loads `acc[I]` from a fresh allocation, combines it with an
       order-independent, idempotent op: max/min, `and`/`or`, and stores it
@@ -119,7 +126,15 @@ def LPQGPUPrepareLoopsPass
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
-           "Threads per block: tile size of the innermost parallel dimension">,
+           "Threads per block">,
+    Option<"elementsPerThread", "elements-per-thread", "int64_t",
+           /*default=*/"4",
+           "Iterations of a parallel loop each thread runs (1 for loops that "
+           "fit one block)">,
+    Option<"blockReductions", "block-reductions", "bool", /*default=*/"true",
+           "Turn reductions into memory into block-wide gpu.all_reduce "
+           "reductions (off: one thread per output, and the result runs "
+           "on the host as well, for testing the rest of the mapping)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",
