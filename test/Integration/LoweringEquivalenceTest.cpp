@@ -10,7 +10,8 @@
 // its terms in the same order. These tests compile the same module with
 // both on and both off and compare every result bit for bit: whole training
 // steps of the example models (fixed seed and inputs), and contraction
-// kernels with awkward shapes.
+// kernels with awkward shapes. The GPU pipeline's loop nests, run on the
+// host, must give the same steps too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,23 +62,30 @@ std::vector<Argument> randomArguments(FunctionType type, double scale) {
   return args;
 }
 
-/// Runs `entry` of the module from `make` compiled with fusion and tiling
-/// on and off, and expects identical results.
+/// The CPU pipeline with fusion and tiling on (default) and off.
+JitOptions optimizedCPU() { return JitOptions(); }
+JitOptions plainCPU() {
+  JitOptions options;
+  options.fusion = false;
+  options.tileContractions = false;
+  return options;
+}
+
+/// Runs `entry` of the module from `make` compiled with `first` and with
+/// `second`, and expects identical results.
 void expectSameResults(const ModuleFactory &make, const std::string &entry,
-                       double scale) {
+                       double scale, const JitOptions &first = optimizedCPU(),
+                       const JitOptions &second = plainCPU()) {
   std::vector<std::vector<Array>> results;
-  for (bool optimized : {true, false}) {
+  for (const JitOptions *options : {&first, &second}) {
     OwningOpRef<ModuleOp> module = make();
     ASSERT_TRUE(module);
     auto f = module->lookupSymbol<func::FuncOp>(entry);
     ASSERT_TRUE(f) << "no function " << entry;
     std::vector<Argument> args = randomArguments(f.getFunctionType(), scale);
-    JitOptions options;
-    options.fusion = optimized;
-    options.tileContractions = optimized;
     std::string error;
     std::unique_ptr<JitModule> jit =
-        JitModule::compile(*module, options, error);
+        JitModule::compile(*module, *options, error);
     ASSERT_TRUE(jit) << error;
     std::optional<std::vector<Array>> r = jit->run(entry, args, error);
     ASSERT_TRUE(r) << error;
@@ -128,6 +136,32 @@ TEST(LoweringEquivalence, CNNStepSWALP) {
 
 TEST(LoweringEquivalence, CNNEvaluateSGDLP) {
   expectSameResults(trainStep("cnn", "sgd-lp"), "evaluate", 0.2);
+}
+
+/// The GPU pipeline's loop nests for whole steps (one thread per Philox
+/// group, several iterations per thread, serial loops as one-thread
+/// kernels), run on the host, against the CPU pipeline.
+JitOptions gpuLoopsOnHost() {
+  JitOptions options;
+  options.gpuLoopsOnHost = true;
+  options.gpuBlockSize = 64;
+  options.gpuElementsPerThread = 3;
+  return options;
+}
+
+TEST(LoweringEquivalence, GPULoopsOnHostMLPStepSWALP) {
+  expectSameResults(trainStep("mlp", "swalp"), "train_step", 0.05,
+                    optimizedCPU(), gpuLoopsOnHost());
+}
+
+TEST(LoweringEquivalence, GPULoopsOnHostCNNStepSWALP) {
+  expectSameResults(trainStep("cnn", "swalp"), "train_step", 0.2,
+                    optimizedCPU(), gpuLoopsOnHost());
+}
+
+TEST(LoweringEquivalence, GPULoopsOnHostMLPStepSQTWN) {
+  expectSameResults(trainStep("mlp", "sq-twn"), "train_step", 0.05,
+                    optimizedCPU(), gpuLoopsOnHost());
 }
 
 // Sizes that leave remainders in every direction (rows not a multiple of
