@@ -42,11 +42,11 @@ static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes) {
   if (tileLanes)
     p += "lpq-gather-windows,lpq-transpose-contractions{lanes=" +
          std::to_string(tileLanes) + "},";
-  return p + "lpq-order-loops,"
+  return p + "lpq-order-loops,lpq-unshare-destinations,"
              "lpq-results-to-destinations,eliminate-empty-tensors,"
              "one-shot-bufferize{bufferize-function-boundaries "
              "function-boundary-type-conversion=identity-layout-map},"
-             "buffer-deallocation-pipeline,canonicalize,";
+             "buffer-deallocation-pipeline,canonicalize,lpq-copies-to-loops,";
 }
 
 /// float32 lanes of the host's widest vectors.

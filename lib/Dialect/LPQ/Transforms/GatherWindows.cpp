@@ -29,6 +29,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::lpq {
 #define GEN_PASS_DEF_LPQGATHERWINDOWSPASS
@@ -213,6 +214,13 @@ struct LPQGatherWindowsPass
     for (linalg::GenericOp op : ops)
       while (std::optional<Window> w = findWindow(op))
         op = rewriteWindow(op, *w);
+    // Each window padded its dimension separately: one pad of the padded
+    // tensor per window. Merged, the input is copied once, not once per
+    // window.
+    RewritePatternSet patterns(&getContext());
+    tensor::PadOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
   }
 };
 

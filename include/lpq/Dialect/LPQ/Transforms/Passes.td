@@ -322,6 +322,51 @@ def LPQOrderLoopsPass : Pass<"lpq-order-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LPQUnshareDestinationsPass : Pass<"lpq-unshare-destinations"> {
+  let summary = "Give every destination operand its own tensor.empty or "
+                "linalg.fill";
+  let description = [{
+    CSE merges identical `tensor.empty` and `linalg.fill` ops, so that one
+    filled tensor (reverse mode's zero accumulators) becomes the destination
+    of several ops. One-shot bufferization then gives it one buffer and
+    copies it for every writer but the last: a training step of the CNN
+    copied two zero-filled activation gradients (1.5 MB) per step. Before
+    bufferization, this pass clones the empty tensor or the fill (with its
+    own empty tensor) right before every destination use but one, so each
+    op writes a buffer of its own in place; a fill writes what a copy would
+    write without reading anything. Values are unchanged.
+
+    Example:
+    ```mlir
+    %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+    %a = linalg.generic ... outs(%z : tensor<8xf32>)
+    %b = linalg.generic ... outs(%z : tensor<8xf32>)
+    // becomes
+    %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+    %a = linalg.generic ... outs(%z : tensor<8xf32>)
+    %e2 = tensor.empty() : tensor<8xf32>
+    %z2 = linalg.fill ins(%c0 : f32) outs(%e2 : tensor<8xf32>) -> tensor<8xf32>
+    %b = linalg.generic ... outs(%z2 : tensor<8xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def LPQCopiesToLoopsPass : Pass<"lpq-copies-to-loops"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    After bufferization, `memref.copy` (padding a convolution's input into a
+    view of a larger buffer, copies bufferization could not avoid) lowers to
+    a call of the C runner's `memrefCopy`, which walks a strided view one
+    element at a time, or to `memcpy` on one thread, and in the GPU
+    pipeline to a host copy of device memory. As `linalg.copy` it becomes a
+    loop nest like every other: vectorized and run by OpenMP on the CPU, a
+    kernel on the GPU.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def LPQTileContractionsPass : Pass<"lpq-tile-contractions"> {
   let summary = "Lower float32 contractions on buffers to register-tiled "
                 "affine loop nests";
