@@ -77,13 +77,14 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   // formats rely on for bit-exact results.
   if (options.threads)
     p += "func.func(affine-parallelize{max-nested=1}),";
-  p += "func.func(lpq-unroll-random-groups),lower-affine,canonicalize,";
+  p += "func.func(lpq-unroll-random-groups),lower-affine,canonicalize,"
+       "func.func(lpq-roll-short-reductions),";
   if (options.threads)
     p += "convert-scf-to-openmp,";
   if (options.threads && options.fusion)
     p += "func.func(lpq-merge-parallel-regions),";
   p += "expand-strided-metadata,finalize-memref-to-llvm,convert-scf-to-cf,"
-       "convert-to-llvm,reconcile-unrealized-casts";
+       "convert-to-llvm,reconcile-unrealized-casts,lpq-roll-short-reductions";
   if (options.vectorWidth)
     p += ",lpq-set-vector-width{width=" +
          std::to_string(options.vectorWidth) + "}";

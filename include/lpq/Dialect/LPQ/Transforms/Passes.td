@@ -367,6 +367,30 @@ def LPQCopiesToLoopsPass : Pass<"lpq-copies-to-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LPQRollShortReductionsPass : Pass<"lpq-roll-short-reductions"> {
+  let summary = "Keep short max/min reduction loops rolled so that LLVM "
+                "vectorizes them";
+  let description = [{
+    A block maximum over a short tile (MX's 32 elements) is an innermost
+    `scf.for` of a few dozen iterations that loads `acc[I]`, combines it
+    with a contiguous element by max or min and stores it back. LLVM's full
+    unroller unrolls such a loop before the loop vectorizer sees it, and
+    the vectorizer then vectorizes the loop around it across tiles, with a
+    gather per unrolled element (MX e4m3 nearest spent about half its time
+    in gathers). This pass marks innermost loops of 8 to 128 static
+    iterations whose only store is such a reduction (max/min, which
+    vectorize without reassociating anything) with
+    `llvm.loop_annotation<unroll = <disable = true>>`, which
+    `convert-scf-to-cf` carries to the loop's back edge: LLVM then
+    vectorizes the loop itself along the tile. The conversion to the LLVM
+    dialect leaves it there as a discardable attribute, which the
+    translation to LLVM IR ignores; run on the LLVM dialect, the pass moves
+    it into `llvm.br`'s `loop_annotation` (`lpq-cpu-pipeline` runs it at
+    both points). Results are unchanged.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def LPQTileContractionsPass : Pass<"lpq-tile-contractions"> {
   let summary = "Lower float32 contractions on buffers to register-tiled "
                 "affine loop nests";
