@@ -396,11 +396,25 @@ public:
   }
 
   Value fixed(Value x, const numerics::FixedPoint &f, const RoundSpec &spec) {
-    Value r = narrow(roundToStep(widen(x), i32(-f.fracBits), spec));
     float maxV = numerics::maxValue(f);
     float minV = f.symmetric ? -maxV
                              : static_cast<float>(-std::ldexp(
                                    1.0, f.wordLength - 1 - f.fracBits));
+    // In float32 when it holds the step and every bound exactly (word
+    // lengths up to 25; the largest magnitude 2^(w-1-f) at most 2^127, the
+    // step 2^-f at least 2^-149), as block formats do: quotients below
+    // 2^24 are exact, larger ones saturate like the exact ones.
+    bool inF32 = f.wordLength <= 25 && f.fracBits <= 149 &&
+                 f.wordLength - 1 - f.fracBits <= 127;
+    if (!inF32)
+      return keepNaN(
+          x, clampF32(narrow(roundToStep(widen(x), i32(-f.fracBits), spec)),
+                      minV, maxV));
+    Value stepExp = i32(-f.fracBits);
+    Value step = f32(std::ldexp(1.0f, -f.fracBits));
+    Value r = spec.stochastic
+                  ? stochasticToStepF32(x, stepExp, step, f32(-minV), spec.bits)
+                  : deterministicToStepF32(x, stepExp, step, spec.mode);
     return keepNaN(x, clampF32(r, minV, maxV));
   }
 

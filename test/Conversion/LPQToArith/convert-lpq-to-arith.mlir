@@ -1,18 +1,17 @@
 // RUN: lpq-opt %s -convert-lpq-to-arith -split-input-file | FileCheck %s
 
-/// Fixed point: scale by 2^fl in f64, round, scale back, keep the sign of
-/// zero, narrow, saturate to [-2, 127/64], pass NaN through. Elementwise
-/// formats round through a 1-D view of the tensor (one long loop).
+/// Fixed point: scale by 2^fl (in float32, which holds every step and
+/// bound of fixed<8, 6>), round, scale back, keep the sign of zero,
+/// saturate to [-2, 127/64], pass NaN through. Elementwise formats round
+/// through a 1-D view of the tensor (one long loop).
 // CHECK-LABEL: func @fixed
 // CHECK-NOT: lpq.
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<4x8xf32> into tensor<32xf32>
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["parallel"]
-// CHECK: %[[W:.*]] = arith.extf %{{.*}} : f32 to f64
-// CHECK: arith.mulf %[[W]], %{{.*}} : f64
-// CHECK: math.roundeven
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK: math.roundeven {{.*}} : f32
 // CHECK: math.copysign
-// CHECK: arith.truncf
 // CHECK: arith.maximumf
 // CHECK: arith.minimumf
 // CHECK: arith.cmpf uno
@@ -21,6 +20,17 @@
 func.func @fixed(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %0 = lpq.quantize %x : tensor<4x8xf32> to #lpq.fixed<8, 6>
   return %0 : tensor<4x8xf32>
+}
+
+/// Word lengths above 25 round in float64.
+// CHECK-LABEL: func @fixed_wide
+// CHECK: %[[W:.*]] = arith.extf %{{.*}} : f32 to f64
+// CHECK: arith.mulf %[[W]], %{{.*}} : f64
+// CHECK: math.roundeven {{.*}} : f64
+// CHECK: arith.truncf
+func.func @fixed_wide(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %0 = lpq.quantize %x : tensor<8xf32> to #lpq.fixed<32, 10>
+  return %0 : tensor<8xf32>
 }
 
 // -----
