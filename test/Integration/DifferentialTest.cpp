@@ -220,7 +220,8 @@ TEST_F(Differential, GPULoopsOnHost) {
 /// exact in float32 for u < 2^22), and every result is checked against the
 /// reference and against the expected value: the float32 path of block
 /// formats (dynamic shape, and a static one with Philox shared by four
-/// elements) and the float64 path of fixed point.
+/// elements), the float32 path of fixed point (16 bits) and its float64
+/// path (32 bits).
 TEST_F(Differential, StochasticDecisionBoundaries) {
   struct Case {
     const char *type, *format;
@@ -231,6 +232,7 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
       {"tensor<?xf32>", "#lpq.block<8>", 0x1p-6f},
       {"tensor<512x2048xf32>", "#lpq.block<8>", 0x1p-6f},
       {"tensor<?xf32>", "#lpq.fixed<16, 8>", 0x1p-8f},
+      {"tensor<?xf32>", "#lpq.fixed<32, 10>", 0x1p-10f},
       // Below the smallest subnormal step, 2^(minNormal - manBits).
       {"tensor<?xf32>", "#lpq.float<4, 3, fn>", 0x1p-9f},
       {"tensor<1024x1024xf32>", "#lpq.float<5, 2>", 0x1p-16f},
@@ -286,9 +288,11 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
       }
     }
     EXPECT_GT(boundaries, 500);
-    std::vector<int64_t> shape = c == 1   ? std::vector<int64_t>{512, 2048}
-                                 : c >= 4 ? std::vector<int64_t>{1024, 1024}
-                                          : std::vector<int64_t>{n};
+    // The case's static shape, or n elements for a dynamic one.
+    auto type = cast<RankedTensorType>(parseType(cases[c].type, context));
+    std::vector<int64_t> shape = type.hasStaticShape()
+                                     ? std::vector<int64_t>(type.getShape())
+                                     : std::vector<int64_t>{n};
     Array xa = Array::zeros(DType::F32, shape);
     std::memcpy(xa.bytes.data(), x.data(), n * 4);
     auto seed = static_cast<int64_t>(random.seed);
