@@ -406,15 +406,15 @@ public:
     // 2^24 are exact, larger ones saturate like the exact ones.
     bool inF32 = f.wordLength <= 25 && f.fracBits <= 149 &&
                  f.wordLength - 1 - f.fracBits <= 127;
-    if (!inF32)
-      return keepNaN(
-          x, clampF32(narrow(roundToStep(widen(x), i32(-f.fracBits), spec)),
-                      minV, maxV));
-    Value stepExp = i32(-f.fracBits);
-    Value step = f32(std::ldexp(1.0f, -f.fracBits));
-    Value r = spec.stochastic
-                  ? stochasticToStepF32(x, stepExp, step, f32(-minV), spec.bits)
-                  : deterministicToStepF32(x, stepExp, step, spec.mode);
+    Value stepExp = i32(-f.fracBits), r;
+    if (!inF32) {
+      r = narrow(roundToStep(widen(x), stepExp, spec));
+    } else {
+      Value step = f32(std::ldexp(1.0f, -f.fracBits));
+      r = spec.stochastic
+              ? stochasticToStepF32(x, stepExp, step, f32(-minV), spec.bits)
+              : deterministicToStepF32(x, stepExp, step, spec.mode);
+    }
     return keepNaN(x, clampF32(r, minV, maxV));
   }
 

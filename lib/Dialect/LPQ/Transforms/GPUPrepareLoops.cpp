@@ -198,6 +198,15 @@ std::optional<MemoryReduction> matchMemoryReduction(scf::ForOp outer) {
   return r;
 }
 
+/// The number of iterations of a loop from `lb` to `ub` by `step`:
+/// max(ceildiv(ub - lb, step), 0).
+Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+                Value zero) {
+  Value span = arith::SubIOp::create(b, loc, ub, lb);
+  return arith::MaxSIOp::create(
+      b, loc, arith::CeilDivSIOp::create(b, loc, span, step), zero);
+}
+
 /// Rewrites `red`, the only memory-touching op of the parallel loop
 /// `parallel`'s body, into a block-wide reduction: the body moves into a
 /// nested `scf.parallel` over `threads` threads; thread t folds the nest's
@@ -218,12 +227,10 @@ void rewriteAsBlockReduction(scf::ParallelOp parallel, MemoryReduction red,
   // Trip counts and their product.
   SmallVector<Value> trips;
   Value total = index(1);
+  Value zero = index(0);
   for (scf::ForOp f : red.nest) {
-    Value span =
-        arith::SubIOp::create(b, loc, f.getUpperBound(), f.getLowerBound());
-    Value trip = arith::MaxSIOp::create(
-        b, loc, arith::CeilDivSIOp::create(b, loc, span, f.getStep()),
-        index(0));
+    Value trip = tripCount(b, loc, f.getLowerBound(), f.getUpperBound(),
+                           f.getStep(), zero);
     trips.push_back(trip);
     total = arith::MulIOp::create(b, loc, total, trip);
   }
@@ -357,10 +364,8 @@ void distributeOverThreads(RewriterBase &rewriter, scf::ParallelOp p,
   Value zero = index(0), one = index(1), threadCount = index(blockSize);
   Value tile = index(blockSize * perThread), iterations = index(perThread);
   Value lb = p.getLowerBound()[0], step = p.getStep()[0];
-  Value span = arith::SubIOp::create(rewriter, loc, p.getUpperBound()[0], lb);
-  Value trip = arith::MaxSIOp::create(
-      rewriter, loc, arith::CeilDivSIOp::create(rewriter, loc, span, step),
-      zero);
+  Value trip =
+      tripCount(rewriter, loc, lb, p.getUpperBound()[0], step, zero);
   auto blocks = scf::ParallelOp::create(rewriter, loc, ValueRange{zero},
                                         ValueRange{trip}, ValueRange{tile});
   rewriter.setInsertionPointToStart(blocks.getBody());
