@@ -10,11 +10,20 @@
 // C++ loop doing the same rounding (the reference library's loops, the way
 // QPyTorch's CPU kernels work). Prints a markdown table.
 //
-//   lpq-bench-quantize [--quick] [--max-mib=N]
+//   lpq-bench-quantize [--quick] [--max-mib=N] [--device=cpu|cuda]
+//                      [--print-module]
+//
+// With --device=cuda the kernels are compiled by lpq-gpu-pipeline for CUDA
+// device 0 and compared with a device-to-device copy of the same bytes; the
+// data stays on the device between the timed calls. Without a usable device
+// it says so and measures nothing. --print-module prints the benchmark's
+// kernels (MLIR) and exits.
 //
 // Bandwidths count the bytes read and written (2 x 4 bytes per element).
 //
 //===----------------------------------------------------------------------===//
+
+#include "Bench.h"
 
 #include "lpq/Dialect/LPQ/IR/LPQOps.h"
 #include "lpq/Runtime/JitRunner.h"
@@ -114,22 +123,91 @@ void scalarLoop(const numerics::Format &f, bool stochastic,
                                         numerics::Rounding::NearestEven);
 }
 
+
+std::string sizeLabel(int64_t kib) {
+  return kib >= 1024 ? std::to_string(kib / 1024) + " MiB"
+                     : std::to_string(kib) + " KiB";
+}
+
+/// The GPU table: each kernel against a device-to-device copy.
+int benchCuda(JitModule &jit, const std::vector<int64_t> &sizesKiB) {
+  std::printf("| kernel | rounding | size | lpq GB/s | device copy GB/s | "
+              "%% of copy |\n|---|---|---|---|---|---|\n");
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0, 1);
+  std::string error;
+  for (int64_t kib : sizesKiB) {
+    int64_t n = kib * 1024 / 4, rows = n / kCols;
+    Array x = Array::zeros(DType::F32, {rows, kCols});
+    for (int64_t i = 0; i < n; ++i)
+      x.data<float>()[i] = normal(rng);
+    std::optional<double> copy = cudaCopySeconds(x.bytes.size(), 20);
+    if (!copy) {
+      std::fprintf(stderr, "the device-to-device copy failed\n");
+      return 1;
+    }
+    double bytesMoved = 2.0 * x.bytes.size();
+    std::string sizeText = sizeLabel(kib);
+    for (size_t k = 0; k < std::size(kCases); ++k) {
+      for (bool stochastic : {false, true}) {
+        std::string name = (stochastic ? "sr" : "near") + std::to_string(k);
+        std::vector<Argument> args{Argument::of(x)};
+        if (stochastic) {
+          args.push_back(Argument::ofInteger(42));
+          args.push_back(Argument::ofInteger(0));
+        }
+        std::vector<Array> out;
+        std::vector<double> times;
+        // The first call warms up (loads the kernels' code on the device).
+        if (!jit.runRepeated(name, args, 21, out, times, error)) {
+          std::fprintf(stderr, "%s\n", error.c_str());
+          return 1;
+        }
+        std::sort(times.begin() + 1, times.end());
+        double t = times[1 + (times.size() - 1) / 2];
+        std::printf("| %s | %s | %s | %.0f | %.0f | %.0f%% |\n",
+                    kCases[k].label, stochastic ? "stochastic" : "nearest",
+                    sizeText.c_str(), bytesMoved / t / 1e9,
+                    bytesMoved / *copy / 1e9, 100.0 * *copy / t);
+        std::fflush(stdout);
+      }
+    }
+  }
+  return 0;
+}
+
 } // namespace
 
-int main(int argc, char **argv) {
-  bool quick = false;
-  int64_t maxMiB = 256;
+int mlir::lpq::bench::quantizeMain(int argc, char **argv) {
+  bool quick = false, cuda = false, printModule = false;
+  int64_t maxMiB = -1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick")
       quick = true;
     else if (a.rfind("--max-mib=", 0) == 0)
       maxMiB = std::stoll(a.substr(10));
+    else if (a == "--device=cuda" || a == "--device=cpu")
+      cuda = a == "--device=cuda";
+    else if (a == "--print-module")
+      printModule = true;
     else {
-      std::fprintf(stderr, "usage: %s [--quick] [--max-mib=N]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--max-mib=N] [--device=cpu|cuda] "
+                   "[--print-module]\n",
+                   argv[0]);
       return 1;
     }
   }
+  if (printModule) {
+    std::printf("%s", buildModule().c_str());
+    return 0;
+  }
+  if (cuda)
+    if (std::optional<std::string> why = cudaUnavailable()) {
+      std::printf("skipped: no CUDA device to run on (%s)\n", why->c_str());
+      return 0;
+    }
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
@@ -144,23 +222,31 @@ int main(int argc, char **argv) {
                                                                &context))
                           .getNumericsFormat());
   std::string error;
-  auto jit = JitModule::compile(*module, JitOptions{}, error);
+  JitOptions options;
+  options.cuda = cuda;
+  auto jit = JitModule::compile(*module, options, error);
   if (!jit) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
 
-  std::vector<int64_t> sizesKiB = {64, 1024, 16 * 1024, 256 * 1024};
+  // A GPU needs larger sizes to reach its bandwidth.
+  std::vector<int64_t> sizesKiB =
+      cuda ? std::vector<int64_t>{1024, 16 * 1024, 256 * 1024, 1024 * 1024}
+           : std::vector<int64_t>{64, 1024, 16 * 1024, 256 * 1024};
   if (quick)
     sizesKiB = {64, 1024};
+  if (maxMiB < 0)
+    maxMiB = cuda ? 1024 : 256;
+  llvm::erase_if(sizesKiB, [&](int64_t kib) { return kib > maxMiB * 1024; });
+  if (cuda)
+    return benchCuda(*jit, sizesKiB);
   std::printf("| kernel | rounding | size | lpq 1t GB/s | lpq 2t GB/s | "
               "memcpy GB/s | 2t %% of memcpy | 2t / 1t | x scalar loop |\n"
               "|---|---|---|---|---|---|---|---|---|\n");
   std::mt19937 rng(1);
   std::normal_distribution<float> normal(0, 1);
   for (int64_t kib : sizesKiB) {
-    if (kib > maxMiB * 1024)
-      continue;
     int64_t n = kib * 1024 / 4, rows = n / kCols;
     Array x = Array::zeros(DType::F32, {rows, kCols});
     for (int64_t i = 0; i < n; ++i)
@@ -180,8 +266,7 @@ int main(int argc, char **argv) {
     double memcpyTime = std::min(memcpy1, memcpy2);
     double bytesMoved = 2.0 * x.bytes.size();
     std::vector<float> xs(x.data<float>(), x.data<float>() + n), ys(n);
-    std::string sizeText = kib >= 1024 ? std::to_string(kib / 1024) + " MiB"
-                                       : std::to_string(kib) + " KiB";
+    std::string sizeText = sizeLabel(kib);
     for (size_t k = 0; k < std::size(kCases); ++k) {
       for (bool stochastic : {false, true}) {
         std::string name =

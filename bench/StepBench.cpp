@@ -15,9 +15,17 @@
 // Prints one line per model and recipe, `key=value` separated by spaces,
 // for bench/step.sh.
 //
-//   lpq-bench-step [--repeat=N] [--models=mlp,cnn]
+//   lpq-bench-step [--repeat=N] [--models=mlp,cnn] [--device=cpu|cuda]
+//
+// With --device=cuda the fused float32 and SWALP steps run on CUDA device 0
+// (lpq-gpu-pipeline, cubin for its architecture; arguments stay on the
+// device between the timed steps), one line per model:
+//   model=mlp device=cuda fp32_ms=... swalp_ms=...
+// and without a usable device it says so and measures nothing.
 //
 //===----------------------------------------------------------------------===//
+
+#include "Bench.h"
 
 #include "lpq/Dialect/LPQ/IR/LPQDialect.h"
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
@@ -35,7 +43,6 @@
 #include "llvm/Support/CommandLine.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <random>
 
@@ -49,6 +56,9 @@ static llvm::cl::opt<int> repeat("repeat",
 static llvm::cl::opt<std::string>
     models("models", llvm::cl::desc("Comma-separated: mlp, cnn"),
            llvm::cl::init("mlp,cnn"));
+static llvm::cl::opt<std::string>
+    device("device", llvm::cl::desc("Where to run the steps: cpu or cuda"),
+           llvm::cl::init("cpu"));
 
 namespace {
 
@@ -209,12 +219,13 @@ struct Variant {
   std::vector<Array> results;
   std::vector<double> times;
 
-  Variant(ModuleOp module, bool fused) {
+  Variant(ModuleOp module, bool fused, bool cuda = false) {
     OwningOpRef<ModuleOp> copy(module.clone());
     args = stepArguments(stepOf(*copy).getFunctionType());
     JitOptions options;
     options.fusion = fused;
     options.tileContractions = fused;
+    options.cuda = cuda;
     std::string error;
     jit = JitModule::compile(*copy, options, error);
     if (!jit) {
@@ -223,17 +234,17 @@ struct Variant {
     }
   }
 
-  void run(bool record) {
+  /// Five consecutive steps; the first warms the caches and is not
+  /// recorded.
+  void runRound() {
     std::string error;
-    auto start = std::chrono::steady_clock::now();
-    if (!jit->runInto("train_step", args, results, error)) {
+    std::vector<double> seconds;
+    if (!jit->runRepeated("train_step", args, 5, results, seconds, error)) {
       std::fprintf(stderr, "%s\n", error.c_str());
       std::exit(1);
     }
-    std::chrono::duration<double, std::milli> d =
-        std::chrono::steady_clock::now() - start;
-    if (record)
-      times.push_back(d.count());
+    for (size_t i = 1; i < seconds.size(); ++i)
+      times.push_back(1e3 * seconds[i]);
   }
 
   double median() {
@@ -251,20 +262,47 @@ std::vector<double> medians(std::vector<Variant> &variants, int threads) {
   setNumThreads(threads);
   for (int round = 0; round < (repeat + 3) / 4; ++round)
     for (Variant &v : variants)
-      for (int i = 0; i < 5; ++i)
-        v.run(i > 0);
+      v.runRound();
   std::vector<double> result;
   for (Variant &v : variants)
     result.push_back(v.median());
   return result;
 }
 
+/// The fused float32 and SWALP steps on CUDA device 0.
+int benchCuda() {
+  if (std::optional<std::string> why = cudaUnavailable()) {
+    std::printf("skipped: no CUDA device to run on (%s)\n", why->c_str());
+    return 0;
+  }
+  for (llvm::StringRef model : llvm::split(models, ',')) {
+    OwningOpRef<ModuleOp> fp32 = trainStep(model.str(), "fp32");
+    OwningOpRef<ModuleOp> swalp = trainStep(model.str(), "swalp");
+    std::vector<Variant> variants;
+    variants.emplace_back(*fp32, true, true);
+    variants.emplace_back(*swalp, true, true);
+    std::vector<double> ms = medians(variants, 0);
+    std::printf("model=%s device=cuda gpu_kernels_fp32=%d gpu_kernels_swalp=%d "
+                "fp32_ms=%.3f swalp_ms=%.3f\n",
+                model.str().c_str(), countKernels(*fp32), countKernels(*swalp),
+                ms[0], ms[1]);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 } // namespace
 
-int main(int argc, char **argv) {
+int mlir::lpq::bench::stepMain(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(argc, argv, "lpq training-step benchmark\n");
   registerLPQPasses();
   registerLPQPipelines();
+  if (device != "cpu" && device != "cuda") {
+    std::fprintf(stderr, "--device must be cpu or cuda\n");
+    return 1;
+  }
+  if (device == "cuda")
+    return benchCuda();
   for (llvm::StringRef model : llvm::split(models, ',')) {
     // fp32 fused, SWALP fused, SWALP unfused.
     OwningOpRef<ModuleOp> fp32 = trainStep(model.str(), "fp32");

@@ -19,7 +19,12 @@ about 20x slower for its matrix products. Set OPENBLAS_NUM_THREADS to the
 same T: OpenBLAS otherwise starts a thread per core besides torch's own, and
 the two pools fight over the cores (3-5x slower steps on 2 cores).
 The float32 and SWALP steps are measured in interleaved rounds, like
-lpq-bench-step's, so drifts of the machine's speed affect both alike."""
+lpq-bench-step's, so drifts of the machine's speed affect both alike.
+
+--device cuda runs the same steps with PyTorch CUDA (the GPU baseline; any
+PyTorch with CUDA, e.g. on a machine the device tool lends), waiting for the
+device at the end of every timed step; lines then read
+  torch model=mlp device=cuda fp32_ms=... swalp_ms=..."""
 import argparse
 import os
 import time
@@ -112,18 +117,21 @@ def step(model, state, x, y, lr, quantized):
 class Setup:
     """One model with its optimizer state and a fixed batch."""
 
-    def __init__(self, model_fn, batch, quantized):
+    def __init__(self, model_fn, batch, quantized, device):
         torch.manual_seed(0)
-        self.model = model_fn()
+        self.model = model_fn().to(device)
         self.state = [torch.zeros_like(p) for p in self.model.parameters()]
-        self.x = torch.rand(batch, 1, 28, 28)
-        self.y = torch.randint(0, 10, (batch,))
+        self.x = torch.rand(batch, 1, 28, 28, device=device)
+        self.y = torch.randint(0, 10, (batch,), device=device)
         self.quantized = quantized
+        self.cuda = device == "cuda"
         self.times = []
 
     def run(self, record):
         start = time.perf_counter()
         step(self.model, self.state, self.x, self.y, 0.05, self.quantized)
+        if self.cuda:
+            torch.cuda.synchronize()
         if record:
             self.times.append(time.perf_counter() - start)
 
@@ -136,17 +144,21 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", args.threads)))
     for name, fn, batch in (("mlp", mlp, 128), ("cnn", cnn, 64)):
-        setups = [Setup(fn, batch, False), Setup(fn, batch, True)]
+        setups = [Setup(fn, batch, False, args.device),
+                  Setup(fn, batch, True, args.device)]
         for _ in range((args.steps + 3) // 4):
             for s in setups:
                 for i in range(5):
                     s.run(i > 0)
-        print("torch model=%s threads=%d fp32_ms=%.3f swalp_ms=%.3f"
-              % (name, args.threads, setups[0].median_ms(),
-                 setups[1].median_ms()), flush=True)
+        where = ("device=cuda" if args.device == "cuda"
+                 else "threads=%d" % args.threads)
+        print("torch model=%s %s fp32_ms=%.3f swalp_ms=%.3f"
+              % (name, where, setups[0].median_ms(), setups[1].median_ms()),
+              flush=True)
 
 
 if __name__ == "__main__":

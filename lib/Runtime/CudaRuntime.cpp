@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 
 using namespace mlir::lpq::runtime;
@@ -43,6 +44,8 @@ struct Driver {
   LPQ_CU(cuMemAlloc)
   LPQ_CU(cuMemFree)
   LPQ_CU(cuMemcpy)
+  LPQ_CU(cuMemcpyAsync)
+  LPQ_CU(cuCtxSynchronize)
   LPQ_CU(cuMemsetD32Async)
 #undef LPQ_CU
   CUcontext context = nullptr;
@@ -110,6 +113,8 @@ std::optional<std::string> load() {
   LPQ_RESOLVE(cuMemAlloc)
   LPQ_RESOLVE(cuMemFree)
   LPQ_RESOLVE(cuMemcpy)
+  LPQ_RESOLVE(cuMemcpyAsync)
+  LPQ_RESOLVE(cuCtxSynchronize)
   LPQ_RESOLVE(cuMemsetD32Async)
 #undef LPQ_RESOLVE
   if (d.cuInit(0) != CUDA_SUCCESS)
@@ -186,6 +191,18 @@ void cuda::copyToHost(void *host, const void *device, size_t bytes) {
           "cuMemcpy to the host");
 }
 
+void cuda::copyOnDevice(void *dst, const void *src, size_t bytes) {
+  if (bytes && enter())
+    check(driver().cuMemcpy(reinterpret_cast<CUdeviceptr>(dst),
+                            reinterpret_cast<CUdeviceptr>(src), bytes),
+          "cuMemcpy on the device");
+}
+
+void cuda::synchronize() {
+  if (enter())
+    check(driver().cuCtxSynchronize(), "cuCtxSynchronize");
+}
+
 std::optional<std::string> cuda::takeError() {
   std::lock_guard<std::mutex> lock(errorMutex);
   std::optional<std::string> e = std::move(firstError);
@@ -196,6 +213,77 @@ std::optional<std::string> cuda::takeError() {
 //===----------------------------------------------------------------------===//
 // The mgpu* functions lowered host code calls
 //===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Device buffers for lowered code's temporaries, kept for reuse once freed
+/// (as PyTorch's caching allocator does): a training step allocates the same
+/// sizes at every call, and cuMemAlloc/cuMemFree cost more than small
+/// kernels (cuMemFree also waits for the device). Lowered code frees a
+/// buffer on the stream of the launches that use it, possibly before they
+/// ran: such a buffer is handed out again only for the same stream (stream
+/// order makes that safe) until the stream is destroyed, which lowered code
+/// does after waiting for it. Buffers are kept until the process exits.
+class TemporaryPool {
+public:
+  void *take(uint64_t bytes, CUstream stream) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto [first, last] = free.equal_range(bytes);
+      for (auto it = first; it != last; ++it) {
+        if (it->second.stream && it->second.stream != stream)
+          continue;
+        void *p = it->second.pointer;
+        free.erase(it);
+        sizes[p] = bytes;
+        return p;
+      }
+    }
+    void *p = cuda::allocate(bytes);
+    std::lock_guard<std::mutex> lock(mutex);
+    if (p)
+      sizes[p] = bytes;
+    return p;
+  }
+
+  void give(void *pointer, CUstream stream) {
+    if (!pointer)
+      return;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = sizes.find(pointer);
+    if (it == sizes.end()) {
+      record("mgpuMemFree of a pointer mgpuMemAlloc did not return");
+      return;
+    }
+    free.emplace(it->second, Entry{pointer, stream});
+    sizes.erase(it);
+  }
+
+  /// `stream` has finished its work and is going away.
+  void streamDone(CUstream stream) {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto &[bytes, entry] : free)
+      if (entry.stream == stream)
+        entry.stream = nullptr;
+  }
+
+private:
+  struct Entry {
+    void *pointer;
+    /// The stream that may still use the buffer; null: none.
+    CUstream stream;
+  };
+  std::mutex mutex;
+  std::multimap<uint64_t, Entry> free;
+  std::map<void *, uint64_t> sizes;
+};
+
+TemporaryPool &temporaries() {
+  static TemporaryPool *pool = new TemporaryPool; // outlives static destructors
+  return *pool;
+}
+
+} // namespace
 
 extern "C" {
 
@@ -239,8 +327,12 @@ CUstream mgpuStreamCreate() {
 }
 
 void mgpuStreamDestroy(CUstream stream) {
-  if (stream && enter())
-    check(driver().cuStreamDestroy(stream), "cuStreamDestroy");
+  if (!stream || !enter())
+    return;
+  // Wait first: buffers freed on the stream become free for every stream.
+  check(driver().cuStreamSynchronize(stream), "cuStreamSynchronize");
+  temporaries().streamDone(stream);
+  check(driver().cuStreamDestroy(stream), "cuStreamDestroy");
 }
 
 void mgpuStreamSynchronize(CUstream stream) {
@@ -248,21 +340,24 @@ void mgpuStreamSynchronize(CUstream stream) {
     check(driver().cuStreamSynchronize(stream), "cuStreamSynchronize");
 }
 
-void *mgpuMemAlloc(uint64_t bytes, CUstream /*stream*/, bool isHostShared) {
+void *mgpuMemAlloc(uint64_t bytes, CUstream stream, bool isHostShared) {
   if (isHostShared) {
     record("host-shared GPU allocations are not supported by lpq's runtime");
     return nullptr;
   }
-  return cuda::allocate(bytes);
+  return temporaries().take(bytes, stream);
 }
 
-void mgpuMemFree(void *pointer, CUstream /*stream*/) { cuda::release(pointer); }
+void mgpuMemFree(void *pointer, CUstream stream) {
+  temporaries().give(pointer, stream);
+}
 
-void mgpuMemcpy(void *dst, void *src, size_t bytes, CUstream /*stream*/) {
+void mgpuMemcpy(void *dst, void *src, size_t bytes, CUstream stream) {
   if (bytes && enter())
-    check(driver().cuMemcpy(reinterpret_cast<CUdeviceptr>(dst),
-                            reinterpret_cast<CUdeviceptr>(src), bytes),
-          "cuMemcpy");
+    check(driver().cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                                 reinterpret_cast<CUdeviceptr>(src), bytes,
+                                 stream),
+          "cuMemcpyAsync");
 }
 
 void mgpuMemset32(void *dst, unsigned int value, size_t count,

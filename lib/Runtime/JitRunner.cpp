@@ -22,6 +22,8 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <malloc.h>
@@ -51,6 +53,33 @@ std::optional<std::string> mlir::lpq::runtime::cudaUnavailable() {
   return cuda::initialize();
 #else
   return std::string("lpq was built without the CUDA toolkit");
+#endif
+}
+
+std::optional<double> mlir::lpq::runtime::cudaCopySeconds(size_t bytes,
+                                                          int repeat) {
+#ifdef LPQ_HAVE_CUDA_RUNTIME
+  if (cudaUnavailable())
+    return std::nullopt;
+  void *src = cuda::allocate(bytes), *dst = cuda::allocate(bytes);
+  std::vector<double> times;
+  for (int r = 0; r <= std::max(repeat, 1); ++r) {
+    auto start = std::chrono::steady_clock::now();
+    cuda::copyOnDevice(dst, src, bytes);
+    cuda::synchronize();
+    if (r > 0) // the first copy warms up
+      times.push_back(std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count());
+  }
+  cuda::release(src);
+  cuda::release(dst);
+  if (cuda::takeError())
+    return std::nullopt;
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+#else
+  return std::nullopt;
 #endif
 }
 
@@ -147,6 +176,9 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     GPUPipelineOptions gpuOptions;
     gpuOptions.chip = cuda::architecture();
     gpuOptions.format = "bin";
+    // The toolkit whose ptxas makes the cubins (default /usr/local/cuda).
+    if (const char *toolkit = std::getenv("LPQ_CUDA_TOOLKIT"); toolkit && *toolkit)
+      gpuOptions.toolkit = toolkit;
     gpuOptions.blockSize = options.gpuBlockSize;
     gpuOptions.elementsPerThread = options.gpuElementsPerThread;
     if (failed(buildGPUPipeline(pm, gpuOptions))) {
@@ -205,12 +237,24 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
   // LPQ_PERF=1: name the JIT-compiled functions for `perf record -k 1` +
   // `perf inject --jit`.
   engineOptions.enablePerfNotificationListener = std::getenv("LPQ_PERF");
-  static const std::string runnerUtils =
-      "/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so";
-  SmallVector<StringRef> libs{runnerUtils};
+  // The libraries kernels may call; the variables relocate them (a copy of
+  // the tools on a machine without LLVM, as scripts/device-bundle.sh makes).
+  // lpq's pipelines call only malloc and free on the host today, so
+  // LPQ_RUNNER_UTILS=none leaves MLIR's runner utilities out.
+  auto library = [](const char *variable, const char *path) {
+    const char *set = std::getenv(variable);
+    return std::string(set && *set ? set : path);
+  };
+  std::string runnerUtils = library(
+      "LPQ_RUNNER_UTILS", "/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so");
+  SmallVector<StringRef> libs;
+  if (runnerUtils != "none")
+    libs.push_back(runnerUtils);
 #ifdef LPQ_HAVE_CUDA_RUNTIME
+  std::string cudaRuntime =
+      library("LPQ_CUDA_RUNTIME", LPQ_CUDA_RUNTIME_PATH);
   if (options.cuda)
-    libs.push_back(LPQ_CUDA_RUNTIME_PATH);
+    libs.push_back(cudaRuntime);
 #endif
   engineOptions.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));
@@ -257,6 +301,14 @@ std::optional<std::vector<Array>> JitModule::run(llvm::StringRef name,
 
 bool JitModule::runInto(llvm::StringRef name, llvm::ArrayRef<Argument> args,
                         std::vector<Array> &results, std::string &error) {
+  std::vector<double> times;
+  return runRepeated(name, args, 1, results, times, error);
+}
+
+bool JitModule::runRepeated(llvm::StringRef name,
+                            llvm::ArrayRef<Argument> args, int repeat,
+                            std::vector<Array> &results,
+                            std::vector<double> &times, std::string &error) {
   std::optional<FunctionType> type = signature(name);
   if (!type) {
     error = "no function '" + name.str() + "'";
@@ -403,11 +455,23 @@ bool JitModule::runInto(llvm::StringRef name, llvm::ArrayRef<Argument> args,
       if (a)
         cuda::copyToDevice(deviceBuffers[b++], a->bytes.data(),
                            a->bytes.size());
+    cuda::synchronize();
   }
 #endif
-  if (llvm::Error e = engine->invokePacked(name, packed)) {
-    error = "running '" + name.str() + "' failed: " + llvm::toString(std::move(e));
-    return false;
+  for (int r = 0; r < std::max(repeat, 1); ++r) {
+    auto start = std::chrono::steady_clock::now();
+    if (llvm::Error e = engine->invokePacked(name, packed)) {
+      error = "running '" + name.str() + "' failed: " +
+              llvm::toString(std::move(e));
+      return false;
+    }
+#ifdef LPQ_HAVE_CUDA_RUNTIME
+    if (cuda)
+      cuda::synchronize();
+#endif
+    times.push_back(std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
   }
 #ifdef LPQ_HAVE_CUDA_RUNTIME
   if (cuda) {

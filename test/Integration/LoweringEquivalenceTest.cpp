@@ -164,6 +164,42 @@ TEST(LoweringEquivalence, GPULoopsOnHostMLPStepSQTWN) {
                     optimizedCPU(), gpuLoopsOnHost());
 }
 
+/// Whole steps on CUDA device 0 (lpq-gpu-pipeline, cubin) against the CPU
+/// pipeline, every bit of every result. Skipped without a CUDA device.
+JitOptions onCuda() {
+  JitOptions options;
+  options.cuda = true;
+  return options;
+}
+
+#define LPQ_SKIP_WITHOUT_CUDA()                                                \
+  if (std::optional<std::string> why = cudaUnavailable())                      \
+  GTEST_SKIP() << "no CUDA device: " << *why
+
+TEST(LoweringEquivalence, CudaMLPStepSWALP) {
+  LPQ_SKIP_WITHOUT_CUDA();
+  expectSameResults(trainStep("mlp", "swalp"), "train_step", 0.05,
+                    optimizedCPU(), onCuda());
+}
+
+TEST(LoweringEquivalence, CudaMLPStepFloat32) {
+  LPQ_SKIP_WITHOUT_CUDA();
+  expectSameResults(trainStep("mlp", "fp32"), "train_step", 0.05,
+                    optimizedCPU(), onCuda());
+}
+
+TEST(LoweringEquivalence, CudaCNNStepSWALP) {
+  LPQ_SKIP_WITHOUT_CUDA();
+  expectSameResults(trainStep("cnn", "swalp"), "train_step", 0.2,
+                    optimizedCPU(), onCuda());
+}
+
+TEST(LoweringEquivalence, CudaMLPStepSQTWN) {
+  LPQ_SKIP_WITHOUT_CUDA();
+  expectSameResults(trainStep("mlp", "sq-twn"), "train_step", 0.05,
+                    optimizedCPU(), onCuda());
+}
+
 // Sizes that leave remainders in every direction (rows not a multiple of
 // the tile, columns with leftover vectors and leftover elements), a
 // transposed operand, batches, strided and dilated convolutions.

@@ -27,7 +27,6 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <chrono>
 #include <cmath>
 #include <random>
 
@@ -461,17 +460,13 @@ int main(int argc, char **argv) {
     args.push_back(std::move(*a));
   }
 
-  // Repeated runs reuse the result buffers, so the times are the kernels'.
+  // Repeated runs reuse the result buffers (and on CUDA the device copies of
+  // the arguments), so the times are the kernels'.
   std::vector<double> times;
   std::optional<std::vector<Array>> results(std::in_place);
-  for (int r = 0; r < std::max(1, repeat.getValue()); ++r) {
-    auto start = std::chrono::steady_clock::now();
-    bool ok = jit->runInto(name, args, *results, error);
-    auto stop = std::chrono::steady_clock::now();
-    if (!ok)
-      return fail(error);
-    times.push_back(std::chrono::duration<double>(stop - start).count());
-  }
+  if (!jit->runRepeated(name, args, std::max(1, repeat.getValue()), *results,
+                        times, error))
+    return fail(error);
   for (size_t i = 0; i < results->size(); ++i) {
     summarize(llvm::outs(), i, (*results)[i]);
     if (!outputPrefix.empty()) {

@@ -33,6 +33,12 @@ void *allocate(size_t bytes);
 void release(void *pointer);
 void copyToDevice(void *device, const void *host, size_t bytes);
 void copyToHost(void *host, const void *device, size_t bytes);
+void copyOnDevice(void *dst, const void *src, size_t bytes);
+
+/// Waits until everything queued on the device has finished (copies from
+/// pageable host memory may still be in flight when cuMemcpy returns, and
+/// lowered code launches on its own non-blocking streams).
+void synchronize();
 
 /// The first error any runtime call reported since the last call of this
 /// function (and clears it), or nullopt.

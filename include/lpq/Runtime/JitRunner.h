@@ -96,6 +96,16 @@ public:
   bool runInto(llvm::StringRef name, llvm::ArrayRef<Argument> args,
                std::vector<Array> &results, std::string &error);
 
+  /// As runInto(), calling the entry `repeat` times with the same arguments
+  /// and appending each call's wall time in seconds to `times` (the results
+  /// are the last call's). On CUDA the arguments are copied to the device
+  /// once, before the first call, and the results back once, after the last:
+  /// each time covers one call's launches and kernels, up to the device
+  /// having finished them.
+  bool runRepeated(llvm::StringRef name, llvm::ArrayRef<Argument> args,
+                   int repeat, std::vector<Array> &results,
+                   std::vector<double> &times, std::string &error);
+
 private:
   JitModule() = default;
   std::unique_ptr<ExecutionEngine> engine;
@@ -106,6 +116,11 @@ private:
 /// Whether this build has the CUDA runtime, and a CUDA device can be used;
 /// the reason when not.
 std::optional<std::string> cudaUnavailable();
+
+/// Median seconds of `repeat` device-to-device copies of `bytes` on CUDA
+/// device 0 (the bound for a kernel that reads and writes each byte once);
+/// nullopt without a usable device.
+std::optional<double> cudaCopySeconds(size_t bytes, int repeat);
 
 /// Sets the number of OpenMP threads kernels use (0: the runtime default).
 void setNumThreads(int threads);

@@ -1,0 +1,11 @@
+//===- lpq-bench-step.cpp - The benchmark's program ----------------------===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Bench.h"
+
+int main(int argc, char **argv) {
+  return mlir::lpq::bench::stepMain(argc, argv);
+}
