@@ -39,6 +39,18 @@ echo "device-bundle: linking lpq-device-check with static LLVM and MLIR" >&2
 test -x "$out/lpq-device-check"
 cp -L build/lib/liblpq_cuda_runtime.so $llvm/libomp.so.5 \
   /lib/x86_64-linux-gnu/libz.so.1 /lib/x86_64-linux-gnu/libzstd.so.1 "$out/lib/"
+# The cubins of the benchmark's kernels and of the SWALP MLP step, for
+# cuobjdump -sass there (this toolkit has no disassembler): the machine code
+# of Philox, the block maxima and the loops can be read without lpq.
+mkdir -p "$out/kernels"
+build/bin/lpq-bench-quantize --print-module \
+  | build/bin/lpq-opt -lpq-gpu-pipeline="chip=sm_90 format=bin" \
+  | build/bin/lpq-translate --lpq-gpu-kernels --kernel-dir="$out/kernels" \
+  > "$out/kernels/quantize.json"
+build/bin/lpq-opt examples/mlp.mlir --lpq-train-step="recipe=swalp" \
+  | build/bin/lpq-opt -lpq-gpu-pipeline="chip=sm_90 format=bin" \
+  | build/bin/lpq-translate --lpq-gpu-kernels --kernel-dir="$out/kernels/mlp" \
+  > "$out/kernels/mlp.json"
 # Examples and test inputs are read from the source tree at this path;
 # device-check.sh links it to the checkout there.
 pwd > "$out/source-dir"

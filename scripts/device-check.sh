@@ -8,7 +8,8 @@
 #   the MLP and CNN training steps, and PyTorch CUDA's steps of the same
 #   models (bench/torch_swalp_step.py --device cuda).
 # Logs go to $OUT (the device tool fetches them) or ./device-out; a summary
-# is printed last. Each part has a time limit so that the rest still runs.
+# is printed last. Each part has a time limit so that the rest still runs;
+# together at most 570 s, inside the device tool's 600 s a command.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-device-out}
@@ -30,6 +31,7 @@ export LPQ_RUNNER_UTILS=none LPQ_CUDA_RUNTIME=$bundle/lib/liblpq_cuda_runtime.so
 for toolkit in /usr/local/cuda "$(dirname "$(dirname "$(command -v ptxas nvcc 2>/dev/null | head -1)")")"; do
   if [[ -x $toolkit/bin/ptxas ]]; then export LPQ_CUDA_TOOLKIT=$toolkit; break; fi
 done
+export PATH=$PATH:${LPQ_CUDA_TOOLKIT:-/usr/local/cuda}/bin   # cuobjdump
 source_dir=$(cat "$bundle/source-dir")
 if [[ ! -e $source_dir ]]; then
   mkdir -p "$(dirname "$source_dir")" && ln -s "$PWD" "$source_dir"
@@ -51,13 +53,19 @@ part() { # part NAME SECONDS LOG COMMAND...
   local rc=$?
   status+=("$name: exit $rc after $((SECONDS - start)) s ($log)")
 }
-part "GPU tests" 300 tests.log $bin test --gtest_filter='*Cuda*'
-part "quantize kernels" 150 bench-quantize-cuda.md $bin bench-quantize --device=cuda
-part "training steps" 150 bench-step-cuda.txt $bin bench-step --device=cuda --repeat=40
-part "PyTorch CUDA steps" 120 torch-cuda.txt python3 bench/torch_swalp_step.py --device cuda --steps 40
+part "GPU tests" 240 tests.log $bin test --gtest_filter='*Cuda*'
+part "quantize kernels" 120 bench-quantize-cuda.md $bin bench-quantize --device=cuda
+part "training steps" 120 bench-step-cuda.txt $bin bench-step --device=cuda --repeat=40
+part "PyTorch CUDA steps" 60 torch-cuda.txt python3 bench/torch_swalp_step.py --device cuda --steps 40
+# Machine code of the stochastic-rounding kernels (Philox: 32x32-bit
+# multiplies should be IMAD.WIDE.U32 / IMAD.HI.U32, not 64-bit products).
+part "SASS of the stochastic kernels" 30 sass.txt bash -c '
+  for f in "$0"/kernels/sr*.cubin; do echo "== $f"; cuobjdump -sass "$f"; done' "$bundle"
 
 echo
 grep -E '^\[ *(OK|FAILED|SKIPPED|PASSED) *\]' "$out/tests.log" | head -30
 grep -E 'mismatch|differs|expected' "$out/tests.log" | head -10
 cat "$out/bench-quantize-cuda.md" "$out/bench-step-cuda.txt" "$out/torch-cuda.txt"
+echo "SASS of $(grep -c '^==' "$out/sass.txt") stochastic kernels, instructions:"
+grep -oE '(IMAD[.A-Z0-9]*|IMUL[.A-Z0-9]*)' "$out/sass.txt" | sort | uniq -c
 printf '%s\n' "${status[@]}"
