@@ -13,11 +13,12 @@
 
 #include "lpq/Runtime/CudaRuntime.h"
 
+#include "TemporaryPool.h"
+
 #include <cuda.h>
 #include <dlfcn.h>
 
 #include <cstdint>
-#include <map>
 #include <mutex>
 
 using namespace mlir::lpq::runtime;
@@ -216,70 +217,12 @@ std::optional<std::string> cuda::takeError() {
 
 namespace {
 
-/// Device buffers for lowered code's temporaries, kept for reuse once freed
-/// (as PyTorch's caching allocator does): a training step allocates the same
-/// sizes at every call, and cuMemAlloc/cuMemFree cost more than small
-/// kernels (cuMemFree also waits for the device). Lowered code frees a
-/// buffer on the stream of the launches that use it, possibly before they
-/// ran: such a buffer is handed out again only for the same stream (stream
-/// order makes that safe) until the stream is destroyed, which lowered code
-/// does after waiting for it. Buffers are kept until the process exits.
-class TemporaryPool {
-public:
-  void *take(uint64_t bytes, CUstream stream) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      auto [first, last] = free.equal_range(bytes);
-      for (auto it = first; it != last; ++it) {
-        if (it->second.stream && it->second.stream != stream)
-          continue;
-        void *p = it->second.pointer;
-        free.erase(it);
-        sizes[p] = bytes;
-        return p;
-      }
-    }
-    void *p = cuda::allocate(bytes);
-    std::lock_guard<std::mutex> lock(mutex);
-    if (p)
-      sizes[p] = bytes;
-    return p;
-  }
-
-  void give(void *pointer, CUstream stream) {
-    if (!pointer)
-      return;
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = sizes.find(pointer);
-    if (it == sizes.end()) {
-      record("mgpuMemFree of a pointer mgpuMemAlloc did not return");
-      return;
-    }
-    free.emplace(it->second, Entry{pointer, stream});
-    sizes.erase(it);
-  }
-
-  /// `stream` has finished its work and is going away.
-  void streamDone(CUstream stream) {
-    std::lock_guard<std::mutex> lock(mutex);
-    for (auto &[bytes, entry] : free)
-      if (entry.stream == stream)
-        entry.stream = nullptr;
-  }
-
-private:
-  struct Entry {
-    void *pointer;
-    /// The stream that may still use the buffer; null: none.
-    CUstream stream;
-  };
-  std::mutex mutex;
-  std::multimap<uint64_t, Entry> free;
-  std::map<void *, uint64_t> sizes;
-};
-
+/// Freed temporaries of lowered code, for reuse (see TemporaryPool.h).
 TemporaryPool &temporaries() {
-  static TemporaryPool *pool = new TemporaryPool; // outlives static destructors
+  // Never destroyed: lowered code may free buffers from static destructors.
+  static TemporaryPool *pool =
+      new TemporaryPool([](uint64_t bytes) { return cuda::allocate(bytes); },
+                        [](const std::string &message) { record(message); });
   return *pool;
 }
 
