@@ -25,3 +25,8 @@ llvm_config.add_tool_substitutions(
     [config.lpq_tools_dir],
 )
 llvm_config.add_tool_substitutions(["mlir-translate", "llc"], [config.llvm_tools_dir])
+
+# The fake CUDA driver (test/FakeCuda), built with lpq's CUDA runtime.
+if config.lpq_fake_cuda_dir:
+    config.available_features.add("fake-cuda")
+    config.substitutions.append(("%fake_cuda_dir", config.lpq_fake_cuda_dir))
