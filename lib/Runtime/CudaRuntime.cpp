@@ -256,6 +256,10 @@ void mgpuLaunchKernel(CUfunction function, intptr_t gridX, intptr_t gridY,
                       void **params, void **extra, size_t /*paramsCount*/) {
   if (!function || !enter())
     return;
+  // A loop over an empty tensor launches no threads: nothing to do (the
+  // driver would reject the empty grid or block).
+  if (!gridX || !gridY || !gridZ || !blockX || !blockY || !blockZ)
+    return;
   check(driver().cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
                                 blockZ, smem, stream, params, extra),
         "cuLaunchKernel");

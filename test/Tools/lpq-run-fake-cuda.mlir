@@ -12,9 +12,19 @@
 // RUN: (env LD_LIBRARY_PATH=%fake_cuda_dir lpq-run %s --entry=sr --arg=rand:64x1024 --arg=42 --arg=0 --device=cuda; \
 // RUN:  env LD_LIBRARY_PATH=%fake_cuda_dir lpq-run %s --entry=sr --arg=rand:64x1024 --arg=42 --arg=0 --device=cuda --repeat=3) 2>&1 \
 // RUN:   | FileCheck %s
-// CHECK: fake-cuda: [[N:[0-9]+]] launches of [[N]] kernels from [[N]] modules, [[A:[0-9]+]] allocations ({{[0-9]+}} live), 0 errors
+// CHECK: fake-cuda: [[N:[0-9]+]] launches of [[N]] kernels from [[M:[0-9]+]] modules, [[A:[0-9]+]] allocations ({{[0-9]+}} live), 0 errors
 // CHECK: median time over 3 runs
-// CHECK: fake-cuda: {{[0-9]+}} launches of [[N]] kernels from [[N]] modules, [[A]] allocations ({{[0-9]+}} live), 0 errors
+// CHECK: fake-cuda: {{[0-9]+}} launches of [[N]] kernels from [[M]] modules, [[A]] allocations ({{[0-9]+}} live), 0 errors
+//
+// Empty tensors: loops of no iterations launch nothing (CUDA rejects an
+// empty grid; only the single-thread kernels run), and every kernel over
+// the 1000 elements of a 1-D block format does launch.
+// RUN: env LD_LIBRARY_PATH=%fake_cuda_dir lpq-run %s --entry=dynamic --arg=rand:0 --device=cuda 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=EMPTY
+// EMPTY: fake-cuda: 2 launches of 2 kernels from 7 modules, {{.*}}, 0 errors
+// RUN: env LD_LIBRARY_PATH=%fake_cuda_dir lpq-run %s --entry=dynamic --arg=rand:1000 --device=cuda 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=NONEMPTY
+// NONEMPTY: fake-cuda: [[N:[1-9][0-9]*]] launches of [[N]] kernels from {{[1-9][0-9]*}} modules, {{.*}}, 0 errors
 //
 // A whole SWALP training step of the example MLP, twice.
 // RUN: lpq-opt %S/../../examples/mlp.mlir --lpq-train-step="recipe=swalp" -o %t.mlir
@@ -29,4 +39,9 @@
 func.func @sr(%x: tensor<64x1024xf32>, %seed: i64, %step: i32) -> tensor<64x1024xf32> {
   %q = lpq.stochastic_round %x, %seed, %step : tensor<64x1024xf32> to #lpq.block<8, axis = [0]> stream 1
   return %q : tensor<64x1024xf32>
+}
+
+func.func @dynamic(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %q = lpq.quantize %x : tensor<?xf32> to #lpq.block<8>
+  return %q : tensor<?xf32>
 }
