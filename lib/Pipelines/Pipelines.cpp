@@ -36,7 +36,7 @@ void registerUpstreamPasses() {
 /// neither (the GPU pipeline: tensor.pad and the transposes bufferize to
 /// copies it does not place on the device).
 static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes) {
-  std::string p = "convert-lpq-to-arith,canonicalize,cse,";
+  std::string p = "convert-lpq-to-arith,lpq-portable-math,canonicalize,cse,";
   if (fusion)
     p += "lpq-fuse-elementwise,";
   if (tileLanes)

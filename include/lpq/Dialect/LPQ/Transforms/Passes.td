@@ -367,6 +367,30 @@ def LPQCopiesToLoopsPass : Pass<"lpq-copies-to-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LPQPortableMathPass : Pass<"lpq-portable-math"> {
+  let summary = "Compute float32 exp, log and other transcendental functions "
+                "the same way on every backend";
+  let description = [{
+    `math.exp`, `math.log` and the other float32 transcendental functions
+    (as in a loss: softmax and cross-entropy) would become calls of the C
+    library on the CPU and of libdevice on NVIDIA GPUs: two
+    implementations whose last bits differ (and glibc's change between
+    versions). This pass replaces them by upstream MLIR's polynomial
+    approximations, built from IEEE operations and `math.fma` only, which
+    every backend rounds alike: the CPU and GPU pipelines then give the
+    same bits for a whole training step. float64 functions (SQ's softmax
+    and sigmoid selection rules) are left alone: upstream has no float64
+    approximations.
+
+    Example: `math.exp %x : f32` becomes a range reduction by ln 2, a
+    polynomial of `math.fma`s and a scaling by a power of two built from
+    the exponent bits.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def LPQRollShortReductionsPass : Pass<"lpq-roll-short-reductions"> {
   let summary = "Keep short max/min reduction loops rolled so that LLVM "
                 "vectorizes them";

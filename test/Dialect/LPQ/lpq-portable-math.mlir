@@ -1,0 +1,30 @@
+// RUN: lpq-opt %s -lpq-portable-math | FileCheck %s
+// RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_90 format=isa" | FileCheck %s --check-prefix=PTX
+
+// float32 exp and log become polynomials of IEEE operations and fmas (no
+// libm or libdevice call whose bits differ between the CPU and the GPU);
+// float64 ones stay (upstream has no float64 approximations). The GPU
+// pipeline runs the pass: its PTX has no approximate exp2 or log2.
+// CHECK-LABEL: func.func @loss
+// CHECK-NOT: math.exp {{.*}} : f32
+// CHECK-NOT: math.log {{.*}} : f32
+// CHECK: math.fma
+// CHECK: math.exp %{{.*}} : f64
+// PTX-NOT: ex2.approx
+// PTX-NOT: lg2.approx
+func.func @loss(%x: tensor<16xf32>, %d: tensor<4xf64>) -> (tensor<16xf32>, tensor<4xf64>) {
+  %e = tensor.empty() : tensor<16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%x : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %y = math.exp %a : f32
+    %z = math.log %y : f32
+    linalg.yield %z : f32
+  } -> tensor<16xf32>
+  %e2 = tensor.empty() : tensor<4xf64>
+  %s = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%d : tensor<4xf64>) outs(%e2 : tensor<4xf64>) {
+  ^bb0(%a: f64, %o: f64):
+    %y = math.exp %a : f64
+    linalg.yield %y : f64
+  } -> tensor<4xf64>
+  return %r, %s : tensor<16xf32>, tensor<4xf64>
+}
