@@ -10,8 +10,16 @@
 // CHECK-NOT: math.log {{.*}} : f32
 // CHECK: math.fma
 // CHECK: math.exp %{{.*}} : f64
+// float32 square roots are taken in float64 (then correctly rounded, as the
+// CPU's): not sqrt.approx.f32 on the GPU.
+// CHECK-LABEL: func.func @root
+// CHECK: %[[W:.*]] = arith.extf %{{.*}} : f32 to f64
+// CHECK: %[[R:.*]] = math.sqrt %[[W]] : f64
+// CHECK: arith.truncf %[[R]] : f64 to f32
 // PTX-NOT: ex2.approx
 // PTX-NOT: lg2.approx
+// PTX-NOT: sqrt.approx
+// PTX: sqrt.rn.f64
 func.func @loss(%x: tensor<16xf32>, %d: tensor<4xf64>) -> (tensor<16xf32>, tensor<4xf64>) {
   %e = tensor.empty() : tensor<16xf32>
   %r = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%x : tensor<16xf32>) outs(%e : tensor<16xf32>) {
@@ -27,4 +35,14 @@ func.func @loss(%x: tensor<16xf32>, %d: tensor<4xf64>) -> (tensor<16xf32>, tenso
     linalg.yield %y : f64
   } -> tensor<4xf64>
   return %r, %s : tensor<16xf32>, tensor<4xf64>
+}
+
+func.func @root(%x: tensor<16xf32>) -> tensor<16xf32> {
+  %e = tensor.empty() : tensor<16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%x : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %y = math.sqrt %a : f32
+    linalg.yield %y : f32
+  } -> tensor<16xf32>
+  return %r : tensor<16xf32>
 }

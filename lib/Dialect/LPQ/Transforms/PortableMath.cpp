@@ -12,6 +12,11 @@
 // fused multiply-adds only, which every backend rounds the same way, so a
 // loss's exp and log give the same bits on the CPU and the GPU.
 //
+// float32 square roots are correctly rounded on the CPU, but libdevice's
+// __nv_sqrtf is sqrt.approx.f32 unless the __CUDA_PREC_SQRT reflection is
+// set: they are computed in float64 and rounded to float32, which is
+// correctly rounded (53 >= 2 * 24 + 2 bits) on every backend.
+//
 //===----------------------------------------------------------------------===//
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
@@ -39,6 +44,25 @@ const llvm::StringSet<> kPortable = {
     "exp", "expm1", "log", "log2", "log1p", "tanh", "erf", "erfc",
     "atan", "atan2", "sin", "cos", "asin", "acos", "cbrt"};
 
+/// sqrt(x) for float32 x (scalar or vector) as float32(sqrt(float64(x))).
+struct SqrtInFloat64 : OpRewritePattern<math::SqrtOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::SqrtOp op,
+                                PatternRewriter &rewriter) const override {
+    Type type = op.getType();
+    if (!getElementTypeOrSelf(type).isF32())
+      return failure();
+    Type wide = rewriter.getF64Type();
+    if (auto vector = dyn_cast<VectorType>(type))
+      wide = vector.clone(wide);
+    Location loc = op.getLoc();
+    Value x = arith::ExtFOp::create(rewriter, loc, wide, op.getOperand());
+    Value root = math::SqrtOp::create(rewriter, loc, x);
+    rewriter.replaceOpWithNewOp<arith::TruncFOp>(op, type, root);
+    return success();
+  }
+};
+
 struct LPQPortableMathPass
     : mlir::lpq::impl::LPQPortableMathPassBase<LPQPortableMathPass> {
   void runOnOperation() override {
@@ -48,6 +72,7 @@ struct LPQPortableMathPass
           // Upstream passes operation names ("math.exp").
           return name.consume_front("math.") && kPortable.contains(name);
         });
+    patterns.add<SqrtInFloat64>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

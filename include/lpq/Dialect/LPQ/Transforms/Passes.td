@@ -378,9 +378,11 @@ def LPQPortableMathPass : Pass<"lpq-portable-math"> {
     versions). This pass replaces them by upstream MLIR's polynomial
     approximations, built from IEEE operations and `math.fma` only, which
     every backend rounds alike: the CPU and GPU pipelines then give the
-    same bits for a whole training step. float64 functions (SQ's softmax
-    and sigmoid selection rules) are left alone: upstream has no float64
-    approximations.
+    same bits for a whole training step. float32 `math.sqrt` is computed in
+    float64 and rounded, which is correctly rounded, as the CPU's is
+    (libdevice's `__nv_sqrtf` is `sqrt.approx.f32`). float64 functions
+    (SQ's softmax and sigmoid selection rules) are left alone: upstream has
+    no float64 approximations.
 
     Example: `math.exp %x : f32` becomes a range reduction by ln 2, a
     polynomial of `math.fma`s and a scaling by a power of two built from
