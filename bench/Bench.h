@@ -1,4 +1,4 @@
-//===- Bench.h - lpq's benchmark programs ------------------------*- C++ -*-===//
+//===- Bench.h - lpq's benchmark programs -----------------------*- C++ -*-===//
 //
 // Part of the lpq project.
 //

@@ -177,7 +177,8 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     gpuOptions.chip = cuda::architecture();
     gpuOptions.format = "bin";
     // The toolkit whose ptxas makes the cubins (default /usr/local/cuda).
-    if (const char *toolkit = std::getenv("LPQ_CUDA_TOOLKIT"); toolkit && *toolkit)
+    const char *toolkit = std::getenv("LPQ_CUDA_TOOLKIT");
+    if (toolkit && *toolkit)
       gpuOptions.toolkit = toolkit;
     gpuOptions.blockSize = options.gpuBlockSize;
     gpuOptions.elementsPerThread = options.gpuElementsPerThread;

@@ -132,8 +132,8 @@ CUresult cuModuleLoadData(CUmodule *module, const void *image) {
   std::memcpy(&shoff, bytes + 0x28, 8);
   std::memcpy(&shentsize, bytes + 0x3A, 2);
   std::memcpy(&shnum, bytes + 0x3C, 2);
-  auto *m = new Module{std::vector<char>(bytes, bytes + shoff +
-                                                    uint64_t(shentsize) * shnum)};
+  uint64_t size = shoff + uint64_t(shentsize) * shnum;
+  auto *m = new Module{std::vector<char>(bytes, bytes + size)};
   std::lock_guard<std::mutex> lock(state().mutex);
   state().modules.insert(m);
   ++state().moduleLoads;

@@ -1,4 +1,4 @@
-//===- PortableMath.cpp - float32 math functions every backend computes alike ===//
+//===- PortableMath.cpp - Math functions every backend computes alike ----===//
 //
 // Part of the lpq project.
 //
