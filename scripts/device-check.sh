@@ -41,6 +41,9 @@ fi
   date -u
   nvidia-smi -L 2>&1
   echo "ptxas: ${LPQ_CUDA_TOOLKIT:-not found}"
+  ls "${LPQ_CUDA_TOOLKIT:-/usr/local/cuda}"/nvvm/libdevice 2>&1
+  ldd --version 2>&1 | head -1
+  ldd $bin 2>&1 | grep -i "not found"
 } | tee "$out/machine.txt"
 
 status=()
