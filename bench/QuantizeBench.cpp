@@ -11,13 +11,15 @@
 // QPyTorch's CPU kernels work). Prints a markdown table.
 //
 //   lpq-bench-quantize [--quick] [--max-mib=N] [--device=cpu|cuda]
+//                      [--block-size=B] [--elements-per-thread=K]
 //                      [--print-module]
 //
 // With --device=cuda the kernels are compiled by lpq-gpu-pipeline for CUDA
 // device 0 and compared with a device-to-device copy of the same bytes; the
 // data stays on the device between the timed calls. Without a usable device
-// it says so and measures nothing. --print-module prints the benchmark's
-// kernels (MLIR) and exits.
+// it says so and measures nothing; --block-size and --elements-per-thread
+// set lpq-gpu-pipeline's options (for tuning). --print-module prints the
+// benchmark's kernels (MLIR) and exits.
 //
 // Bandwidths count the bytes read and written (2 x 4 bytes per element).
 //
@@ -181,6 +183,7 @@ int benchCuda(JitModule &jit, const std::vector<int64_t> &sizesKiB) {
 int mlir::lpq::bench::quantizeMain(int argc, char **argv) {
   bool quick = false, cuda = false, printModule = false;
   int64_t maxMiB = -1;
+  JitOptions options;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick")
@@ -191,9 +194,14 @@ int mlir::lpq::bench::quantizeMain(int argc, char **argv) {
       cuda = a == "--device=cuda";
     else if (a == "--print-module")
       printModule = true;
+    else if (a.rfind("--block-size=", 0) == 0)
+      options.gpuBlockSize = std::stoll(a.substr(13));
+    else if (a.rfind("--elements-per-thread=", 0) == 0)
+      options.gpuElementsPerThread = std::stoll(a.substr(22));
     else {
       std::fprintf(stderr,
                    "usage: %s [--quick] [--max-mib=N] [--device=cpu|cuda] "
+                   "[--block-size=B] [--elements-per-thread=K] "
                    "[--print-module]\n",
                    argv[0]);
       return 1;
@@ -222,7 +230,6 @@ int mlir::lpq::bench::quantizeMain(int argc, char **argv) {
                                                                &context))
                           .getNumericsFormat());
   std::string error;
-  JitOptions options;
   options.cuda = cuda;
   auto jit = JitModule::compile(*module, options, error);
   if (!jit) {

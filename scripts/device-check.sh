@@ -9,7 +9,7 @@
 #   models (bench/torch_swalp_step.py --device cuda).
 # Logs go to $OUT (the device tool fetches them) or ./device-out; a summary
 # is printed last. Each part has a time limit so that the rest still runs;
-# together at most 570 s, inside the device tool's 600 s a command.
+# together at most 580 s, inside the device tool's 600 s a command.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-device-out}
@@ -56,10 +56,19 @@ part() { # part NAME SECONDS LOG COMMAND...
   local rc=$?
   status+=("$name: exit $rc after $((SECONDS - start)) s ($log)")
 }
-part "GPU tests" 240 tests.log $bin test --gtest_filter='*Cuda*'
-part "quantize kernels" 120 bench-quantize-cuda.md $bin bench-quantize --device=cuda
-part "training steps" 120 bench-step-cuda.txt $bin bench-step --device=cuda --repeat=40
+part "GPU tests" 200 tests.log $bin test --gtest_filter='*Cuda*'
+part "quantize kernels" 100 bench-quantize-cuda.md $bin bench-quantize --device=cuda
+part "training steps" 100 bench-step-cuda.txt $bin bench-step --device=cuda --repeat=40
 part "PyTorch CUDA steps" 60 torch-cuda.txt python3 bench/torch_swalp_step.py --device cuda --steps 40
+# Tuning of lpq-gpu-pipeline's block-size and elements-per-thread (defaults
+# 256 and 4, measured above) on the kernels at 256 MiB.
+part "tuning" 90 tuning.md bash -c '
+  for config in "128 4" "256 1" "256 8" "512 4"; do
+    set -- $config
+    echo "## block-size=$1 elements-per-thread=$2"
+    "$0" bench-quantize --device=cuda --max-mib=256 --block-size=$1 \
+      --elements-per-thread=$2 | grep -E "^\| (kernel|.*256 MiB)"
+  done' $bin
 # Machine code of the stochastic-rounding kernels (Philox: 32x32-bit
 # multiplies should be IMAD.WIDE.U32 / IMAD.HI.U32, not 64-bit products).
 part "SASS of the stochastic kernels" 30 sass.txt bash -c '
