@@ -86,16 +86,21 @@ template <typename F> double timeIt(F &&fn) {
   return t[t.size() / 2];
 }
 
+/// The function of case k with the given rounding.
+std::string kernelName(size_t k, bool stochastic) {
+  return (stochastic ? "sr" : "near") + std::to_string(k);
+}
+
 std::string buildModule() {
   std::string m;
   for (size_t i = 0; i < std::size(kCases); ++i) {
     std::string t = "tensor<?x" + std::to_string(kCols) + "xf32>";
-    std::string n = std::to_string(i);
-    m += "func.func @near" + n + "(%x: " + t + ") -> " + t + " {\n" +
+    m += "func.func @" + kernelName(i, false) + "(%x: " + t + ") -> " + t +
+         " {\n" +
          "  %q = lpq.quantize %x : " + t + " to " + kCases[i].format +
          "\n  return %q : " + t + "\n}\n";
-    m += "func.func @sr" + n + "(%x: " + t + ", %seed: i64, %step: i32) -> " +
-         t + " {\n" + "  %q = lpq.stochastic_round %x, %seed, %step : " + t +
+    m += "func.func @" + kernelName(i, true) + "(%x: " + t +
+         ", %seed: i64, %step: i32) -> " + t + " {\n" + "  %q = lpq.stochastic_round %x, %seed, %step : " + t +
          " to " + kCases[i].format + " stream 1\n  return %q : " + t +
          "\n}\n";
   }
@@ -125,10 +130,29 @@ void scalarLoop(const numerics::Format &f, bool stochastic,
                                         numerics::Rounding::NearestEven);
 }
 
-
 std::string sizeLabel(int64_t kib) {
   return kib >= 1024 ? std::to_string(kib / 1024) + " MiB"
                      : std::to_string(kib) + " KiB";
+}
+
+/// `kib` KiB of standard normal values as rows of kCols.
+Array randomInput(int64_t kib, std::mt19937 &rng) {
+  std::normal_distribution<float> normal(0, 1);
+  int64_t n = kib * 1024 / 4;
+  Array x = Array::zeros(DType::F32, {n / kCols, kCols});
+  for (int64_t i = 0; i < n; ++i)
+    x.data<float>()[i] = normal(rng);
+  return x;
+}
+
+/// The arguments of a kernel of buildModule() for input `x`.
+std::vector<Argument> kernelArguments(const Array &x, bool stochastic) {
+  std::vector<Argument> args{Argument::of(x)};
+  if (stochastic) {
+    args.push_back(Argument::ofInteger(42)); // seed
+    args.push_back(Argument::ofInteger(0));  // step
+  }
+  return args;
 }
 
 /// The GPU table: each kernel against a device-to-device copy.
@@ -136,13 +160,9 @@ int benchCuda(JitModule &jit, const std::vector<int64_t> &sizesKiB) {
   std::printf("| kernel | rounding | size | lpq GB/s | device copy GB/s | "
               "%% of copy |\n|---|---|---|---|---|---|\n");
   std::mt19937 rng(1);
-  std::normal_distribution<float> normal(0, 1);
   std::string error;
   for (int64_t kib : sizesKiB) {
-    int64_t n = kib * 1024 / 4, rows = n / kCols;
-    Array x = Array::zeros(DType::F32, {rows, kCols});
-    for (int64_t i = 0; i < n; ++i)
-      x.data<float>()[i] = normal(rng);
+    Array x = randomInput(kib, rng);
     std::optional<double> copy = cudaCopySeconds(x.bytes.size(), 20);
     if (!copy) {
       std::fprintf(stderr, "the device-to-device copy failed\n");
@@ -152,12 +172,8 @@ int benchCuda(JitModule &jit, const std::vector<int64_t> &sizesKiB) {
     std::string sizeText = sizeLabel(kib);
     for (size_t k = 0; k < std::size(kCases); ++k) {
       for (bool stochastic : {false, true}) {
-        std::string name = (stochastic ? "sr" : "near") + std::to_string(k);
-        std::vector<Argument> args{Argument::of(x)};
-        if (stochastic) {
-          args.push_back(Argument::ofInteger(42));
-          args.push_back(Argument::ofInteger(0));
-        }
+        std::string name = kernelName(k, stochastic);
+        std::vector<Argument> args = kernelArguments(x, stochastic);
         std::vector<Array> out;
         std::vector<double> times;
         // The first call warms up (loads the kernels' code on the device).
@@ -185,19 +201,34 @@ int mlir::lpq::bench::quantizeMain(int argc, char **argv) {
   int64_t maxMiB = -1;
   JitOptions options;
   for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
+    llvm::StringRef a = argv[i];
+    // `--name=N` with N a positive integer; false if `a` is another option.
+    bool badNumber = false;
+    auto number = [&](llvm::StringRef prefix, int64_t &out) {
+      llvm::StringRef text = a;
+      if (!text.consume_front(prefix))
+        return false;
+      int64_t v;
+      if (text.getAsInteger(10, v) || v <= 0)
+        badNumber = true;
+      else
+        out = v;
+      return true;
+    };
     if (a == "--quick")
       quick = true;
-    else if (a.rfind("--max-mib=", 0) == 0)
-      maxMiB = std::stoll(a.substr(10));
-    else if (a == "--device=cuda" || a == "--device=cpu")
+    else if (number("--max-mib=", maxMiB) ||
+             number("--block-size=", options.gpuBlockSize) ||
+             number("--elements-per-thread=", options.gpuElementsPerThread)) {
+      if (badNumber) {
+        std::fprintf(stderr, "%s: expected a positive integer in '%s'\n",
+                     argv[0], argv[i]);
+        return 1;
+      }
+    } else if (a == "--device=cuda" || a == "--device=cpu")
       cuda = a == "--device=cuda";
     else if (a == "--print-module")
       printModule = true;
-    else if (a.rfind("--block-size=", 0) == 0)
-      options.gpuBlockSize = std::stoll(a.substr(13));
-    else if (a.rfind("--elements-per-thread=", 0) == 0)
-      options.gpuElementsPerThread = std::stoll(a.substr(22));
     else {
       std::fprintf(stderr,
                    "usage: %s [--quick] [--max-mib=N] [--device=cpu|cuda] "
@@ -252,12 +283,9 @@ int mlir::lpq::bench::quantizeMain(int argc, char **argv) {
               "memcpy GB/s | 2t %% of memcpy | 2t / 1t | x scalar loop |\n"
               "|---|---|---|---|---|---|---|---|---|\n");
   std::mt19937 rng(1);
-  std::normal_distribution<float> normal(0, 1);
   for (int64_t kib : sizesKiB) {
-    int64_t n = kib * 1024 / 4, rows = n / kCols;
-    Array x = Array::zeros(DType::F32, {rows, kCols});
-    for (int64_t i = 0; i < n; ++i)
-      x.data<float>()[i] = normal(rng);
+    Array x = randomInput(kib, rng);
+    int64_t n = x.numElements(), rows = x.shape[0];
     // The machine's limit: the faster of a 1-thread and a 2-thread memcpy
     // (one half each) of the same bytes.
     std::vector<uint8_t> dst(x.bytes.size());
@@ -276,13 +304,8 @@ int mlir::lpq::bench::quantizeMain(int argc, char **argv) {
     std::string sizeText = sizeLabel(kib);
     for (size_t k = 0; k < std::size(kCases); ++k) {
       for (bool stochastic : {false, true}) {
-        std::string name =
-            (stochastic ? "sr" : "near") + std::to_string(k);
-        std::vector<Argument> args{Argument::of(x)};
-        if (stochastic) {
-          args.push_back(Argument::ofInteger(42));
-          args.push_back(Argument::ofInteger(0));
-        }
+        std::string name = kernelName(k, stochastic);
+        std::vector<Argument> args = kernelArguments(x, stochastic);
         std::vector<Array> out;
         double t[3];
         for (int threads : {1, 2}) {

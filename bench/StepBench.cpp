@@ -301,6 +301,10 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
     std::fprintf(stderr, "--device must be cpu or cuda\n");
     return 1;
   }
+  if (repeat < 1) {
+    std::fprintf(stderr, "--repeat must be at least 1\n");
+    return 1;
+  }
   if (device == "cuda")
     return benchCuda();
   for (llvm::StringRef model : llvm::split(models, ',')) {
