@@ -1,5 +1,6 @@
 // RUN: lpq-opt %s -lpq-portable-math | FileCheck %s
 // RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_90 format=isa" | FileCheck %s --check-prefix=PTX
+// RUN: lpq-opt %s -lpq-cpu-pipeline | FileCheck %s --check-prefix=CPU
 
 // float32 exp and log become polynomials of IEEE operations and fmas (no
 // libm or libdevice call whose bits differ between the CPU and the GPU);
@@ -16,6 +17,11 @@
 // CHECK: %[[W:.*]] = arith.extf %{{.*}} : f32 to f64
 // CHECK: %[[R:.*]] = math.sqrt %[[W]] : f64
 // CHECK: arith.truncf %[[R]] : f64 to f32
+// The CPU pipeline runs it too: no float32 libm call (float64 exp stays).
+// CPU-NOT: llvm.intr.{{exp|log}}({{.*}}) : (f32) -> f32
+// CPU: llvm.intr.fma({{.*}}) : (f32, f32, f32) -> f32
+// CPU-NOT: llvm.intr.{{exp|log}}({{.*}}) : (f32) -> f32
+// CPU: llvm.intr.exp({{.*}}) : (f64) -> f64
 // PTX-NOT: ex2.approx
 // PTX-NOT: lg2.approx
 // PTX-NOT: sqrt.approx
