@@ -77,7 +77,10 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   // formats rely on for bit-exact results.
   if (options.threads)
     p += "func.func(affine-parallelize{max-nested=1}),";
-  p += "func.func(lpq-unroll-random-groups),lower-affine,canonicalize,"
+  p += "func.func(";
+  if (options.bufferRandomWords)
+    p += "lpq-buffer-random-words,";
+  p += "lpq-unroll-random-groups),lower-affine,canonicalize,"
        "func.func(lpq-roll-short-reductions),";
   if (options.threads)
     p += "convert-scf-to-openmp,";

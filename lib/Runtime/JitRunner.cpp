@@ -201,6 +201,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     pipelineOptions.vectorWidth = options.vectorWidth;
     pipelineOptions.fusion = options.fusion;
     pipelineOptions.tileContractions = options.tileContractions;
+    pipelineOptions.bufferRandomWords = options.bufferRandomWords;
     if (failed(buildCPUPipeline(pm, pipelineOptions))) {
       error = "cannot build lpq-cpu-pipeline";
       return nullptr;

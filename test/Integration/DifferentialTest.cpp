@@ -42,9 +42,10 @@ using namespace lpq_test;
 std::vector<std::vector<int64_t>> shapesFor(int rank) {
   switch (rank) {
   case 1:
-    return {{1}, {17}, {1000}, {0}};
+    // 2000: two tiles of lpq-buffer-random-words, the second partial.
+    return {{1}, {17}, {1000}, {2000}, {0}};
   case 2:
-    return {{1, 1}, {3, 5}, {7, 33}, {64, 65}, {0, 4}, {5, 0}};
+    return {{1, 1}, {3, 5}, {7, 33}, {64, 65}, {3, 1100}, {0, 4}, {5, 0}};
   case 3:
     return {{2, 3, 5}, {1, 1, 1}};
   default:

@@ -68,6 +68,7 @@ JitOptions plainCPU() {
   JitOptions options;
   options.fusion = false;
   options.tileContractions = false;
+  options.bufferRandomWords = false;
   return options;
 }
 

@@ -61,6 +61,10 @@ static cl::opt<bool>
 static cl::opt<bool> noTileContractions(
     "no-tile-contractions",
     cl::desc("Plain loops for matmuls and convolutions (same results)"));
+static cl::opt<bool> noBufferRandomWords(
+    "no-buffer-random-words",
+    cl::desc("Round stochastically interleaved with Philox instead of from "
+             "a buffer of random words (same results)"));
 static cl::opt<unsigned>
     vectorWidth("vector-width",
                 cl::desc("Preferred vector width in bits (0: target default)"),
@@ -80,6 +84,7 @@ static JitOptions compileOptions() {
   options.vectorWidth = vectorWidth;
   options.fusion = !noFusion;
   options.tileContractions = !noTileContractions;
+  options.bufferRandomWords = !noBufferRandomWords;
   return options;
 }
 

@@ -36,6 +36,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "adjoints, in gather form) to register-tiled vector "
                      "loops (off: plain loops; same results)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> bufferRandomWords{
+      *this, "buffer-random-words",
+      llvm::cl::desc("Evaluate Philox for a tile of stochastic roundings "
+                     "first and round in element order "
+                     "(lpq-buffer-random-words; off: rounding interleaved "
+                     "with Philox; same results)"),
+      llvm::cl::init(true)};
   PassOptions::Option<unsigned> vectorLanes{
       *this, "vector-lanes",
       llvm::cl::desc("float32 lanes of the contraction tiles (0: the host's: "

@@ -53,6 +53,8 @@ struct JitOptions {
   bool fusion = true;
   /// Register-tiled matmuls and convolutions (`tile-contractions`).
   bool tileContractions = true;
+  /// Philox first, then rounding in element order (`buffer-random-words`).
+  bool bufferRandomWords = true;
   /// Compile with lpq-gpu-pipeline for CUDA device 0 (its architecture,
   /// cubin) instead of the CPU: tensors are copied to the device and back.
   bool cuda = false;

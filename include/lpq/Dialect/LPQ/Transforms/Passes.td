@@ -554,6 +554,69 @@ def LPQUnrollRandomGroupsPass : Pass<"lpq-unroll-random-groups"> {
   let dependentDialects = ["::mlir::affine::AffineDialect"];
 }
 
+def LPQBufferRandomWordsPass : Pass<"lpq-buffer-random-words"> {
+  let summary = "Round stochastic groups in element order from a buffer of "
+                "random words";
+  let description = [{
+    Stochastic rounding of a static last axis that is a multiple of 4 loops
+    over Philox groups with the group's four words innermost
+    (`convert-lpq-to-arith`). Vectorized as it is, each vector iteration
+    deinterleaves its inputs into one vector per word, rounds them and
+    interleaves the results again (stride-4 loads and stores): two dozen
+    shuffles per 64 elements, as many instructions as the rounding. This
+    pass splits such a group loop (an `affine.for`, or a one-dimensional
+    `affine.parallel` at the function's top level, from 0 to a constant)
+    into tiles of `groups-per-tile` groups, each computed by two loops: the
+    first evaluates Philox once per group and stores the four words in
+    element order into a stack buffer (`memref.alloca` in a
+    `memref.alloca_scope`, so one per thread); the second runs the original
+    body once per element, in element order, reading its word from the
+    buffer and its operands through views with the last two axes merged.
+    Only the words are interleaved, from the 64-bit lanes Philox runs in.
+    Every element gets the same word and the same operations: only the loop
+    structure changes. Group loops whose words depend on memory are left
+    alone. Run it before `lpq-unroll-random-groups`, which then unrolls the
+    word loop of the first loop.
+
+    ```mlir
+    affine.for %g = 0 to 196 {
+      affine.for %k = 0 to 4 {
+        %x = affine.load %in[%r, %g, %k] : memref<512x196x4xf32>
+        ... Philox of (%r * 196 + %g); %w = select(%k == 0, w0, ...) ...
+        affine.store %y, %out[%r, %g, %k] : memref<512x196x4xf32>
+      }
+    }
+    // becomes
+    memref.alloca_scope {
+      %words = memref.alloca() : memref<784xi32>
+      affine.for %g0 = 0 to 196 step 196 {
+        affine.for %g = %g0 to min(%g0 + 196, 196) {
+          affine.for %k = 0 to 4 {
+            ... Philox ...
+            affine.store %w, %words[(%g - %g0) * 4 + %k]
+          }
+        }
+        affine.for %e = 0 to min(784, 784 - %g0 * 4) {
+          %w = affine.load %words[%e]
+          %x = affine.load %in_merged[%r, %g0 * 4 + %e] : memref<512x784xf32>
+          ...
+          affine.store %y, %out_merged[%r, %g0 * 4 + %e] : memref<512x784xf32>
+        }
+      }
+    }
+    ```
+  }];
+  let options = [
+    Option<"groupsPerTile", "groups-per-tile", "int64_t", /*default=*/"256",
+           "Philox groups per tile (4 words each in the stack buffer)">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def LPQMergeParallelRegionsPass : Pass<"lpq-merge-parallel-regions"> {
   let summary = "Merge consecutive OpenMP parallel regions into one";
   let description = [{
