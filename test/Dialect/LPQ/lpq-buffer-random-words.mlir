@@ -81,3 +81,14 @@ func.func @odd(%x: tensor<3x5xf32>, %seed: i64, %step: i32) -> tensor<3x5xf32> {
   %0 = lpq.stochastic_round %x, %seed, %step : tensor<3x5xf32> to #lpq.fixed<8, 4> stream 3
   return %0 : tensor<3x5xf32>
 }
+
+// MX reads one scale per group of four ([.., %g]): in an element loop that
+// read would be at %e floordiv 4, which LLVM does not vectorize, so the
+// nest is left alone.
+// CHECK-LABEL: func.func @mx
+// CHECK-NOT: memref.alloca
+// CHECK: return
+func.func @mx(%x: tensor<4x64xf32>, %seed: i64, %step: i32) -> tensor<4x64xf32> {
+  %0 = lpq.stochastic_round %x, %seed, %step : tensor<4x64xf32> to #lpq.mx<#lpq.float<4, 3, fn>, tile = 32, axis = [1]> stream 4
+  return %0 : tensor<4x64xf32>
+}

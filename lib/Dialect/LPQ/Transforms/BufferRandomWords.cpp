@@ -98,6 +98,65 @@ std::optional<int64_t> constantGroupCount(Operation *loop) {
   return ub.getSingleConstantResult();
 }
 
+/// Whether `op` is an affine load or store at [.., %g, %k] (those two
+/// nowhere else) of a memref whose last two axes (G, 4) can be merged.
+bool mergesGroupAndWord(Operation *op, Value group, Value word,
+                        int64_t groups) {
+  AffineMap map;
+  ValueRange operands;
+  Value memref;
+  if (auto load = dyn_cast<affine::AffineLoadOp>(op)) {
+    map = load.getAffineMap();
+    operands = load.getMapOperands();
+    memref = load.getMemRef();
+  } else if (auto store = dyn_cast<affine::AffineStoreOp>(op)) {
+    if (store.getValue() == group || store.getValue() == word)
+      return false;
+    map = store.getAffineMap();
+    operands = store.getMapOperands();
+    memref = store.getMemRef();
+  } else {
+    return false;
+  }
+  auto type = cast<MemRefType>(memref.getType());
+  int64_t rank = type.getRank();
+  if (rank < 2 || type.getDimSize(rank - 1) != 4 ||
+      type.getDimSize(rank - 2) != groups)
+    return false;
+  SmallVector<ReassociationIndices> merging;
+  for (int64_t d = 0; d < rank - 2; ++d)
+    merging.push_back({d});
+  merging.push_back({rank - 2, rank - 1});
+  if (!memref::CollapseShapeOp::isGuaranteedCollapsible(type, merging))
+    return false;
+  auto dimOf = [&](Value v) -> std::optional<unsigned> {
+    for (unsigned i = 0; i < map.getNumDims(); ++i)
+      if (operands[i] == v)
+        return i;
+    return std::nullopt;
+  };
+  std::optional<unsigned> g = dimOf(group), k = dimOf(word);
+  if (!g || !k)
+    return false;
+  // Each of %g and %k is one dimension operand (no symbol), used only as
+  // the last two results.
+  if (llvm::count(operands, group) != 1 || llvm::count(operands, word) != 1)
+    return false;
+  for (unsigned r = 0; r < map.getNumResults(); ++r) {
+    AffineExpr e = map.getResult(r);
+    if (r + 2 == static_cast<unsigned>(rank)) {
+      if (e != getAffineDimExpr(*g, op->getContext()))
+        return false;
+    } else if (r + 1 == static_cast<unsigned>(rank)) {
+      if (e != getAffineDimExpr(*k, op->getContext()))
+        return false;
+    } else if (e.isFunctionOfDim(*g) || e.isFunctionOfDim(*k)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::optional<GroupNest> matchGroupNest(affine::AffineForOp wordLoop) {
   if (!wordLoop.hasConstantBounds() || wordLoop.getConstantLowerBound() != 0 ||
       wordLoop.getConstantUpperBound() != 4 || wordLoop.getStepAsInt() != 1)
@@ -163,6 +222,23 @@ std::optional<GroupNest> matchGroupNest(affine::AffineForOp wordLoop) {
   if (llvm::any_of(nest.wordSlice,
                    [](Operation *op) { return !isMemoryEffectFree(op); }))
     return std::nullopt;
+  // Everything else must address memory as [.., %g, %k] of a (.., G, 4)
+  // buffer that merges into one axis, or not depend on %g and %k at all.
+  // (MX's per-group scales, read at [.., %g], would become reads at
+  // %e floordiv 4 in the element loop, which LLVM does not vectorize: the
+  // rounding was five times slower.)
+  Value group = nest.groupLoop->getRegion(0).getArgument(0);
+  for (Operation &op : body->without_terminator()) {
+    if (nest.wordSlice.contains(&op))
+      continue;
+    bool usesIndices = llvm::any_of(op.getOperands(), [&](Value v) {
+      return v == group || v == word;
+    });
+    if (!usesIndices)
+      continue;
+    if (!mergesGroupAndWord(&op, group, word, nest.groups))
+      return std::nullopt;
+  }
   return nest;
 }
 
@@ -288,8 +364,8 @@ void bufferWords(GroupNest &nest, int64_t tile) {
     map.map(select.getResult(),
             affine::AffineLoadOp::create(eb, loc, buffer, ValueRange{element})
                 .getResult());
-  // Other uses of %g and %k (none in the kernels lpq generates, but any
-  // body stays correct): %g0 + %e floordiv 4 and %e mod 4.
+  // The copies of Philox's ops made below (dead, erased at the end) still
+  // use %g and %k: %g0 + %e floordiv 4 and %e mod 4.
   map.map(oldGroup, affine::AffineApplyOp::create(
                         eb, loc, AffineMap::get(2, 0, d0 + d1.floorDiv(4)),
                         ValueRange{tileStart, element}));
