@@ -119,3 +119,46 @@ func.func @reshaped_result(%a: memref<64xf32>, %out: memref<8x8xf32>) {
   memref.copy %v, %out : memref<8x8xf32> to memref<8x8xf32>
   return
 }
+
+// A stack buffer between the regions (lpq-buffer-random-words' words for a
+// sequential rounding) moves before the merged region like a heap one; the
+// code using it runs in omp.single.
+
+// CHECK-LABEL: func.func @stack_buffer
+// CHECK:      %[[W:.*]] = memref.alloca() : memref<16xi32>
+// CHECK-NEXT: omp.parallel {
+// CHECK:        omp.wsloop {
+// CHECK:        omp.single {
+// CHECK-NEXT:     memref.store %{{.*}}, %[[W]]
+// CHECK:        omp.wsloop {
+// CHECK:        omp.terminator
+// CHECK-NEXT: }
+// CHECK-NOT:  omp.parallel
+func.func @stack_buffer(%a: memref<64xf32>, %b: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %two = arith.constant 2.0 : f32
+  %word = arith.constant 7 : i32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
+        memref.store %two, %a[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  %w = memref.alloca() : memref<16xi32>
+  memref.store %word, %w[%c0] : memref<16xi32>
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
+        memref.store %two, %b[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}

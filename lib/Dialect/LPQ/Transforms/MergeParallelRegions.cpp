@@ -78,8 +78,10 @@ Placement placementOf(Operation *op) {
                : Placement::Stop;
   if (op->hasTrait<OpTrait::IsTerminator>() || containsParallelism(op))
     return Placement::Stop;
-  if (auto alloc = dyn_cast<memref::AllocOp>(op))
-    return alloc->getNumOperands() == 0 ? Placement::Before : Placement::Stop;
+  // Heap and stack buffers of static size (a stack buffer at this level
+  // serves sequential code, which runs in one thread).
+  if (isa<memref::AllocOp, memref::AllocaOp>(op))
+    return op->getNumOperands() == 0 ? Placement::Before : Placement::Stop;
   if (isa<memref::DeallocOp>(op))
     return Placement::After;
   // Views used after the region (reshaped results) are made before it.

@@ -628,7 +628,7 @@ def LPQMergeParallelRegionsPass : Pass<"lpq-merge-parallel-regions"> {
     sequential code between them (stores, copies, sequential reductions)
     runs in `omp.single` (which ends with a barrier); ops without effects or
     that only read run in every thread (followed by a barrier before the
-    next write); allocations and views of memory (reshapes, used after the
+    next write); allocations (heap or stack) and views of memory (reshapes, used after the
     region when a step returns a reshaped result) move before the region
     and deallocations after it. A run stops at anything else (ops with
     results that write, nested parallelism, terminators) and is shortened
