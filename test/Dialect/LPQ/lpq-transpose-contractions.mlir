@@ -233,3 +233,73 @@ func.func @weight_gradient_copied(%x: tensor<8x48xf32>, %dy: tensor<8x32xf32>) -
   } -> tensor<32x48xf32>
   return %t : tensor<32x48xf32>
 }
+
+// -----
+
+// The transposing copy adds the gradient to a zero-filled adjoint (reverse
+// mode accumulating dW when a gradient quantizer, not the fused update,
+// reads it): +0.0 + x is x for a sum accumulated from +0.0, so the
+// contraction writes the adjoint's layout and the copy and both fills go.
+
+// CHECK-DAG: #[[$DW:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-LABEL: func.func @weight_gradient_added_to_zeros
+// CHECK:      %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<32x48xf32>)
+// CHECK-NEXT: %[[G:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[$DW]]]
+// CHECK-SAME:   outs(%[[F]] : tensor<32x48xf32>)
+// CHECK-NOT:  linalg.fill
+// CHECK-NOT:  linalg.generic
+// CHECK:      return %[[G]]
+func.func @weight_gradient_added_to_zeros(%x: tensor<8x48xf32>, %dy: tensor<8x32xf32>) -> tensor<32x48xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<48x32xf32>
+  %init = linalg.fill ins(%z : f32) outs(%e : tensor<48x32xf32>) -> tensor<48x32xf32>
+  %dwt = linalg.generic {indexing_maps = [affine_map<(b, i, o) -> (b, i)>, affine_map<(b, i, o) -> (b, o)>, affine_map<(b, i, o) -> (i, o)>], iterator_types = ["reduction", "parallel", "parallel"]}
+      ins(%x, %dy : tensor<8x48xf32>, tensor<8x32xf32>) outs(%init : tensor<48x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<48x32xf32>
+  %e2 = tensor.empty() : tensor<32x48xf32>
+  %zeros = linalg.fill ins(%z : f32) outs(%e2 : tensor<32x48xf32>) -> tensor<32x48xf32>
+  %t = linalg.generic {indexing_maps = [affine_map<(i, o) -> (i, o)>, affine_map<(i, o) -> (o, i)>], iterator_types = ["parallel", "parallel"]}
+      ins(%dwt : tensor<48x32xf32>) outs(%zeros : tensor<32x48xf32>) {
+  ^bb0(%g: f32, %o: f32):
+    %sum = arith.addf %o, %g : f32
+    linalg.yield %sum : f32
+  } -> tensor<32x48xf32>
+  return %t : tensor<32x48xf32>
+}
+
+// -----
+
+// Added to -0.0 instead: -0.0 + x is not x when x is +0.0, so the copy
+// stays (the gradient is still laid out as the copy reads it).
+
+// CHECK-LABEL: func.func @weight_gradient_added_to_negative_zeros
+// CHECK:      linalg.generic
+// CHECK:      linalg.generic
+// CHECK:        arith.addf
+// CHECK:      return
+func.func @weight_gradient_added_to_negative_zeros(%x: tensor<8x48xf32>, %dy: tensor<8x32xf32>) -> tensor<32x48xf32> {
+  %z = arith.constant 0.0 : f32
+  %nz = arith.constant -0.0 : f32
+  %e = tensor.empty() : tensor<48x32xf32>
+  %init = linalg.fill ins(%z : f32) outs(%e : tensor<48x32xf32>) -> tensor<48x32xf32>
+  %dwt = linalg.generic {indexing_maps = [affine_map<(b, i, o) -> (b, i)>, affine_map<(b, i, o) -> (b, o)>, affine_map<(b, i, o) -> (i, o)>], iterator_types = ["reduction", "parallel", "parallel"]}
+      ins(%x, %dy : tensor<8x48xf32>, tensor<8x32xf32>) outs(%init : tensor<48x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<48x32xf32>
+  %e2 = tensor.empty() : tensor<32x48xf32>
+  %zeros = linalg.fill ins(%nz : f32) outs(%e2 : tensor<32x48xf32>) -> tensor<32x48xf32>
+  %t = linalg.generic {indexing_maps = [affine_map<(i, o) -> (i, o)>, affine_map<(i, o) -> (o, i)>], iterator_types = ["parallel", "parallel"]}
+      ins(%dwt : tensor<48x32xf32>) outs(%zeros : tensor<32x48xf32>) {
+  ^bb0(%g: f32, %o: f32):
+    %sum = arith.addf %o, %g : f32
+    linalg.yield %sum : f32
+  } -> tensor<32x48xf32>
+  return %t : tensor<32x48xf32>
+}

@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/IR/Matchers.h"
 
 namespace mlir::lpq {
 #define GEN_PASS_DEF_LPQTRANSPOSECONTRACTIONSPASS
@@ -152,9 +153,33 @@ bool makeVectorAxisContiguous(linalg::GenericOp op, int64_t lanes) {
   return true;
 }
 
+/// Whether `copy` (one input, one init) yields its input: as it is, or
+/// added to an init filled with +0.0 when `fill`, the contraction's init,
+/// is +0.0 too (reverse mode accumulates an adjoint into a zero-filled
+/// tensor). A sum accumulated from +0.0 is never -0.0 (round to nearest),
+/// so +0.0 + x is x, bit for bit, NaN payloads included.
+bool yieldsInput(linalg::GenericOp copy, linalg::FillOp fill) {
+  Block &body = *copy.getBlock();
+  Value in = body.getArgument(0), out = body.getArgument(1);
+  Value yielded = cast<linalg::YieldOp>(body.getTerminator()).getOperand(0);
+  if (yielded == in && body.getOperations().size() == 1)
+    return true;
+  auto add = yielded.getDefiningOp<arith::AddFOp>();
+  if (!add || body.getOperations().size() != 2)
+    return false;
+  bool inAndOut = (add.getLhs() == in && add.getRhs() == out) ||
+                  (add.getLhs() == out && add.getRhs() == in);
+  auto outFill = copy.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  return inAndOut && outFill &&
+         matchPattern(outFill.getInputs()[0], m_PosZeroFloat()) &&
+         matchPattern(fill.getInputs()[0], m_PosZeroFloat());
+}
+
 /// When the only use of `op`'s result is a transposing copy (a generic
-/// that yields its one input, both maps permutations; reverse mode writes
-/// a weight gradient dW^T and transposes it) and `op` accumulates into a
+/// that yields its one input, or adds it to zeros, both maps permutations;
+/// reverse mode writes a weight gradient dW^T and transposes it, into the
+/// zero-filled adjoint of W when that has other readers than the optimizer
+/// update, e.g. a gradient quantizer) and `op` accumulates into a
 /// filled tensor, computes the transposed result directly: the output map
 /// composed with the copy's permutation, a fill of the copy's shape. Every
 /// element adds the same terms in the same order. Returns the new
@@ -168,10 +193,7 @@ linalg::GenericOp absorbTransposedCopy(linalg::GenericOp op) {
       copy.getNumDpsInits() != 1 || copy.getDpsInputs()[0] != op.getResult(0) ||
       copy.getNumReductionLoops() != 0 || !copy.hasPureTensorSemantics())
     return op;
-  Block &body = *copy.getBlock();
-  auto yield = dyn_cast<linalg::YieldOp>(body.front());
-  if (!yield || yield.getNumOperands() != 1 ||
-      yield.getOperand(0) != body.getArgument(0))
+  if (!yieldsInput(copy, fill))
     return op;
   AffineMap in = copy.getIndexingMapsArray()[0];
   AffineMap out = copy.getIndexingMapsArray()[1];
@@ -185,8 +207,13 @@ linalg::GenericOp absorbTransposedCopy(linalg::GenericOp op) {
       filledLike(b, op.getLoc(), fill, type.getShape(), type.getElementType());
   linalg::GenericOp generic = rebuild(b, op, op.getDpsInputs(), init, maps);
   copy.getResult(0).replaceAllUsesWith(generic.getResult(0));
+  auto copyFill = copy.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
   copy.erase();
   op.erase();
+  // Unused fills on tensors would still be bufferized into filled buffers.
+  for (linalg::FillOp f : {fill, copyFill})
+    if (f && f->use_empty())
+      f.erase();
   return generic;
 }
 
@@ -236,6 +263,8 @@ linalg::GenericOp layOutForReaders(linalg::GenericOp op) {
     use.set(generic.getResult(0));
   }
   op.erase();
+  if (fill->use_empty())
+    fill.erase();
   return generic;
 }
 
