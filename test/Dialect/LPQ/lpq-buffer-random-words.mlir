@@ -1,6 +1,8 @@
 // RUN: lpq-opt %s --pass-pipeline="builtin.module(convert-lpq-to-arith,canonicalize,one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},canonicalize,func.func(convert-linalg-to-affine-loops,affine-parallelize{max-nested=1},lpq-buffer-random-words),canonicalize)" | FileCheck %s
 // RUN: lpq-opt %s --pass-pipeline="builtin.module(convert-lpq-to-arith,canonicalize,one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},canonicalize,func.func(convert-linalg-to-affine-loops,lpq-buffer-random-words),canonicalize)" | FileCheck %s --check-prefix=SEQ
 // RUN: lpq-opt %s --pass-pipeline="builtin.module(convert-lpq-to-arith,canonicalize,one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},canonicalize,func.func(convert-linalg-to-affine-loops,affine-parallelize{max-nested=1},lpq-buffer-random-words{groups-per-tile=64}),canonicalize)" | FileCheck %s --check-prefix=SMALL
+// RUN: not lpq-opt %s --pass-pipeline="builtin.module(func.func(lpq-buffer-random-words{groups-per-tile=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: groups-per-tile must be positive, got 0
 
 // CHECK-DAG: #[[$WORDS_END:.*]] = affine_map<(d0) -> (300, d0 + 256)>
 // CHECK-DAG: #[[$SLOT:.*]] = affine_map<(d0, d1) -> (d0 * 4 - d1 * 4)>

@@ -389,10 +389,12 @@ void bufferWords(GroupNest &nest, int64_t tile) {
       syms.push_back(getAffineSymbolExpr(i, ctx));
     AffineMap replaced = accessMap.replaceDimsAndSymbols(
         dims, syms, n + 2, accessMap.getNumSymbols());
-    // (%g is %g0's value: the group loop's induction variable now steps by
-    // tiles; its other uses map to %g0 + %e floordiv 4.)
+    // (The map no longer uses the operands that were %g and %k; they become
+    // %g0, dropped by canonicalization.)
     for (Value v : operands.take_front(n))
-      newOperands.push_back(map.lookupOrDefault(v));
+      newOperands.push_back(v == oldGroup || v == oldWord
+                                ? tileStart
+                                : map.lookupOrDefault(v));
     newOperands.push_back(tileStart);
     newOperands.push_back(element);
     for (Value v : operands.drop_front(n))
@@ -451,8 +453,10 @@ struct LPQBufferRandomWordsPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (groupsPerTile == 0) {
-      getOperation()->emitError("groups-per-tile must be positive");
+    if (static_cast<int64_t>(groupsPerTile) <= 0) {
+      getOperation()->emitError()
+          << "lpq-buffer-random-words: groups-per-tile must be positive, got "
+          << static_cast<int64_t>(groupsPerTile);
       return signalPassFailure();
     }
     SmallVector<GroupNest> nests;
