@@ -72,6 +72,8 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
          " rows=" + std::to_string(rows) + "}),";
   }
   p += "func.func(convert-linalg-to-affine-loops),";
+  if (options.tileContractions)
+    p += "func.func(lpq-vectorize-transposes),";
   // Only the outermost parallel loop is parallelized: reductions stay
   // sequential, in row-major order, which the float64 sums of the row
   // formats rely on for bit-exact results.

@@ -617,6 +617,44 @@ def LPQBufferRandomWordsPass : Pass<"lpq-buffer-random-words"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def LPQVectorizeTransposesPass : Pass<"lpq-vectorize-transposes"> {
+  let summary = "Copy transposed matrices in 8x8 register blocks";
+  let description = [{
+    A transposing copy (`out[i, j] = in[j, i]`: the copy of W that gives
+    `x @ W^T` a contiguous operand, `lpq-transpose-contractions`) lowers to
+    a loop nest that reads a column of `in` for every row of `out`, one
+    scalar load and store per element. This pass rewrites such a nest of
+    `affine.for` loops (from 0, extents multiples of 8, float32 matrices
+    with contiguous rows) into 8x8 blocks: eight 8-float row loads
+    (`affine.vector_load`), the block transposed in registers by three
+    rounds of `vector.shuffle` (24 in all), eight row stores. Every element
+    is copied unchanged. Part of `lpq-cpu-pipeline` with
+    `tile-contractions`, after `convert-linalg-to-affine-loops`.
+
+    ```mlir
+    affine.for %i = 0 to 784 {
+      affine.for %j = 0 to 512 {
+        %v = affine.load %in[%j, %i] : memref<512x784xf32>
+        affine.store %v, %out[%i, %j] : memref<784x512xf32>
+      }
+    }
+    // becomes
+    affine.for %i = 0 to 784 step 8 {
+      affine.for %j = 0 to 512 step 8 {
+        %r0 = affine.vector_load %in[%j, %i] : memref<512x784xf32>, vector<8xf32>
+        ... %r7 = affine.vector_load %in[%j + 7, %i] ...
+        %t0 = vector.shuffle %r0, %r1 [0, 8, 1, 9, 4, 12, 5, 13] : vector<8xf32>, vector<8xf32>
+        ...
+        affine.vector_store %c0, %out[%i, %j] : memref<784x512xf32>, vector<8xf32>
+        ... affine.vector_store %c7, %out[%i + 7, %j] ...
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def LPQMergeParallelRegionsPass : Pass<"lpq-merge-parallel-regions"> {
   let summary = "Merge consecutive OpenMP parallel regions into one";
   let description = [{
