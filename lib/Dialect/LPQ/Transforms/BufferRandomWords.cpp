@@ -14,18 +14,19 @@
 // This pass splits such a group loop into tiles of `groups-per-tile` groups,
 // each computed by two loops:
 //
-//   affine.for %g = %g0 to min(%g0 + T, G)      // Philox, once per group
-//     affine.for %k = 0 to 4
-//       %words[4 * (%g - %g0) + %k] = <word %k of group %g>
-//   affine.for %e = 0 to min(4T, 4G - 4 %g0)      // the rounding, per element
+//   scf.for %g = %g0 to min(%g0 + T, G)         // Philox, once per group
+//     %words[4 * (%g - %g0) + k] = <word k of group %g>, k = 0..3
+//   affine.for %e = 0 to min(4T, 4G - 4 %g0)     // the rounding, per element
 //     <the original body, its random word read from %words[%e],
 //      its accesses of [.., %g, %k] as [.., 4 %g0 + %e] of a collapsed view>
 //
 // so the rounding reads and writes memory in element order and only the
 // random words are interleaved, from the 64-bit lanes Philox runs in. The
+// Philox loop is an scf.for so that it carries LLVM's interleave count 4
+// (four independent chains of dependent multiplications in flight). The
 // buffer (one per random value of the body) lives on the stack, one per
-// thread. Every element gets the same word
-// and the same operations as before: only the loop structure changes.
+// thread. Every element gets the same word and the same operations as
+// before: only the loop structure changes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -98,8 +99,19 @@ std::optional<int64_t> constantGroupCount(Operation *loop) {
   return ub.getSingleConstantResult();
 }
 
+/// The reassociation merging the last two axes of `type`.
+SmallVector<ReassociationIndices> lastTwoAxesMerged(MemRefType type) {
+  int64_t rank = type.getRank();
+  SmallVector<ReassociationIndices> merging;
+  for (int64_t d = 0; d < rank - 2; ++d)
+    merging.push_back({d});
+  merging.push_back({rank - 2, rank - 1});
+  return merging;
+}
+
 /// Whether `op` is an affine load or store at [.., %g, %k] (those two
-/// nowhere else) of a memref whose last two axes (G, 4) can be merged.
+/// nowhere else) of a memref defined outside the nest whose last two axes
+/// (G, 4) can be merged.
 bool mergesGroupAndWord(Operation *op, Value group, Value word,
                         int64_t groups) {
   AffineMap map;
@@ -118,16 +130,15 @@ bool mergesGroupAndWord(Operation *op, Value group, Value word,
   } else {
     return false;
   }
+  Operation *def = memref.getDefiningOp();
+  if (def && def->getBlock() == op->getBlock())
+    return false;
   auto type = cast<MemRefType>(memref.getType());
   int64_t rank = type.getRank();
   if (rank < 2 || type.getDimSize(rank - 1) != 4 ||
-      type.getDimSize(rank - 2) != groups)
-    return false;
-  SmallVector<ReassociationIndices> merging;
-  for (int64_t d = 0; d < rank - 2; ++d)
-    merging.push_back({d});
-  merging.push_back({rank - 2, rank - 1});
-  if (!memref::CollapseShapeOp::isGuaranteedCollapsible(type, merging))
+      type.getDimSize(rank - 2) != groups ||
+      !memref::CollapseShapeOp::isGuaranteedCollapsible(
+          type, lastTwoAxesMerged(type)))
     return false;
   auto dimOf = [&](Value v) -> std::optional<unsigned> {
     for (unsigned i = 0; i < map.getNumDims(); ++i)
@@ -263,28 +274,18 @@ void bufferWords(GroupNest &nest, int64_t tile) {
     cast<affine::AffineForOp>(nest.groupLoop).setStep(tile);
   Value tileStart = oldGroup;
 
-  // Views of the accessed buffers with their last two axes (G, 4) merged,
-  // created before the group loop.
+  // Views of the accessed buffers with their last two axes (G, 4) merged
+  // (matchGroupNest checked they merge), created before the group loop.
   DenseMap<Value, Value> collapsed;
   auto collapsedView = [&](Value memref) -> Value {
-    auto type = dyn_cast<MemRefType>(memref.getType());
-    if (!type || type.getRank() < 2 ||
-        type.getDimSize(type.getRank() - 1) != 4 ||
-        type.getDimSize(type.getRank() - 2) != groups ||
-        nest.groupLoop->isAncestor(memref.getParentRegion()->getParentOp()))
-      return {};
-    auto [it, inserted] = collapsed.try_emplace(memref, Value());
-    if (!inserted)
-      return it->second;
-    SmallVector<ReassociationIndices> merging;
-    for (int64_t d = 0; d < type.getRank() - 2; ++d)
-      merging.push_back({d});
-    merging.push_back({type.getRank() - 2, type.getRank() - 1});
-    if (!memref::CollapseShapeOp::isGuaranteedCollapsible(type, merging))
-      return {};
-    OpBuilder vb(nest.groupLoop);
-    it->second = memref::CollapseShapeOp::create(vb, loc, memref, merging);
-    return it->second;
+    Value &view = collapsed[memref];
+    if (!view) {
+      OpBuilder vb(nest.groupLoop);
+      view = memref::CollapseShapeOp::create(
+          vb, loc, memref,
+          lastTwoAxesMerged(cast<MemRefType>(memref.getType())));
+    }
+    return view;
   };
 
   // The buffers: at the start of the parallel loop's body (one per
@@ -364,33 +365,26 @@ void bufferWords(GroupNest &nest, int64_t tile) {
     map.map(select.getResult(),
             affine::AffineLoadOp::create(eb, loc, buffer, ValueRange{element})
                 .getResult());
-  // The copies of Philox's ops made below (dead, erased at the end) still
-  // use %g and %k: %g0 + %e floordiv 4 and %e mod 4.
+  // The copies of Philox's ops made below (dead unless another op uses
+  // them; dead ones are erased at the end) still use %g and %k:
+  // %g0 + %e floordiv 4 and %e mod 4.
   map.map(oldGroup, affine::AffineApplyOp::create(
                         eb, loc, AffineMap::get(2, 0, d0 + d1.floorDiv(4)),
                         ValueRange{tileStart, element}));
   map.map(oldWord, affine::AffineApplyOp::create(
                        eb, loc, AffineMap::get(1, 0, d0 % 4), element));
 
-  // An access's map with %g and %k replaced: operands (old..., %g0, %e).
-  auto rewriteAccess = [&](AffineMap accessMap, ValueRange operands,
-                           Value memref, SmallVector<Value> &newOperands,
-                           Value &newMemref) -> AffineMap {
+  // [.., %g, %k] of (.., G, 4), the only accesses matchGroupNest lets use
+  // %g and %k, is element 4 %g0 + %e of the merged last axis: the map's
+  // other results, then d(n) * 4 + d(n + 1) over operands (..., %g0, %e).
+  auto mergedAccess = [&](AffineMap accessMap, ValueRange operands,
+                          SmallVector<Value> &newOperands) {
     unsigned n = accessMap.getNumDims();
-    AffineExpr start = getAffineDimExpr(n, ctx), e = getAffineDimExpr(n + 1, ctx);
-    SmallVector<AffineExpr> dims, syms;
-    for (unsigned i = 0; i < n; ++i) {
-      Value v = operands[i];
-      dims.push_back(v == oldGroup  ? start + e.floorDiv(4)
-                     : v == oldWord ? e % 4
-                                    : getAffineDimExpr(i, ctx));
-    }
-    for (unsigned i = 0; i < accessMap.getNumSymbols(); ++i)
-      syms.push_back(getAffineSymbolExpr(i, ctx));
-    AffineMap replaced = accessMap.replaceDimsAndSymbols(
-        dims, syms, n + 2, accessMap.getNumSymbols());
-    // (The map no longer uses the operands that were %g and %k; they become
-    // %g0, dropped by canonicalization.)
+    SmallVector<AffineExpr> results(accessMap.getResults().drop_back(2));
+    results.push_back(getAffineDimExpr(n, ctx) * 4 +
+                      getAffineDimExpr(n + 1, ctx));
+    // The map no longer uses the operands that were %g and %k; they become
+    // %g0, dropped by canonicalization.
     for (Value v : operands.take_front(n))
       newOperands.push_back(v == oldGroup || v == oldWord
                                 ? tileStart
@@ -399,20 +393,7 @@ void bufferWords(GroupNest &nest, int64_t tile) {
     newOperands.push_back(element);
     for (Value v : operands.drop_front(n))
       newOperands.push_back(map.lookupOrDefault(v));
-    newMemref = map.lookupOrDefault(memref);
-    // [.., %g0 + %e floordiv 4, %e mod 4] on (.., G, 4) is element
-    // 4 %g0 + %e of the merged last axis.
-    unsigned r = replaced.getNumResults();
-    if (r >= 2 && replaced.getResult(r - 2) == start + e.floorDiv(4) &&
-        replaced.getResult(r - 1) == e % 4) {
-      if (Value view = collapsedView(memref)) {
-        SmallVector<AffineExpr> results(replaced.getResults().drop_back(2));
-        results.push_back(start * 4 + e);
-        newMemref = view;
-        return AffineMap::get(n + 2, accessMap.getNumSymbols(), results, ctx);
-      }
-    }
-    return replaced;
+    return AffineMap::get(n + 2, accessMap.getNumSymbols(), results, ctx);
   };
 
   for (Operation &op : wordLoop.getBody()->without_terminator()) {
@@ -420,20 +401,21 @@ void bufferWords(GroupNest &nest, int64_t tile) {
                      [&](arith::SelectOp s) { return s == &op; }))
       continue;
     SmallVector<Value> operands;
-    Value memref;
-    if (auto load = dyn_cast<affine::AffineLoadOp>(op)) {
-      AffineMap m = rewriteAccess(load.getAffineMap(), load.getMapOperands(),
-                                  load.getMemRef(), operands, memref);
-      auto newLoad =
-          affine::AffineLoadOp::create(eb, load.getLoc(), memref, m, operands);
-      map.map(load.getResult(), newLoad.getResult());
-    } else if (auto store = dyn_cast<affine::AffineStoreOp>(op)) {
-      AffineMap m = rewriteAccess(store.getAffineMap(),
-                                  store.getMapOperands(), store.getMemRef(),
-                                  operands, memref);
+    auto load = dyn_cast<affine::AffineLoadOp>(op);
+    auto store = dyn_cast<affine::AffineStoreOp>(op);
+    if (load && llvm::is_contained(load.getMapOperands(), oldGroup)) {
+      AffineMap m =
+          mergedAccess(load.getAffineMap(), load.getMapOperands(), operands);
+      auto merged = affine::AffineLoadOp::create(
+          eb, load.getLoc(), collapsedView(load.getMemRef()), m, operands);
+      map.map(load.getResult(), merged.getResult());
+    } else if (store && llvm::is_contained(store.getMapOperands(), oldGroup)) {
+      AffineMap m =
+          mergedAccess(store.getAffineMap(), store.getMapOperands(), operands);
       affine::AffineStoreOp::create(eb, store.getLoc(),
                                     map.lookupOrDefault(store.getValue()),
-                                    memref, m, operands);
+                                    collapsedView(store.getMemRef()), m,
+                                    operands);
     } else {
       eb.clone(op, map);
     }

@@ -80,7 +80,7 @@ affine::AffineLoadOp matchTranspose(affine::AffineForOp outer) {
   return load;
 }
 
-/// Interleaves `a` and `b` by `mask` (indices into a ++ b).
+/// The elements of `x` ++ `y` that `mask` picks.
 Value shuffle(OpBuilder &b, Location loc, Value x, Value y,
               ArrayRef<int64_t> mask) {
   return vector::ShuffleOp::create(b, loc, x, y, mask);
