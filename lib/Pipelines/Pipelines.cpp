@@ -74,6 +74,8 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   p += "func.func(convert-linalg-to-affine-loops),";
   if (options.tileContractions)
     p += "func.func(lpq-vectorize-transposes),";
+  if (options.fusion && options.fuseRows)
+    p += "func.func(lpq-fuse-row-loops),";
   // Only the outermost parallel loop is parallelized: reductions stay
   // sequential, in row-major order, which the float64 sums of the row
   // formats rely on for bit-exact results.

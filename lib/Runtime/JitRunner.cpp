@@ -202,6 +202,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     pipelineOptions.fusion = options.fusion;
     pipelineOptions.tileContractions = options.tileContractions;
     pipelineOptions.bufferRandomWords = options.bufferRandomWords;
+    pipelineOptions.fuseRows = options.fuseRows;
     if (failed(buildCPUPipeline(pm, pipelineOptions))) {
       error = "cannot build lpq-cpu-pipeline";
       return nullptr;

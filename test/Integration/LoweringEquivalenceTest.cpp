@@ -69,6 +69,14 @@ JitOptions plainCPU() {
   options.fusion = false;
   options.tileContractions = false;
   options.bufferRandomWords = false;
+  options.fuseRows = false;
+  return options;
+}
+
+/// The optimized CPU pipeline with row fusion (lpq-fuse-row-loops) on.
+JitOptions rowFusedCPU() {
+  JitOptions options;
+  options.fuseRows = true;
   return options;
 }
 
@@ -133,6 +141,18 @@ TEST(LoweringEquivalence, MLPStepFloat32) {
 
 TEST(LoweringEquivalence, CNNStepSWALP) {
   expectSameResults(trainStep("cnn", "swalp"), "train_step", 0.2);
+}
+
+// Row fusion puts the per-row block quantizers of SWALP's update into the
+// weight gradient's contraction and fuses the CNN's per-image nests.
+TEST(LoweringEquivalence, MLPStepSWALPRowFusion) {
+  expectSameResults(trainStep("mlp", "swalp"), "train_step", 0.05,
+                    rowFusedCPU());
+}
+
+TEST(LoweringEquivalence, CNNStepSWALPRowFusion) {
+  expectSameResults(trainStep("cnn", "swalp"), "train_step", 0.2,
+                    rowFusedCPU());
 }
 
 TEST(LoweringEquivalence, CNNEvaluateSGDLP) {

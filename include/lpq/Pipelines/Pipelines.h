@@ -43,6 +43,14 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "(lpq-buffer-random-words; off: rounding interleaved "
                      "with Philox; same results)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> fuseRows{
+      *this, "fuse-rows",
+      llvm::cl::desc("Fuse consecutive loop nests over the same rows, e.g. "
+                     "per-row block quantizers into the contraction that "
+                     "produces their input (lpq-fuse-row-loops; with fusion; "
+                     "off by default: no faster on the example steps; same "
+                     "results)"),
+      llvm::cl::init(false)};
   PassOptions::Option<unsigned> vectorLanes{
       *this, "vector-lanes",
       llvm::cl::desc("float32 lanes of the contraction tiles (0: the host's: "

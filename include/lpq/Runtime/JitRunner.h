@@ -55,6 +55,8 @@ struct JitOptions {
   bool tileContractions = true;
   /// Philox first, then rounding in element order (`buffer-random-words`).
   bool bufferRandomWords = true;
+  /// Fuse loop nests over the same rows (`fuse-rows`, off by default).
+  bool fuseRows = false;
   /// Compile with lpq-gpu-pipeline for CUDA device 0 (its architecture,
   /// cubin) instead of the CPU: tensors are copied to the device and back.
   bool cuda = false;

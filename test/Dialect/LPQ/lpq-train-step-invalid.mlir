@@ -18,7 +18,7 @@
 // NOSTOCH: error: lpq-train-step: W format #lpq.binary has no stochastic rounding
 // ALPHA: error: lpq-train-step: askew-alpha must be positive, got 0
 // FORMAT: W format '#lpq.foo' is not an lpq format attribute
-// ROUNDING: error: lpq-train-step: unknown rounding 'sideways' for G
+// ROUNDING: error: lpq-train-step: unknown rounding 'sideways' for G (stochastic, nearest_even, nearest_away, toward_zero, down or up)
 // WL: error: lpq-train-step: word-length must be in [2, 25], got 1
 // NOFWD: error: lpq-train-step: no forward function 'model' with a body
 

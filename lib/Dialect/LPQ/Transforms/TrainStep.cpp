@@ -492,7 +492,9 @@ struct LPQTrainStepPass
       if (!mode) {
         getOperation().emitError()
             << "lpq-train-step: unknown rounding '" << rounding << "' for "
-            << kRoleNames[r] << " (stochastic or a deterministic mode)";
+            << kRoleNames[r]
+            << " (stochastic, nearest_even, nearest_away, toward_zero, down "
+               "or up)";
         return failure();
       }
       roles[r].stochastic = false;

@@ -655,6 +655,50 @@ def LPQVectorizeTransposesPass : Pass<"lpq-vectorize-transposes"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def LPQFuseRowLoopsPass : Pass<"lpq-fuse-row-loops"> {
+  let summary = "Fuse consecutive loop nests that work on the same rows";
+  let description = [{
+    A quantizer with one block per row (SWALP's weights, gradients,
+    momentum and accumulator) lowers to three nests over the rows (the
+    row's maximum, its exponent, the rounding), and an optimizer update
+    puts a dozen of them one after another, each a full pass over a tensor
+    larger than the core's caches. This pass fuses consecutive top-level
+    `affine.for` nests of a function over the same rows (from 0 to the same
+    constant; the second with step 1 or the first's step) when every access
+    of memory that both nests touch, and one of them writes, addresses in
+    its first index only the rows of its own iteration (the induction
+    variable plus 0 .. step-1; through reshapes that keep the first axis).
+    The second nest's body then runs right after the first's for the same
+    rows, while they are in L1. Allocations, reshapes and constants between
+    the nests move before the first. Distinct function arguments are taken
+    to be distinct buffers (lpq's calling convention). Every element is
+    computed by the same operations in the same order within its row:
+    results are unchanged bit for bit. In `lpq-cpu-pipeline` with `fusion`
+    and `fuse-rows` (off by default: no faster on the example steps, whose
+    tensors fit in L3), after `convert-linalg-to-affine-loops`.
+
+    ```mlir
+    affine.for %i = 0 to 512 step 8 {    // a contraction's row tiles
+      ... affine.vector_store %v, %dw[%i + 7, 768] ...
+    }
+    affine.for %j = 0 to 512 {           // the rows' maxima
+      affine.for %k = 0 to 784 {
+        %x = affine.load %dw[%j, %k] : memref<512x784xf32>
+        ...
+        affine.store %m, %max[%j, 0] : memref<512x1xf32>
+      }
+    }
+    // becomes
+    affine.for %i = 0 to 512 step 8 {
+      ... affine.vector_store %v, %dw[%i + 7, 768] ...
+      affine.for %j = %i to %i + 8 {
+        affine.for %k = 0 to 784 { ... }
+      }
+    }
+    ```
+  }];
+}
+
 def LPQMergeParallelRegionsPass : Pass<"lpq-merge-parallel-regions"> {
   let summary = "Merge consecutive OpenMP parallel regions into one";
   let description = [{
