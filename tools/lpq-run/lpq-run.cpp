@@ -65,10 +65,10 @@ static cl::opt<bool> noBufferRandomWords(
     "no-buffer-random-words",
     cl::desc("Round stochastically interleaved with Philox instead of from "
              "a buffer of random words (same results)"));
-static cl::opt<bool> fuseRows(
-    "fuse-rows",
-    cl::desc("Fuse consecutive loop nests over the same rows "
-             "(lpq-fuse-row-loops; same results)"));
+static cl::opt<bool>
+    fuseRows("fuse-rows",
+             cl::desc("Fuse consecutive loop nests over the same rows "
+                      "(lpq-fuse-row-loops; same results)"));
 static cl::opt<unsigned>
     vectorWidth("vector-width",
                 cl::desc("Preferred vector width in bits (0: target default)"),
@@ -488,8 +488,8 @@ int main(int argc, char **argv) {
   }
   if (repeat > 1) {
     std::sort(times.begin(), times.end());
-    llvm::outs() << "median time over " << times.size()
-                 << " runs: " << llvm::format("%.3f", times[times.size() / 2] * 1e3)
+    llvm::outs() << "median time over " << times.size() << " runs: "
+                 << llvm::format("%.3f", times[times.size() / 2] * 1e3)
                  << " ms (fastest " << llvm::format("%.3f", times.front() * 1e3)
                  << " ms)\n";
   }

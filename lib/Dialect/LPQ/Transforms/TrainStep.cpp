@@ -379,6 +379,12 @@ struct LPQTrainStepPass
   /// The parsed `grid` option of binaryconnect / askewsgd.
   GridAttr gridAttr;
 
+  /// An error about the pass's options or the module as a whole, reported
+  /// at the module's location without printing the module after it.
+  InFlightDiagnostic optionError() {
+    return mlir::emitError(getOperation().getLoc());
+  }
+
   /// The recipe's quantizers with the per-role overrides applied.
   FailureOr<SmallVector<RoleQuantizer>> buildRoles() {
     MLIRContext *ctx = &getContext();
@@ -387,7 +393,7 @@ struct LPQTrainStepPass
     bool rowFormat = sq || recipe == "bwn" || recipe == "twn";
     if (recipe != "fp32" && recipe != "sgd-lp" && recipe != "swalp" &&
         !rowFormat && !gridRecipe()) {
-      getOperation().emitError()
+      optionError()
           << "lpq-train-step: unknown recipe '" << recipe
           << "' (expected fp32, sgd-lp, swalp, bwn, twn, sq-bwn, sq-twn, "
              "binaryconnect or askewsgd)";
@@ -396,7 +402,7 @@ struct LPQTrainStepPass
     if (gridRecipe()) {
       auto parsed = dyn_cast_if_present<GridAttr>(parseAttribute(grid, ctx));
       if (!parsed) {
-        getOperation().emitError()
+        optionError()
             << "lpq-train-step: grid '" << grid
             << "' is not an #lpq.grid attribute (e.g. #lpq.grid<binary> or "
                "#lpq.grid<levels = 8, scale = sawb>)";
@@ -404,22 +410,20 @@ struct LPQTrainStepPass
       }
       gridAttr = parsed;
       if (!(askewAlpha > 0.0) || std::isinf(askewAlpha)) {
-        getOperation().emitError()
-            << "lpq-train-step: askew-alpha must be positive, got "
-            << static_cast<double>(askewAlpha);
+        optionError() << "lpq-train-step: askew-alpha must be positive, got "
+                      << static_cast<double>(askewAlpha);
         return failure();
       }
     }
     if (!symbolizeSQSelection(sqSelectionName)) {
-      getOperation().emitError()
+      optionError()
           << "lpq-train-step: unknown sq-selection '" << sqSelectionName
           << "' (expected code, constant, linear, softmax or sigmoid)";
       return failure();
     }
     if (!(sqRatio >= 0.0 && sqRatio <= 1.0)) {
-      getOperation().emitError()
-          << "lpq-train-step: sq-ratio must be in [0, 1], got "
-          << static_cast<double>(sqRatio);
+      optionError() << "lpq-train-step: sq-ratio must be in [0, 1], got "
+                    << static_cast<double>(sqRatio);
       return failure();
     }
     if (rowFormat) {
@@ -441,9 +445,8 @@ struct LPQTrainStepPass
       // lpq.askew_direction and the box clamp (and `evaluate`).
     } else if (recipe != "fp32") {
       if (wordLength < 2 || wordLength > 25) {
-        getOperation().emitError()
-            << "lpq-train-step: word-length must be in [2, 25], got "
-            << static_cast<int>(wordLength);
+        optionError() << "lpq-train-step: word-length must be in [2, 25], got "
+                      << static_cast<int>(wordLength);
         return failure();
       }
       for (Role r : {W, G, M, Acc})
@@ -466,7 +469,7 @@ struct LPQTrainStepPass
         Attribute attr = parseAttribute(text, ctx);
         auto format = dyn_cast_if_present<FormatAttrInterface>(attr);
         if (!format) {
-          getOperation().emitError()
+          optionError()
               << "lpq-train-step: " << kRoleNames[r] << " format '" << text
               << "' is not an lpq format attribute (e.g. #lpq.block<8, "
                  "axis = [0]>, #lpq.fixed<8, 6>, or none)";
@@ -480,9 +483,8 @@ struct LPQTrainStepPass
       if (rounding == "stochastic") {
         if (roles[r].format && !numerics::supportsStochasticRounding(
                                    roles[r].format.getNumericsFormat())) {
-          getOperation().emitError()
-              << "lpq-train-step: " << kRoleNames[r] << " format "
-              << roles[r].format << " has no stochastic rounding";
+          optionError() << "lpq-train-step: " << kRoleNames[r] << " format "
+                        << roles[r].format << " has no stochastic rounding";
           return failure();
         }
         roles[r].stochastic = true;
@@ -490,7 +492,7 @@ struct LPQTrainStepPass
       }
       std::optional<Rounding> mode = symbolizeRounding(rounding);
       if (!mode) {
-        getOperation().emitError()
+        optionError()
             << "lpq-train-step: unknown rounding '" << rounding << "' for "
             << kRoleNames[r]
             << " (stochastic, nearest_even, nearest_away, toward_zero, down "
@@ -507,8 +509,8 @@ struct LPQTrainStepPass
     ModuleOp module = getOperation();
     auto forward = module.lookupSymbol<func::FuncOp>(forwardName);
     if (!forward || forward.isExternal()) {
-      module.emitError() << "lpq-train-step: no forward function '"
-                         << forwardName << "' with a body";
+      optionError() << "lpq-train-step: no forward function '" << forwardName
+                    << "' with a body";
       return signalPassFailure();
     }
     FailureOr<SmallVector<RoleQuantizer>> roles = buildRoles();
@@ -554,8 +556,8 @@ struct LPQTrainStepPass
     }
     for (StringRef name : {"train_step", "evaluate", "swa_update"})
       if (module.lookupSymbol(name)) {
-        module.emitError() << "lpq-train-step: the module already has a '"
-                           << name << "'";
+        optionError() << "lpq-train-step: the module already has a '" << name
+                      << "'";
         return signalPassFailure();
       }
 
@@ -577,8 +579,8 @@ struct LPQTrainStepPass
       return cast<RankedTensorType>(t).getRank() >= 2;
     });
     if (!mse && loss != "cross-entropy") {
-      module.emitError() << "lpq-train-step: unknown loss '" << loss
-                         << "' (expected cross-entropy or mse)";
+      optionError() << "lpq-train-step: unknown loss '" << loss
+                    << "' (expected cross-entropy or mse)";
       return signalPassFailure();
     }
     auto labelsType =
