@@ -208,27 +208,23 @@ affine::AffineForOp trailingRowLoop(affine::AffineForOp into) {
   return last;
 }
 
-/// Moves `from`'s body into `into`'s (see the file comment) and erases it.
-void fuse(affine::AffineForOp into, affine::AffineForOp from) {
+/// Appends `from`'s body to `loop`'s, with `loop`'s induction variable for
+/// `from`'s, and erases `from`.
+void appendBody(affine::AffineForOp loop, affine::AffineForOp from) {
   Block *source = from.getBody();
-  if (from.getStepAsInt() == into.getStepAsInt()) {
-    source->getTerminator()->erase();
-    from.getInductionVar().replaceAllUsesWith(into.getInductionVar());
-    into.getBody()->getOperations().splice(
-        into.getBody()->getTerminator()->getIterator(),
-        source->getOperations());
-    from.erase();
-    return;
-  }
-  if (affine::AffineForOp rows = trailingRowLoop(into)) {
-    source->getTerminator()->erase();
-    from.getInductionVar().replaceAllUsesWith(rows.getInductionVar());
-    rows.getBody()->getOperations().splice(
-        rows.getBody()->getTerminator()->getIterator(),
-        source->getOperations());
-    from.erase();
-    return;
-  }
+  source->getTerminator()->erase();
+  from.getInductionVar().replaceAllUsesWith(loop.getInductionVar());
+  loop.getBody()->getOperations().splice(
+      loop.getBody()->getTerminator()->getIterator(), source->getOperations());
+  from.erase();
+}
+
+/// Moves `from`'s body into `into` (see the file comment).
+void fuse(affine::AffineForOp into, affine::AffineForOp from) {
+  if (from.getStepAsInt() == into.getStepAsInt())
+    return appendBody(into, from);
+  if (affine::AffineForOp rows = trailingRowLoop(into))
+    return appendBody(rows, from);
   // Run `from` over the rows of `into`'s iteration.
   MLIRContext *ctx = into.getContext();
   AffineExpr d0 = getAffineDimExpr(0, ctx);
