@@ -123,6 +123,22 @@ protected:
     return *(jits[key] = std::move(jit));
   }
 
+  /// `text` parsed and compiled for the CPU with the default options; null,
+  /// with a failure that says why, when either step fails.
+  static std::unique_ptr<JitModule> compileText(llvm::StringRef text) {
+    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, context);
+    if (!module) {
+      ADD_FAILURE() << "the test module does not parse";
+      return nullptr;
+    }
+    std::string error;
+    std::unique_ptr<JitModule> jit =
+        JitModule::compile(*module, JitOptions{}, error);
+    if (!jit)
+      ADD_FAILURE() << error;
+    return jit;
+  }
+
   /// Runs every kernel on every shape and compares with the reference.
   void checkAll(bool threads, bool vectorize, int numThreads,
                 unsigned vectorWidth = 0) {
@@ -250,11 +266,9 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
         "  %r = lpq.stochastic_round %x, %seed, %step : {1} to {2} "
         "stream 11\n  return %r : {1}\n}\n",
         c, cases[c].type, cases[c].format);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, context);
-  ASSERT_TRUE(module);
+  std::unique_ptr<JitModule> jit = compileText(source);
+  ASSERT_TRUE(jit);
   std::string error;
-  auto jit = JitModule::compile(*module, JitOptions{}, error);
-  ASSERT_TRUE(jit) << error;
   const numerics::RandomStream random{0x9e3779b97f4a7c15ULL, 11, 3};
   const int64_t n = 512 * 2048;
   for (int c = 0; c < numCases; ++c) {
@@ -320,16 +334,13 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
 
 /// lpq.average against numerics::average.
 TEST_F(Differential, Average) {
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
+  std::unique_ptr<JitModule> jit = compileText(
       "func.func @avg(%a: tensor<?xf32>, %x: tensor<?xf32>, %n: i32) -> "
       "tensor<?xf32> {\n"
       "  %r = lpq.average %a, %x, %n : tensor<?xf32>\n"
-      "  return %r : tensor<?xf32>\n}\n",
-      context);
-  ASSERT_TRUE(module);
+      "  return %r : tensor<?xf32>\n}\n");
+  ASSERT_TRUE(jit);
   std::string error;
-  auto jit = JitModule::compile(*module, JitOptions{}, error);
-  ASSERT_TRUE(jit) << error;
   std::mt19937 rng(5);
   for (int n : {0, 1, 6, 1000}) {
     Array a = Array::zeros(DType::F32, {513}), x = a;
@@ -397,11 +408,9 @@ func.func @frozen(%w: tensor<?x?xf32>, %g: tensor<?x?xf32>, %eps: f32,
   return %d, %c, %q : tensor<?x?xf32>, tensor<?x?xf32>, tensor<?x?xf32>
 }
 )mlir";
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, context);
-  ASSERT_TRUE(module);
+  std::unique_ptr<JitModule> jit = compileText(text);
+  ASSERT_TRUE(jit);
   std::string error;
-  auto jit = JitModule::compile(*module, JitOptions{}, error);
-  ASSERT_TRUE(jit) << error;
   {
     std::mt19937 frozenRng(5);
     std::normal_distribution<float> normal(0, 0.05f);
@@ -550,11 +559,9 @@ TEST_F(Differential, SQSelect) {
             " selection " + selections[static_cast<int>(c.selection)] +
             "\n  return %h : " + t + "\n}\n";
   }
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, context);
-  ASSERT_TRUE(module);
+  std::unique_ptr<JitModule> jit = compileText(text);
+  ASSERT_TRUE(jit);
   std::string error;
-  auto jit = JitModule::compile(*module, JitOptions{}, error);
-  ASSERT_TRUE(jit) << error;
   std::mt19937 rng(11);
   int64_t keptTotal = 0;
   for (auto [k, c] : llvm::enumerate(cases))
@@ -621,11 +628,9 @@ TEST_F(Differential, PortableMathAccuracy) {
                      "    linalg.yield %u, %v : f32, f32\n  } -> (" +
                      t + ", " + t + ")\n  return %r#0, %r#1 : " + t + ", " +
                      t + "\n}\n";
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, context);
-  ASSERT_TRUE(module);
+  std::unique_ptr<JitModule> jit = compileText(text);
+  ASSERT_TRUE(jit);
   std::string error;
-  auto jit = JitModule::compile(*module, JitOptions{}, error);
-  ASSERT_TRUE(jit) << error;
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> expIn(-87.0f, 88.0f),
       logExp(-80.0f, 80.0f);
