@@ -16,6 +16,10 @@
 // for bench/step.sh.
 //
 //   lpq-bench-step [--repeat=N] [--models=mlp,cnn] [--device=cpu|cuda]
+//                  [--fuse-rows]
+//
+// --fuse-rows compiles the fused steps with lpq-fuse-row-loops too (off by
+// default in lpq-cpu-pipeline), for measuring it on another machine.
 //
 // With --device=cuda the fused float32 and SWALP steps run on CUDA device 0
 // (lpq-gpu-pipeline, cubin for its architecture; arguments stay on the
@@ -56,6 +60,9 @@ static llvm::cl::opt<int> repeat("repeat",
 static llvm::cl::opt<std::string>
     models("models", llvm::cl::desc("Comma-separated: mlp, cnn"),
            llvm::cl::init("mlp,cnn"));
+static llvm::cl::opt<bool> fuseRows(
+    "fuse-rows",
+    llvm::cl::desc("Fused steps with lpq-fuse-row-loops (fuse-rows=true)"));
 static llvm::cl::opt<std::string>
     device("device", llvm::cl::desc("Where to run the steps: cpu or cuda"),
            llvm::cl::init("cpu"));
@@ -142,6 +149,7 @@ struct LoopCounts {
 LoopCounts countLoops(ModuleOp module, bool fusion) {
   CPUPipelineOptions options;
   options.fusion = fusion;
+  options.fuseRows = fuseRows;
   OwningOpRef<ModuleOp> lowered =
       lowerUntil(module, cpuPipelineText(options),
                  fusion ? "lpq-merge-parallel-regions" : "convert-scf-to-openmp");
@@ -225,6 +233,7 @@ struct Variant {
     JitOptions options;
     options.fusion = fused;
     options.tileContractions = fused;
+    options.fuseRows = fuseRows;
     options.cuda = cuda;
     std::string error;
     jit = JitModule::compile(*copy, options, error);
