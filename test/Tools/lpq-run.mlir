@@ -1,6 +1,7 @@
 // RUN: lpq-run %s --entry=quantize --arg=%S/Inputs/x.npy --output=%t | FileCheck %s
 // RUN: lpq-run %s --entry=quantize --arg=%S/Inputs/x.npy --no-threads --no-vectorize | FileCheck %s
 // RUN: lpq-run %s --entry=stochastic --arg=rand:3x5 --arg=7 --arg=0 --seed=1 | FileCheck %s --check-prefix=RAND
+// RUN: lpq-run %s --entry=stochastic --arg=rand:3x5 --arg=7 --arg=0 --seed=1 --fuse-rows --repeat=3 | FileCheck %s --check-prefixes=RAND,REPEAT
 // RUN: not lpq-run %s 2>&1 | FileCheck %s --check-prefix=NOENTRY
 // RUN: not lpq-run %s --entry=nope 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not lpq-run %s --entry=quantize 2>&1 | FileCheck %s --check-prefix=ARITY
@@ -11,7 +12,9 @@
 /// x.npy holds [0.1, -0.26, 5.0, 0.0] as float32: fixed<8, 2> rounds them to
 /// quarters and saturates at 127/4.
 // CHECK: result #0: <f4 [4] sum 4.75 first: 0 -0.25 5 0
-// RAND: result #0: <f4 [3x5]
+/// The same bits with row fusion (its three nests over the rows become one).
+// RAND: result #0: <f4 [3x5] sum 0.3125 first: -0.390625 -0.0390625 0.6875 -0.242188 -0.796875 -0.0625
+// REPEAT: median time over 3 runs: {{[0-9.]+}} ms (fastest {{[0-9.]+}} ms)
 // NOENTRY: error: the module has 2 public functions; choose one with --entry
 // MISSING: error: no function 'nope' in '{{.*}}lpq-run.mlir'; functions: quantize, stochastic
 // ARITY: error: function 'quantize' takes 1 arguments, 0 given
