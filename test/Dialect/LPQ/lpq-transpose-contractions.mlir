@@ -303,3 +303,37 @@ func.func @weight_gradient_added_to_negative_zeros(%x: tensor<8x48xf32>, %dy: te
   } -> tensor<32x48xf32>
   return %t : tensor<32x48xf32>
 }
+
+// -----
+
+// A square gradient whose contraction and copy share one zero fill (CSE
+// merges fills of the same type): absorbed as well, and the shared fill is
+// erased once (it was erased twice, a use after free valgrind reported).
+
+// CHECK-DAG: #[[$SQ:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-LABEL: func.func @square_gradient_shared_fill
+// CHECK:      %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<32x32xf32>)
+// CHECK-NEXT: %[[G:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[$SQ]]]
+// CHECK-SAME:   outs(%[[F]] : tensor<32x32xf32>)
+// CHECK-NOT:  linalg.fill
+// CHECK-NOT:  linalg.generic
+// CHECK:      return %[[G]]
+func.func @square_gradient_shared_fill(%x: tensor<8x32xf32>, %dy: tensor<8x32xf32>) -> tensor<32x32xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x32xf32>
+  %zeros = linalg.fill ins(%z : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %dwt = linalg.generic {indexing_maps = [affine_map<(b, i, o) -> (b, i)>, affine_map<(b, i, o) -> (b, o)>, affine_map<(b, i, o) -> (i, o)>], iterator_types = ["reduction", "parallel", "parallel"]}
+      ins(%x, %dy : tensor<8x32xf32>, tensor<8x32xf32>) outs(%zeros : tensor<32x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<32x32xf32>
+  %t = linalg.generic {indexing_maps = [affine_map<(i, o) -> (i, o)>, affine_map<(i, o) -> (o, i)>], iterator_types = ["parallel", "parallel"]}
+      ins(%dwt : tensor<32x32xf32>) outs(%zeros : tensor<32x32xf32>) {
+  ^bb0(%g: f32, %o: f32):
+    %sum = arith.addf %o, %g : f32
+    linalg.yield %sum : f32
+  } -> tensor<32x32xf32>
+  return %t : tensor<32x32xf32>
+}

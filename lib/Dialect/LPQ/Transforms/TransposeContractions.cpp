@@ -211,6 +211,9 @@ linalg::GenericOp absorbTransposedCopy(linalg::GenericOp op) {
   copy.erase();
   op.erase();
   // Unused fills on tensors would still be bufferized into filled buffers.
+  // (A square gradient may share one fill between both, after CSE.)
+  if (copyFill == fill)
+    copyFill = nullptr;
   for (linalg::FillOp f : {fill, copyFill})
     if (f && f->use_empty())
       f.erase();
