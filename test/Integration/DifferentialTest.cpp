@@ -115,17 +115,13 @@ protected:
     auto it = jits.find(key);
     if (it != jits.end())
       return *it->second;
-    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, context);
-    EXPECT_TRUE(module);
-    std::string error;
-    auto jit = JitModule::compile(*module, options, error);
-    EXPECT_TRUE(jit) << error;
-    return *(jits[key] = std::move(jit));
+    return *(jits[key] = compileText(source, options));
   }
 
-  /// `text` parsed and compiled for the CPU with the default options; null,
-  /// with a failure that says why, when either step fails.
-  static std::unique_ptr<JitModule> compileText(llvm::StringRef text) {
+  /// `text` parsed and compiled with `options` (by default for the CPU);
+  /// null, with a failure that says why, when either step fails.
+  static std::unique_ptr<JitModule>
+  compileText(llvm::StringRef text, const JitOptions &options = JitOptions{}) {
     OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, context);
     if (!module) {
       ADD_FAILURE() << "the test module does not parse";
@@ -133,7 +129,7 @@ protected:
     }
     std::string error;
     std::unique_ptr<JitModule> jit =
-        JitModule::compile(*module, JitOptions{}, error);
+        JitModule::compile(*module, options, error);
     if (!jit)
       ADD_FAILURE() << error;
     return jit;
