@@ -12,6 +12,7 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
 
+#include "llvm/Support/MathExtras.h"
 #include "llvm/TargetParser/Host.h"
 
 #include <mutex>
@@ -57,6 +58,43 @@ static unsigned hostVectorLanes() {
   if (features.lookup("avx"))
     return 8;
   return 4;
+}
+
+std::optional<std::string>
+lpq::checkOptions(const CPUPipelineOptions &options) {
+  unsigned width = options.vectorWidth, lanes = options.vectorLanes;
+  if (width != 0 && (width < 64 || width > 2048 || !llvm::isPowerOf2_32(width)))
+    return "vector-width must be 0 (the target's default) or a power of two "
+           "from 64 to 2048 bits, got " +
+           std::to_string(width);
+  if (lanes != 0 && (lanes > 64 || !llvm::isPowerOf2_32(lanes)))
+    return "vector-lanes must be 0 (the host's) or a power of two up to 64, "
+           "got " +
+           std::to_string(lanes);
+  return std::nullopt;
+}
+
+std::optional<std::string>
+lpq::checkOptions(const GPUPipelineOptions &options) {
+  llvm::StringRef chip = options.chip.getValue();
+  unsigned version;
+  if (!chip.consume_front("sm_") || chip.getAsInteger(10, version))
+    return "chip must be sm_<version>, e.g. sm_80 or sm_90, got '" +
+           options.chip.getValue() + "'";
+  const std::string &format = options.format.getValue();
+  if (format != "isa" && format != "bin" && format != "fatbin")
+    return "format must be isa (PTX), bin (cubin) or fatbin, got '" + format +
+           "'";
+  if (options.blockSize < 1 || options.blockSize > 1024)
+    return "block-size must be from 1 to 1024 threads, got " +
+           std::to_string(options.blockSize);
+  if (options.elementsPerThread < 1)
+    return "elements-per-thread must be at least 1, got " +
+           std::to_string(options.elementsPerThread);
+  if (options.toolkit.getValue().find_first_of(" {}") != std::string::npos)
+    return "toolkit path must not contain spaces or braces, got '" +
+           options.toolkit.getValue() + "'";
+  return std::nullopt;
 }
 
 std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
@@ -138,43 +176,70 @@ std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
   return p;
 }
 
+/// Checks the options, then parses the pipeline's text into `pm`.
+template <typename Options>
+static LogicalResult buildChecked(OpPassManager &pm, llvm::StringRef name,
+                                  const Options &options,
+                                  std::string (*text)(const Options &)) {
+  if (std::optional<std::string> error = lpq::checkOptions(options)) {
+    llvm::errs() << name << ": " << *error << "\n";
+    return failure();
+  }
+  registerUpstreamPasses();
+  return parsePassPipeline(text(options), pm, llvm::errs());
+}
+
 LogicalResult lpq::buildGPUPipeline(OpPassManager &pm,
                                     const GPUPipelineOptions &options) {
-  registerUpstreamPasses();
-  return parsePassPipeline(gpuPipelineText(options), pm, llvm::errs());
+  return buildChecked(pm, "lpq-gpu-pipeline", options, gpuPipelineText);
 }
 
 LogicalResult
 lpq::buildGPULoopsOnHostPipeline(OpPassManager &pm,
                                  const GPUPipelineOptions &options) {
-  registerUpstreamPasses();
-  return parsePassPipeline(gpuLoopsOnHostPipelineText(options), pm,
-                           llvm::errs());
+  return buildChecked(pm, "lpq-gpu-pipeline", options,
+                      gpuLoopsOnHostPipelineText);
 }
 
 LogicalResult lpq::buildCPUPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
-  registerUpstreamPasses();
-  return parsePassPipeline(cpuPipelineText(options), pm, llvm::errs());
+  return buildChecked(pm, "lpq-cpu-pipeline", options, cpuPipelineText);
+}
+
+/// Registers a pipeline whose bad options are reported as errors of the
+/// tool's pipeline parser (PassPipelineRegistration cannot fail).
+template <typename Options>
+static void registerPipeline(llvm::StringRef name, llvm::StringRef description,
+                             std::string (*text)(const Options &)) {
+  registerPassPipeline(
+      name, description,
+      [name, text](
+          OpPassManager &pm, llvm::StringRef optionsText,
+          llvm::function_ref<LogicalResult(const llvm::Twine &)> errorHandler)
+          -> LogicalResult {
+        Options options;
+        if (failed(options.parseFromString(optionsText)))
+          return failure();
+        if (std::optional<std::string> error = lpq::checkOptions(options))
+          return errorHandler(name + ": " + *error);
+        return parsePassPipeline(text(options), pm, llvm::errs());
+      },
+      [](llvm::function_ref<void(const detail::PassOptions &)> handler) {
+        handler(Options());
+      });
 }
 
 void lpq::registerLPQPipelines() {
   registerUpstreamPasses();
-  PassPipelineRegistration<CPUPipelineOptions>(
+  registerPipeline<CPUPipelineOptions>(
       "lpq-cpu-pipeline",
       "Lower lpq ops and the tensor program around them to the LLVM dialect "
       "for CPUs: expansion, fusion, bufferization, OpenMP, vectorizable loops",
-      [](OpPassManager &pm, const CPUPipelineOptions &options) {
-        if (failed(buildCPUPipeline(pm, options)))
-          llvm::report_fatal_error("lpq-cpu-pipeline failed to build");
-      });
-  PassPipelineRegistration<GPUPipelineOptions>(
+      cpuPipelineText);
+  registerPipeline<GPUPipelineOptions>(
       "lpq-gpu-pipeline",
       "Lower lpq ops and the tensor program around them to NVIDIA GPU "
       "kernels (PTX or cubin through NVVM) and host code calling the GPU "
       "runtime",
-      [](OpPassManager &pm, const GPUPipelineOptions &options) {
-        if (failed(buildGPUPipeline(pm, options)))
-          llvm::report_fatal_error("lpq-gpu-pipeline failed to build");
-      });
+      gpuPipelineText);
 }

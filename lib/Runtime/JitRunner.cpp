@@ -203,6 +203,10 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     pipelineOptions.tileContractions = options.tileContractions;
     pipelineOptions.bufferRandomWords = options.bufferRandomWords;
     pipelineOptions.fuseRows = options.fuseRows;
+    if (std::optional<std::string> why = checkOptions(pipelineOptions)) {
+      error = "lpq-cpu-pipeline: " + *why;
+      return nullptr;
+    }
     if (failed(buildCPUPipeline(pm, pipelineOptions))) {
       error = "cannot build lpq-cpu-pipeline";
       return nullptr;

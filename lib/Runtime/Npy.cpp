@@ -6,6 +6,9 @@
 
 #include "lpq/Runtime/Npy.h"
 
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -98,8 +101,12 @@ std::optional<Array> mlir::lpq::runtime::readNpy(const std::string &path,
     headerLen = len[0] | (len[1] << 8) | (len[2] << 16) |
                 (uint32_t(len[3]) << 24);
   }
+  if (!in || headerLen > (1u << 20)) {
+    error = "'" + path + "' has a truncated header";
+    return std::nullopt;
+  }
   std::string header(headerLen, '\0');
-  if (!in || headerLen > (1u << 20) || !in.read(header.data(), headerLen)) {
+  if (!in.read(header.data(), headerLen)) {
     error = "'" + path + "' has a truncated header";
     return std::nullopt;
   }
@@ -133,15 +140,34 @@ std::optional<Array> mlir::lpq::runtime::readNpy(const std::string &path,
     if (c == '(' || c == ')' || c == ',')
       c = ' ';
   std::istringstream ds(dims);
-  int64_t d;
-  while (ds >> d) {
-    if (d < 0) {
-      error = "'" + path + "' has a negative dimension";
+  std::string token;
+  int64_t elements = 1;
+  while (ds >> token) {
+    char *end = nullptr;
+    errno = 0;
+    long long d = std::strtoll(token.c_str(), &end, 10);
+    if (*end != '\0' || errno != 0 || d < 0) {
+      error = "'" + path + "' has a bad dimension '" + token + "' in shape " +
+              *shape;
       return std::nullopt;
     }
     a.shape.push_back(d);
+    if (d != 0 && elements > INT64_MAX / 8 / d)
+      elements = INT64_MAX / 8; // larger than any file; reported below
+    else
+      elements *= d;
   }
-  a.bytes.resize(a.numElements() * dtypeSize(a.dtype));
+  // Compare with what the file holds before allocating, so that a corrupt
+  // shape gives an error rather than an allocation failure.
+  std::streampos dataStart = in.tellg();
+  in.seekg(0, std::ios::end);
+  int64_t available = static_cast<int64_t>(in.tellg() - dataStart);
+  in.seekg(dataStart);
+  if (elements * static_cast<int64_t>(dtypeSize(a.dtype)) > available) {
+    error = "'" + path + "' holds fewer elements than its shape says";
+    return std::nullopt;
+  }
+  a.bytes.resize(elements * dtypeSize(a.dtype));
   if (!in.read(reinterpret_cast<char *>(a.bytes.data()), a.bytes.size())) {
     error = "'" + path + "' holds fewer elements than its shape says";
     return std::nullopt;

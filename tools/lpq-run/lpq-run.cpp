@@ -22,8 +22,10 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -34,49 +36,54 @@ using namespace mlir;
 using namespace mlir::lpq::runtime;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
-                                      cl::Required);
+/// lpq-run's own options; --help hides the LLVM and MLIR options linked in.
+static cl::OptionCategory lpqRunOptions("lpq-run options");
+
+static cl::opt<std::string> inputFile(cl::cat(lpqRunOptions), cl::Positional,
+                                      cl::desc("<module.mlir>"), cl::Required);
 static cl::opt<std::string>
-    entry("entry", cl::desc("Function to run (default: the only public one)"));
+    entry(cl::cat(lpqRunOptions), "entry",
+          cl::desc("Function to run (default: the only public one)"));
 static cl::list<std::string> argSpecs(
-    "arg",
+    cl::cat(lpqRunOptions), "arg",
     cl::desc("One per function argument, in order: FILE.npy, rand:DxDx... "
              "(float32, normal(0, 1)), randi:LO:HI:DxD... (int32 in "
              "[LO, HI)), or a number"));
-static cl::opt<uint64_t> seed("seed", cl::desc("Seed of rand:/randi:"),
-                              cl::init(0));
+static cl::opt<uint64_t> seed(cl::cat(lpqRunOptions), "seed",
+                              cl::desc("Seed of rand:/randi:"), cl::init(0));
 static cl::opt<std::string>
-    outputPrefix("output", cl::desc("Write result i to PREFIX<i>.npy"));
-static cl::opt<int> numThreads("num-threads",
-                            cl::desc("OpenMP threads (0: runtime default)"),
-                            cl::init(0));
-static cl::opt<bool> noThreads("no-threads",
+    outputPrefix(cl::cat(lpqRunOptions), "output",
+                 cl::desc("Write result i to PREFIX<i>.npy"));
+static cl::opt<int> numThreads(cl::cat(lpqRunOptions), "num-threads",
+                               cl::desc("OpenMP threads (0: runtime default)"),
+                               cl::init(0));
+static cl::opt<bool> noThreads(cl::cat(lpqRunOptions), "no-threads",
                                cl::desc("Compile without OpenMP"));
-static cl::opt<bool> noVectorize("no-vectorize",
+static cl::opt<bool> noVectorize(cl::cat(lpqRunOptions), "no-vectorize",
                                  cl::desc("Disable LLVM's vectorizers"));
 static cl::opt<bool>
-    noFusion("no-fusion",
+    noFusion(cl::cat(lpqRunOptions), "no-fusion",
              cl::desc("Do not fuse elementwise loop nests or merge OpenMP "
                       "regions (same results)"));
 static cl::opt<bool> noTileContractions(
-    "no-tile-contractions",
+    cl::cat(lpqRunOptions), "no-tile-contractions",
     cl::desc("Plain loops for matmuls and convolutions (same results)"));
 static cl::opt<bool> noBufferRandomWords(
-    "no-buffer-random-words",
+    cl::cat(lpqRunOptions), "no-buffer-random-words",
     cl::desc("Round stochastically interleaved with Philox instead of from "
              "a buffer of random words (same results)"));
 static cl::opt<bool>
-    fuseRows("fuse-rows",
+    fuseRows(cl::cat(lpqRunOptions), "fuse-rows",
              cl::desc("Fuse consecutive loop nests over the same rows "
                       "(lpq-fuse-row-loops; same results)"));
 static cl::opt<unsigned>
-    vectorWidth("vector-width",
+    vectorWidth(cl::cat(lpqRunOptions), "vector-width",
                 cl::desc("Preferred vector width in bits (0: target default)"),
                 cl::init(0));
 static cl::opt<std::string>
-    device("device", cl::desc("Where to run: cpu (default) or cuda"),
-           cl::init("cpu"));
-static cl::opt<int> repeat("repeat",
+    device(cl::cat(lpqRunOptions), "device",
+           cl::desc("Where to run: cpu (default) or cuda"), cl::init("cpu"));
+static cl::opt<int> repeat(cl::cat(lpqRunOptions), "repeat",
                            cl::desc("Run N times and report the median time"),
                            cl::init(1));
 
@@ -93,31 +100,37 @@ static JitOptions compileOptions() {
   return options;
 }
 
-static std::vector<int64_t> parseShape(llvm::StringRef text, bool &ok) {
+/// Parses "DxDx..." (empty: a scalar). Rejects anything but non-negative
+/// integers and shapes of more than 2^34 elements (64 GiB of float32), which
+/// could only fail to allocate.
+static std::optional<std::vector<int64_t>> parseShape(llvm::StringRef text) {
   std::vector<int64_t> shape;
-  ok = true;
   if (text.empty())
     return shape;
   llvm::SmallVector<llvm::StringRef> parts;
   text.split(parts, 'x');
+  int64_t elements = 1;
   for (llvm::StringRef p : parts) {
     int64_t d;
     if (p.getAsInteger(10, d) || d < 0)
-      ok = false;
+      return std::nullopt;
+    if (d != 0 && elements > (int64_t(1) << 34) / d)
+      return std::nullopt;
+    elements *= d;
     shape.push_back(d);
   }
   return shape;
 }
 
-static std::optional<Argument> parseArg(llvm::StringRef spec,
-                                        std::mt19937_64 &rng,
-                                        std::string &error) {
-  bool ok;
+static std::optional<Argument>
+parseArg(llvm::StringRef spec, std::mt19937_64 &rng, std::string &error) {
   if (spec.consume_front("rand:")) {
-    Array a = Array::zeros(DType::F32, parseShape(spec, ok));
-    if (!ok)
-      return error = "bad shape '" + spec.str() + "' (use e.g. 4x8)",
+    std::optional<std::vector<int64_t>> shape = parseShape(spec);
+    if (!shape)
+      return error = "bad shape '" + spec.str() +
+                     "' (use e.g. 4x8; at most 2^34 elements)",
              std::nullopt;
+    Array a = Array::zeros(DType::F32, *shape);
     std::normal_distribution<float> dist(0, 1);
     for (int64_t i = 0; i < a.numElements(); ++i)
       a.data<float>()[i] = dist(rng);
@@ -127,9 +140,13 @@ static std::optional<Argument> parseArg(llvm::StringRef spec,
     auto [lo, rest] = spec.split(':');
     auto [hi, shapeText] = rest.split(':');
     int64_t l, h;
-    Array a = Array::zeros(DType::I32, parseShape(shapeText, ok));
-    if (lo.getAsInteger(10, l) || hi.getAsInteger(10, h) || l >= h || !ok)
-      return error = "bad randi spec (use randi:LO:HI:DxD...)", std::nullopt;
+    std::optional<std::vector<int64_t>> shape = parseShape(shapeText);
+    if (lo.getAsInteger(10, l) || hi.getAsInteger(10, h) || l >= h || !shape)
+      return error = "bad randi spec '" + spec.str() +
+                     "' (use randi:LO:HI:DxD..., LO < HI; at most 2^34 "
+                     "elements)",
+             std::nullopt;
+    Array a = Array::zeros(DType::I32, *shape);
     std::uniform_int_distribution<int64_t> dist(l, h - 1);
     for (int64_t i = 0; i < a.numElements(); ++i)
       a.data<int32_t>()[i] = static_cast<int32_t>(dist(rng));
@@ -181,93 +198,107 @@ static void summarize(llvm::raw_ostream &os, size_t index, const Array &a) {
 static cl::SubCommand trainCommand(
     "train", "Train a module built by `lpq-opt --lpq-train-step` on "
              "Fashion-MNIST");
-static cl::opt<std::string> trainInput(cl::Positional, cl::sub(trainCommand),
-                                       cl::desc("<module.mlir>"),
-                                       cl::Required);
-static cl::opt<int> epochs("epochs", cl::sub(trainCommand),
+static cl::opt<std::string> trainInput(cl::cat(lpqRunOptions), cl::Positional,
+                                       cl::sub(trainCommand),
+                                       cl::desc("<module.mlir>"), cl::Required);
+static cl::opt<int> epochs(cl::cat(lpqRunOptions), "epochs",
+                           cl::sub(trainCommand),
                            cl::desc("Epochs (default 10)"), cl::init(10));
-static cl::opt<double> learningRate("lr", cl::sub(trainCommand),
+static cl::opt<double> learningRate(cl::cat(lpqRunOptions), "lr",
+                                    cl::sub(trainCommand),
                                     cl::desc("Initial learning rate"),
                                     cl::init(0.05));
 static cl::opt<int> swaStart(
-    "swa-start", cl::sub(trainCommand),
+    cl::cat(lpqRunOptions), "swa-start", cl::sub(trainCommand),
     cl::desc("Average the weights once per epoch from this epoch on "
              "(-1: never; default: 2/3 of the epochs for the swalp recipe, "
              "never otherwise)"),
     cl::init(-2));
-static cl::opt<double> swaLr("swa-lr", cl::sub(trainCommand),
+static cl::opt<double> swaLr(cl::cat(lpqRunOptions), "swa-lr",
+                             cl::sub(trainCommand),
                              cl::desc("Learning rate while averaging"),
                              cl::init(0.01));
-static cl::opt<uint64_t> trainSeed("seed", cl::sub(trainCommand),
+static cl::opt<uint64_t> trainSeed(cl::cat(lpqRunOptions), "seed",
+                                   cl::sub(trainCommand),
                                    cl::desc("Seed of initialization, "
                                             "shuffling and stochastic "
                                             "rounding"),
                                    cl::init(0));
-static cl::opt<std::string> dataDir("data-dir", cl::sub(trainCommand),
+static cl::opt<std::string> dataDir(cl::cat(lpqRunOptions), "data-dir",
+                                    cl::sub(trainCommand),
                                     cl::desc("Fashion-MNIST IDX files"),
                                     cl::init(lpq::data::kFashionMNISTDir));
-static cl::opt<int64_t> trainLimit("train-limit", cl::sub(trainCommand),
+static cl::opt<int64_t> trainLimit(cl::cat(lpqRunOptions), "train-limit",
+                                   cl::sub(trainCommand),
                                    cl::desc("Use the first N training "
                                             "images (0: all)"),
                                    cl::init(0));
-static cl::opt<int64_t> testLimit("test-limit", cl::sub(trainCommand),
+static cl::opt<int64_t> testLimit(cl::cat(lpqRunOptions), "test-limit",
+                                  cl::sub(trainCommand),
                                   cl::desc("Use the first N test images "
                                            "(0: all)"),
                                   cl::init(0));
-static cl::opt<std::string> metricsPath(
-    "metrics", cl::sub(trainCommand),
-    cl::desc("Write per-epoch metrics to FILE (.json or .csv)"));
-static cl::opt<std::string> plotPath("plot", cl::sub(trainCommand),
+static cl::opt<std::string>
+    metricsPath(cl::cat(lpqRunOptions), "metrics", cl::sub(trainCommand),
+                cl::desc("Write per-epoch metrics to FILE (.json or .csv)"));
+static cl::opt<std::string> plotPath(cl::cat(lpqRunOptions), "plot",
+                                     cl::sub(trainCommand),
                                      cl::desc("Plot the curves to FILE.png "
                                               "(needs gnuplot)"));
-static cl::opt<std::string> dataSet(
-    "data", cl::sub(trainCommand),
-    cl::desc("fashion-mnist (default), synthetic-regression (SWALP's "
-             "quadratic experiment: a loss=mse model, distances to the "
-             "optimum) or synthetic-logistic (AskewSGD's toy problem: "
-             "labels from a binary w*, a [N, d] -> [N, 2] model)"),
-    cl::init("fashion-mnist"));
-static cl::opt<int64_t> steps("steps", cl::sub(trainCommand),
+static cl::opt<std::string>
+    dataSet(cl::cat(lpqRunOptions), "data", cl::sub(trainCommand),
+            cl::desc("fashion-mnist (default), synthetic-regression (SWALP's "
+                     "quadratic experiment: a loss=mse model, distances to the "
+                     "optimum) or synthetic-logistic (AskewSGD's toy problem: "
+                     "labels from a binary w*, a [N, d] -> [N, 2] model)"),
+            cl::init("fashion-mnist"));
+static cl::opt<int64_t> steps(cl::cat(lpqRunOptions), "steps",
+                              cl::sub(trainCommand),
                               cl::desc("synthetic-regression: SGD steps"),
                               cl::init(20000));
-static cl::opt<int64_t> examples(
-    "examples", cl::sub(trainCommand),
-    cl::desc("synthetic data: training examples (default 4096 for "
-             "regression, 6000 for logistic)"),
-    cl::init(0));
-static cl::opt<double> eps0("eps0", cl::sub(trainCommand),
+static cl::opt<int64_t>
+    examples(cl::cat(lpqRunOptions), "examples", cl::sub(trainCommand),
+             cl::desc("synthetic data: training examples (default 4096 for "
+                      "regression, 6000 for logistic)"),
+             cl::init(0));
+static cl::opt<double> eps0(cl::cat(lpqRunOptions), "eps0",
+                            cl::sub(trainCommand),
                             cl::desc("askewsgd: starting tolerance (default: "
                                      "the module's lpq.askew_eps0, every "
                                      "weight feasible)"),
                             cl::init(-1));
-static cl::opt<double> epsDecay("eps-decay", cl::sub(trainCommand),
+static cl::opt<double> epsDecay(cl::cat(lpqRunOptions), "eps-decay",
+                                cl::sub(trainCommand),
                                 cl::desc("askewsgd: tolerance factor per "
                                          "epoch once annealing starts"),
                                 cl::init(0.6));
 static cl::opt<int> epsDecayStart(
-    "eps-decay-start", cl::sub(trainCommand),
+    cl::cat(lpqRunOptions), "eps-decay-start", cl::sub(trainCommand),
     cl::desc("askewsgd: first annealed epoch (0-based; default: a quarter "
              "of the epochs)"),
     cl::init(-1));
-static cl::opt<double> noise("noise", cl::sub(trainCommand),
+static cl::opt<double> noise(cl::cat(lpqRunOptions), "noise",
+                             cl::sub(trainCommand),
                              cl::desc("synthetic-regression: label noise"),
                              cl::init(0.0));
 static cl::opt<int64_t> averageFrom(
-    "average-from", cl::sub(trainCommand),
+    cl::cat(lpqRunOptions), "average-from", cl::sub(trainCommand),
     cl::desc("synthetic-regression: average every step from this step on"),
     cl::init(1000));
 static cl::opt<std::string> initParams(
-    "init-params", cl::sub(trainCommand),
+    cl::cat(lpqRunOptions), "init-params", cl::sub(trainCommand),
     cl::desc("Start from the parameters PREFIX<k>.npy (e.g. the previous SQ "
              "stage's)"),
     cl::value_desc("PREFIX"));
-static cl::opt<std::string> saveParams(
-    "save-params", cl::sub(trainCommand),
-    cl::desc("Write the final parameters to PREFIX<k>.npy"),
-    cl::value_desc("PREFIX"));
-static cl::opt<bool> noProgress("no-progress", cl::sub(trainCommand),
+static cl::opt<std::string>
+    saveParams(cl::cat(lpqRunOptions), "save-params", cl::sub(trainCommand),
+               cl::desc("Write the final parameters to PREFIX<k>.npy"),
+               cl::value_desc("PREFIX"));
+static cl::opt<bool> noProgress(cl::cat(lpqRunOptions), "no-progress",
+                                cl::sub(trainCommand),
                                 cl::desc("No progress bar"));
-static cl::opt<int> trainThreads("num-threads", cl::sub(trainCommand),
+static cl::opt<int> trainThreads(cl::cat(lpqRunOptions), "num-threads",
+                                 cl::sub(trainCommand),
                                  cl::desc("OpenMP threads (0: runtime "
                                           "default)"),
                                  cl::init(0));
@@ -275,6 +306,48 @@ static cl::opt<int> trainThreads("num-threads", cl::sub(trainCommand),
 static int fail(const std::string &message) {
   llvm::errs() << "lpq-run: error: " << message << "\n";
   return 1;
+}
+
+/// An output FILE (or PREFIX) can be written only into an existing,
+/// writable directory; checked before training so that a typo does not cost
+/// the whole run.
+static std::optional<std::string> checkOutputPath(llvm::StringRef flag,
+                                                  llvm::StringRef path) {
+  if (path.empty())
+    return std::nullopt;
+  llvm::StringRef dir = llvm::sys::path::parent_path(path);
+  if (dir.empty())
+    dir = ".";
+  if (!llvm::sys::fs::is_directory(dir) ||
+      llvm::sys::fs::access(dir, llvm::sys::fs::AccessMode::Write))
+    return "--" + flag.str() + "=" + path.str() + ": directory '" + dir.str() +
+           "' does not exist or is not writable";
+  return std::nullopt;
+}
+
+/// Range checks of the training options shared by every data set.
+static std::optional<std::string> checkTrainOptions() {
+  if (epochs < 1 || learningRate <= 0)
+    return std::string("--epochs must be >= 1 and --lr > 0");
+  if (swaStart < -1 && swaStart.getNumOccurrences())
+    return std::string("--swa-start must be an epoch (>= 0) or -1 (never)");
+  if (swaLr <= 0)
+    return std::string("--swa-lr must be > 0");
+  if (trainLimit < 0 || testLimit < 0 || examples < 0)
+    return std::string(
+        "--train-limit, --test-limit and --examples must be >= 0 (0: all / "
+        "the default)");
+  if (steps < 1 || averageFrom < 0 || noise < 0)
+    return std::string("--steps must be >= 1, --average-from and --noise >= 0");
+  if (trainThreads < 0)
+    return std::string("--num-threads must be >= 0 (0: runtime default)");
+  for (auto [flag, path] :
+       {std::pair<llvm::StringRef, llvm::StringRef>{"metrics", metricsPath},
+        {"plot", plotPath},
+        {"save-params", saveParams}})
+    if (std::optional<std::string> error = checkOutputPath(flag, path))
+      return error;
+  return std::nullopt;
 }
 
 /// SWALP's quadratic experiment: linear regression on synthetic data.
@@ -288,8 +361,6 @@ static int runRegression(ModuleOp module) {
   options.lr = learningRate;
   options.averageFrom = averageFrom;
   options.seed = trainSeed;
-  if (steps < 1 || learningRate <= 0)
-    return fail("--steps must be >= 1 and --lr > 0");
   std::unique_ptr<JitModule> jit =
       JitModule::compile(module, compileOptions(), error);
   if (!jit)
@@ -325,6 +396,8 @@ static int runRegression(ModuleOp module) {
 }
 
 static int runTraining(ModuleOp module) {
+  if (std::optional<std::string> error = checkTrainOptions())
+    return fail(*error);
   if (dataSet == "synthetic-regression")
     return runRegression(module);
   if (dataSet != "fashion-mnist" && dataSet != "synthetic-logistic")
@@ -356,8 +429,6 @@ static int runTraining(ModuleOp module) {
   options.eps0 = eps0;
   options.epsDecay = epsDecay;
   options.epsDecayStart = epsDecayStart;
-  if (epochs < 1 || learningRate <= 0)
-    return fail("--epochs must be >= 1 and --lr > 0");
   if (!(epsDecay > 0 && epsDecay <= 1))
     return fail("--eps-decay must be in (0, 1]");
   if (!std::isnan(info->askewEps0))
@@ -406,6 +477,8 @@ static int runTraining(ModuleOp module) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(lpqRunOptions);
+  cl::HideUnrelatedOptions(lpqRunOptions, trainCommand);
   cl::ParseCommandLineOptions(
       argc, argv,
       "lpq-run: JIT-compile an MLIR module with lpq-cpu-pipeline and run a "
@@ -437,6 +510,10 @@ int main(int argc, char **argv) {
     return runTraining(*module);
 
   JitOptions options = compileOptions();
+  if (numThreads < 0)
+    return fail("--num-threads must be >= 0 (0: runtime default)");
+  if (repeat < 0)
+    return fail("--repeat must be >= 0");
   if (device != "cpu" && device != "cuda")
     return fail("--device must be cpu or cuda, got '" + device + "'");
   options.cuda = device == "cuda";

@@ -10,6 +10,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
+#include <optional>
+#include <string>
+
 namespace mlir::lpq {
 
 /// Options of `lpq-cpu-pipeline`.
@@ -69,7 +72,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "ptxas), fatbin"),
       llvm::cl::init("isa")};
   PassOptions::Option<int64_t> blockSize{
-      *this, "block-size", llvm::cl::desc("Threads per block"),
+      *this, "block-size", llvm::cl::desc("Threads per block (1 to 1024)"),
       llvm::cl::init(256)};
   PassOptions::Option<int64_t> elementsPerThread{
       *this, "elements-per-thread",
@@ -80,6 +83,16 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       *this, "toolkit", llvm::cl::desc("CUDA toolkit (for ptxas)"),
       llvm::cl::init("/usr/local/cuda")};
 };
+
+/// What is wrong with these options (vector-width not 0 or a power of two
+/// from 64 to 2048 bits, vector-lanes not 0 or a power of two up to 64),
+/// or nothing. buildCPUPipeline refuses options this reports.
+std::optional<std::string> checkOptions(const CPUPipelineOptions &options);
+
+/// The same for `lpq-gpu-pipeline`: chip sm_<digits>, format isa, bin or
+/// fatbin, block-size 1 to 1024 (CUDA's limit of threads per block),
+/// elements-per-thread at least 1, a toolkit path without spaces or braces.
+std::optional<std::string> checkOptions(const GPUPipelineOptions &options);
 
 /// The textual form of `lpq-cpu-pipeline` with these options, for printing.
 std::string cpuPipelineText(const CPUPipelineOptions &options);

@@ -88,3 +88,7 @@ func.func @forward(%x: tensor<4x3xf32>, %p: tensor<4x3xi32> {lpq.param}) -> tens
 }
 // RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=sq-bwn sq-ratio=2" 2>&1 | FileCheck %s --check-prefix=RATIO
 // RATIO: error: lpq-train-step: sq-ratio must be in [0, 1], got 2
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp momentum=1" 2>&1 | FileCheck %s --check-prefix=MOMENTUM
+// MOMENTUM: error: lpq-train-step: momentum must be in [0, 1), got 1
+// RUN: not lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp weight-decay=-1" 2>&1 | FileCheck %s --check-prefix=DECAY
+// DECAY: error: lpq-train-step: weight-decay must be finite and >= 0, got -1

@@ -419,13 +419,13 @@ struct LPQGPUPrepareLoopsPass
     if (blockSize < 1) {
       getOperation().emitError("lpq-gpu-prepare-loops: block-size must be "
                                "positive, got ")
-          << blockSize;
+          << static_cast<int64_t>(blockSize);
       return signalPassFailure();
     }
     if (elementsPerThread < 1) {
       getOperation().emitError("lpq-gpu-prepare-loops: elements-per-thread "
                                "must be positive, got ")
-          << elementsPerThread;
+          << static_cast<int64_t>(elementsPerThread);
       return signalPassFailure();
     }
     SmallVector<scf::ParallelOp> parallels;

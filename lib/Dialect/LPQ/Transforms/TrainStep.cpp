@@ -426,6 +426,17 @@ struct LPQTrainStepPass
                     << static_cast<double>(sqRatio);
       return failure();
     }
+    if (!(momentum >= 0.0 && momentum < 1.0)) {
+      optionError() << "lpq-train-step: momentum must be in [0, 1), got "
+                    << static_cast<double>(momentum);
+      return failure();
+    }
+    if (!(weightDecay >= 0.0) || std::isinf(weightDecay)) {
+      optionError()
+          << "lpq-train-step: weight-decay must be finite and >= 0, got "
+          << static_cast<double>(weightDecay);
+      return failure();
+    }
     if (rowFormat) {
       // BWN / TWN weights for the forward pass, straight-through gradients
       // to the real weights, everything else in float32.
