@@ -54,17 +54,22 @@ using namespace mlir;
 using namespace mlir::lpq;
 using namespace mlir::lpq::runtime;
 
-static llvm::cl::opt<int> repeat("repeat",
+/// The benchmark's own options; --help hides the LLVM ones linked in.
+static llvm::cl::OptionCategory stepBenchOptions("lpq-bench-step options");
+
+static llvm::cl::opt<int> repeat(llvm::cl::cat(stepBenchOptions), "repeat",
                                  llvm::cl::desc("Timed steps per measurement"),
                                  llvm::cl::init(50));
 static llvm::cl::opt<std::string>
-    models("models", llvm::cl::desc("Comma-separated: mlp, cnn"),
+    models(llvm::cl::cat(stepBenchOptions), "models",
+           llvm::cl::desc("Comma-separated: mlp, cnn"),
            llvm::cl::init("mlp,cnn"));
 static llvm::cl::opt<bool> fuseRows(
-    "fuse-rows",
+    llvm::cl::cat(stepBenchOptions), "fuse-rows",
     llvm::cl::desc("Fused steps with lpq-fuse-row-loops (fuse-rows=true)"));
 static llvm::cl::opt<std::string>
-    device("device", llvm::cl::desc("Where to run the steps: cpu or cuda"),
+    device(llvm::cl::cat(stepBenchOptions), "device",
+           llvm::cl::desc("Where to run the steps: cpu or cuda"),
            llvm::cl::init("cpu"));
 
 namespace {
@@ -303,7 +308,12 @@ int benchCuda() {
 } // namespace
 
 int mlir::lpq::bench::stepMain(int argc, char **argv) {
+  llvm::cl::HideUnrelatedOptions(stepBenchOptions);
   llvm::cl::ParseCommandLineOptions(argc, argv, "lpq training-step benchmark\n");
+  if (repeat < 1) {
+    std::fprintf(stderr, "--repeat must be at least 1\n");
+    return 1;
+  }
   registerLPQPasses();
   registerLPQPipelines();
   if (device != "cpu" && device != "cuda") {
