@@ -141,7 +141,7 @@ std::optional<Array> mlir::lpq::runtime::readNpy(const std::string &path,
       c = ' ';
   std::istringstream ds(dims);
   std::string token;
-  int64_t elements = 1;
+  int64_t elements = 1, nonZeroProduct = 1;
   while (ds >> token) {
     char *end = nullptr;
     errno = 0;
@@ -152,10 +152,16 @@ std::optional<Array> mlir::lpq::runtime::readNpy(const std::string &path,
       return std::nullopt;
     }
     a.shape.push_back(d);
-    if (d != 0 && elements > INT64_MAX / 8 / d)
-      elements = INT64_MAX / 8; // larger than any file; reported below
-    else
-      elements *= d;
+    // The product of the non-zero dimensions must fit, or element counts
+    // computed from the shape later would overflow even when a zero
+    // dimension makes the array empty.
+    if (d != 0 && nonZeroProduct > INT64_MAX / 8 / d) {
+      error = "'" + path + "' has a shape too large for any file: " + *shape;
+      return std::nullopt;
+    }
+    if (d != 0)
+      nonZeroProduct *= d;
+    elements *= d;
   }
   // Compare with what the file holds before allocating, so that a corrupt
   // shape gives an error rather than an allocation failure.

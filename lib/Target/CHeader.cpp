@@ -55,7 +55,8 @@ LogicalResult mlir::lpq::translateToCHeader(ModuleOp module,
       if (auto tensor = dyn_cast<RankedTensorType>(t)) {
         std::optional<std::string> d = descriptorName(tensor);
         if (!d)
-          return func.emitError("lpq-to-c-header: unsupported element type ")
+          return mlir::emitError(func.getLoc(),
+                                 "lpq-to-c-header: unsupported element type ")
                  << tensor.getElementType() << " in " << t;
         descriptors.insert(RankedTensorType::get(
             SmallVector<int64_t>(tensor.getRank(), ShapedType::kDynamic),
@@ -65,7 +66,8 @@ LogicalResult mlir::lpq::translateToCHeader(ModuleOp module,
       }
       std::optional<std::string> c = cType(t);
       if (!c)
-        return func.emitError("lpq-to-c-header: unsupported argument type ")
+        return mlir::emitError(func.getLoc(),
+                               "lpq-to-c-header: unsupported argument type ")
                << t;
       params.push_back(*c + " " + name);
       return success();
@@ -75,8 +77,9 @@ LogicalResult mlir::lpq::translateToCHeader(ModuleOp module,
         return failure();
     for (auto [i, t] : llvm::enumerate(type.getResults())) {
       if (!isa<RankedTensorType>(t))
-        return func.emitError("lpq-to-c-header: results must be ranked "
-                              "tensors, got ")
+        return mlir::emitError(func.getLoc(),
+                               "lpq-to-c-header: results must be ranked "
+                               "tensors, got ")
                << t;
       if (failed(add(t, "result" + std::to_string(i))))
         return failure();

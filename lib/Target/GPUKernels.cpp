@@ -50,12 +50,14 @@ std::string typeName(Type t) {
 LogicalResult mlir::lpq::writeGPUKernelFiles(ModuleOp module, StringRef dir,
                                              llvm::raw_ostream &os) {
   if (!module.getOps<gpu::GPUModuleOp>().empty())
-    return module.emitError("gpu.module not compiled yet: run "
-                            "-lpq-gpu-pipeline (or gpu-module-to-binary) "
-                            "before writing kernel files");
+    return mlir::emitError(module.getLoc(),
+                           "gpu.module not compiled yet: run "
+                           "-lpq-gpu-pipeline (or gpu-module-to-binary) "
+                           "before writing kernel files");
   if (module.getOps<gpu::BinaryOp>().empty())
-    return module.emitError("no gpu.binary in the module: compile it with "
-                            "-lpq-gpu-pipeline first");
+    return mlir::emitError(module.getLoc(),
+                           "no gpu.binary in the module: compile it with "
+                           "-lpq-gpu-pipeline first");
   // Kernels of each binary, and the launches of each host function.
   llvm::MapVector<StringAttr, llvm::SetVector<StringAttr>> kernels;
   llvm::MapVector<StringAttr, SmallVector<gpu::LaunchFuncOp>> launches;
@@ -66,7 +68,7 @@ LogicalResult mlir::lpq::writeGPUKernelFiles(ModuleOp module, StringRef dir,
   });
 
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
-    return module.emitError("cannot create directory '")
+    return mlir::emitError(module.getLoc(), "cannot create directory '")
            << dir << "': " << ec.message();
 
   llvm::json::OStream json(os, /*IndentSize=*/2);
@@ -88,13 +90,14 @@ LogicalResult mlir::lpq::writeGPUKernelFiles(ModuleOp module, StringRef dir,
       llvm::raw_fd_ostream file(
           path, ec, text ? llvm::sys::fs::OF_Text : llvm::sys::fs::OF_None);
       if (ec)
-        return binary.emitError("cannot write '")
+        return mlir::emitError(binary.getLoc(), "cannot write '")
                << path << "': " << ec.message();
       StringRef data = object.getObject().getValue();
       file << data;
       file.close();
       if (file.has_error())
-        return binary.emitError("cannot write '") << path << "'";
+        return mlir::emitError(binary.getLoc(), "cannot write '")
+               << path << "'";
 
       json.object([&] {
         json.attribute("module", binary.getSymName());

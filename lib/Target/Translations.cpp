@@ -42,9 +42,10 @@ void mlir::lpq::registerLPQTranslations() {
       "--kernel-dir, one file per kernel module, and print a JSON manifest",
       [](ModuleOp module, llvm::raw_ostream &os) -> LogicalResult {
         if (kernelDir.empty())
-          return module.emitError("--lpq-gpu-kernels writes one file per "
-                                  "kernel module: give the directory with "
-                                  "--kernel-dir=DIR");
+          return mlir::emitError(module.getLoc(),
+                                 "--lpq-gpu-kernels writes one file per "
+                                 "kernel module: give the directory with "
+                                 "--kernel-dir=DIR");
         return writeGPUKernelFiles(module, kernelDir, os);
       },
       dialects);

@@ -43,6 +43,9 @@
 
 // UNCOMPILED: error: no gpu.binary in the module: compile it with -lpq-gpu-pipeline first
 // NODIR: error: --lpq-gpu-kernels writes one file per kernel module: give the directory with --kernel-dir=DIR
+/// Errors about the whole module do not print the module after them.
+// UNCOMPILED-NOT: see current operation
+// NODIR-NOT: see current operation
 
 func.func @sr(%x: tensor<64x1000xf32>, %seed: i64, %step: i32) -> tensor<64x1000xf32> {
   %0 = lpq.stochastic_round %x, %seed, %step : tensor<64x1000xf32> to #lpq.block<8, axis = [0]> stream 1

@@ -12,6 +12,7 @@
 // RUN: not lpq-run %s --entry=quantize --arg=rand:100000x100000x100000 2>&1 | FileCheck %s --check-prefix=RANDHUGE
 // RUN: not lpq-run %s --entry=quantize --arg=randi:3:1:4 2>&1 | FileCheck %s --check-prefix=RANDI
 // RUN: not lpq-run %s --entry=quantize --arg=%S/Inputs/huge-shape.npy 2>&1 | FileCheck %s --check-prefix=NPYHUGE
+// RUN: not lpq-run %s --entry=quantize --arg=%S/Inputs/short-data.npy 2>&1 | FileCheck %s --check-prefix=NPYSHORT
 // RUN: not lpq-run %s --entry=quantize --arg=%S/Inputs/bad-dimension.npy 2>&1 | FileCheck %s --check-prefix=NPYDIM
 // RUN: not lpq-run %s --entry=quantize --arg=%S/Inputs/huge-header.npy 2>&1 | FileCheck %s --check-prefix=NPYHEADER
 // RUN: not lpq-run %s --entry=quantize --arg=rand:4 --vector-width=7 2>&1 | FileCheck %s --check-prefix=WIDTH
@@ -34,7 +35,8 @@
 // RANDSPEC: error: bad shape 'abc' (use e.g. 4x8; at most 2^34 elements)
 // RANDHUGE: error: bad shape '100000x100000x100000'
 // RANDI: error: bad randi spec '3:1:4' (use randi:LO:HI:DxD..., LO < HI
-// NPYHUGE: error: '{{.*}}huge-shape.npy' holds fewer elements than its shape says
+// NPYHUGE: error: '{{.*}}huge-shape.npy' has a shape too large for any file: (100000000000, 100000000000)
+// NPYSHORT: error: '{{.*}}short-data.npy' holds fewer elements than its shape says
 // NPYDIM: error: '{{.*}}bad-dimension.npy' has a bad dimension 'abc' in shape (3, abc)
 // NPYHEADER: error: '{{.*}}huge-header.npy' has a truncated header
 // WIDTH: error: lpq-cpu-pipeline: vector-width must be 0 (the target's default) or a power of two from 64 to 2048 bits, got 7
