@@ -73,6 +73,18 @@ std::optional<Array> data::readIdx(const std::string &path,
     a.shape.push_back((int64_t(be[0]) << 24) | (be[1] << 16) | (be[2] << 8) |
                       be[3]);
   }
+  // A corrupt header must give an error, not an allocation failure: data
+  // sets of more than 2^30 bytes are beyond what the trainer loads anyway.
+  int64_t elements = 1;
+  for (int64_t d : a.shape) {
+    if (d != 0 && elements > (int64_t(1) << 30) / d) {
+      error = "'" + path +
+              "' has a shape of more than 2^30 elements; a "
+              "corrupt file?";
+      return std::nullopt;
+    }
+    elements *= d;
+  }
   std::vector<unsigned char> bytes(a.numElements());
   if (!in.read(bytes.data(), bytes.size())) {
     error = "'" + path + "' holds fewer bytes than its shape says";

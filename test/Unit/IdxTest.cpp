@@ -58,6 +58,18 @@ TEST(Idx, Errors) {
   EXPECT_FALSE(data::readIdx(truncated, error));
   EXPECT_NE(error.find("fewer bytes than its shape says"), std::string::npos);
   std::remove(truncated.c_str());
+  // A corrupt header (three dimensions of 2^32 - 1) is an error, not an
+  // allocation of 2^96 bytes.
+  std::string corrupt = tempPath("lpq-corrupt.idx");
+  std::string header = {0, 0, 8, 3};
+  for (int d = 0; d < 3; ++d)
+    header += std::string(4, '\xff');
+  std::ofstream(corrupt, std::ios::binary) << header;
+  EXPECT_FALSE(data::readIdx(corrupt, error));
+  EXPECT_NE(error.find("has a shape of more than 2^30 elements"),
+            std::string::npos)
+      << error;
+  std::remove(corrupt.c_str());
   EXPECT_FALSE(data::loadFashionMNIST("/nonexistent", false, error));
   EXPECT_NE(error.find("apt-get install dataset-fashion-mnist"),
             std::string::npos);
