@@ -11,6 +11,7 @@
 // RUN: not lpq-run train %s --save-params=%t.missing/p 2>&1 | FileCheck %s --check-prefix=SAVE
 // RUN: not lpq-run train %s --data=bogus 2>&1 | FileCheck %s --check-prefix=DATA
 // RUN: not lpq-run train %s 2>&1 | FileCheck %s --check-prefix=MODULE
+// RUN: lpq-run train --help | FileCheck %s --check-prefix=HELP
 
 // EPOCHS: lpq-run: error: --epochs must be >= 1 and --lr > 0
 // SWA: lpq-run: error: --swa-start must be an epoch (>= 0) or -1 (never)
@@ -22,6 +23,12 @@
 // SAVE: lpq-run: error: --save-params={{.*}}.missing/p: directory
 // DATA: lpq-run: error: --data must be fashion-mnist, synthetic-regression or synthetic-logistic, got 'bogus'
 /// With valid options, a module that lpq-train-step did not build is refused.
+/// The trainer's help lists its options and the compilation flags it shares
+/// with lpq-run, not LLVM's.
+// HELP-NOT: --aarch64
+// HELP: --epochs=
+// HELP: --no-fusion
+// HELP-NOT: --x86-
 // MODULE: lpq-run: error: the module has no 'train_step' function: run `lpq-opt --lpq-train-step` on the model first
 
 func.func @forward(%x: tensor<4xf32>) -> tensor<4xf32> {

@@ -37,6 +37,7 @@ using namespace mlir::lpq::runtime;
 namespace cl = llvm::cl;
 
 /// lpq-run's own options; --help hides the LLVM and MLIR options linked in.
+/// The compilation flags below apply to `lpq-run train` as well.
 static cl::OptionCategory lpqRunOptions("lpq-run options");
 
 static cl::opt<std::string> inputFile(cl::cat(lpqRunOptions), cl::Positional,
@@ -57,27 +58,35 @@ static cl::opt<std::string>
 static cl::opt<int> numThreads(cl::cat(lpqRunOptions), "num-threads",
                                cl::desc("OpenMP threads (0: runtime default)"),
                                cl::init(0));
-static cl::opt<bool> noThreads(cl::cat(lpqRunOptions), "no-threads",
+static cl::opt<bool> noThreads(cl::cat(lpqRunOptions),
+                               cl::sub(cl::SubCommand::getAll()), "no-threads",
                                cl::desc("Compile without OpenMP"));
-static cl::opt<bool> noVectorize(cl::cat(lpqRunOptions), "no-vectorize",
+static cl::opt<bool> noVectorize(cl::cat(lpqRunOptions),
+                                 cl::sub(cl::SubCommand::getAll()),
+                                 "no-vectorize",
                                  cl::desc("Disable LLVM's vectorizers"));
 static cl::opt<bool>
-    noFusion(cl::cat(lpqRunOptions), "no-fusion",
+    noFusion(cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
+             "no-fusion",
              cl::desc("Do not fuse elementwise loop nests or merge OpenMP "
                       "regions (same results)"));
 static cl::opt<bool> noTileContractions(
-    cl::cat(lpqRunOptions), "no-tile-contractions",
+    cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
+    "no-tile-contractions",
     cl::desc("Plain loops for matmuls and convolutions (same results)"));
 static cl::opt<bool> noBufferRandomWords(
-    cl::cat(lpqRunOptions), "no-buffer-random-words",
+    cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
+    "no-buffer-random-words",
     cl::desc("Round stochastically interleaved with Philox instead of from "
              "a buffer of random words (same results)"));
 static cl::opt<bool>
-    fuseRows(cl::cat(lpqRunOptions), "fuse-rows",
+    fuseRows(cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
+             "fuse-rows",
              cl::desc("Fuse consecutive loop nests over the same rows "
                       "(lpq-fuse-row-loops; same results)"));
 static cl::opt<unsigned>
-    vectorWidth(cl::cat(lpqRunOptions), "vector-width",
+    vectorWidth(cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
+                "vector-width",
                 cl::desc("Preferred vector width in bits (0: target default)"),
                 cl::init(0));
 static cl::opt<std::string>
