@@ -16,6 +16,7 @@
 #include "lpq/Runtime/JitRunner.h"
 #include "lpq/Runtime/Trainer.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -312,6 +313,36 @@ static cl::opt<int> trainThreads(cl::cat(lpqRunOptions), "num-threads",
                                           "default)"),
                                  cl::init(0));
 
+/// lpq-run passes ranked tensors and scalars; anything else in a public
+/// function's signature (memrefs, unranked tensors, vectors) would only fail
+/// deep in the LLVM translation, so it is reported first.
+static std::optional<std::string> unsupportedSignature(ModuleOp module) {
+  for (auto function : module.getOps<func::FuncOp>()) {
+    if (function.isPrivate() || function.isExternal())
+      continue;
+    FunctionType type = function.getFunctionType();
+    auto check = [&](TypeRange types,
+                     const char *what) -> std::optional<std::string> {
+      for (auto [i, t] : llvm::enumerate(types)) {
+        if (isa<RankedTensorType>(t) || t.isIntOrIndexOrFloat())
+          continue;
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        os << "function '" << function.getSymName() << "' " << what << " #" << i
+           << " has type " << t
+           << "; lpq-run runs functions on ranked tensors and scalars";
+        return text;
+      }
+      return std::nullopt;
+    };
+    if (auto error = check(type.getInputs(), "argument"))
+      return error;
+    if (auto error = check(type.getResults(), "result"))
+      return error;
+  }
+  return std::nullopt;
+}
+
 static int fail(const std::string &message) {
   llvm::errs() << "lpq-run: error: " << message << "\n";
   return 1;
@@ -515,6 +546,8 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return fail("cannot parse '" + path + "'");
+  if (std::optional<std::string> why = unsupportedSignature(*module))
+    return fail(*why);
   if (training)
     return runTraining(*module);
 
