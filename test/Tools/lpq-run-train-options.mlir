@@ -2,6 +2,7 @@
 // bad value or an output path in a missing directory does not cost a run.
 // RUN: not lpq-run train %s --epochs=0 2>&1 | FileCheck %s --check-prefix=EPOCHS
 // RUN: not lpq-run train %s --lr=-1 2>&1 | FileCheck %s --check-prefix=EPOCHS
+// RUN: not lpq-run train %s --lr=nan 2>&1 | FileCheck %s --check-prefix=EPOCHS
 // RUN: not lpq-run train %s --swa-start=-3 2>&1 | FileCheck %s --check-prefix=SWA
 // RUN: not lpq-run train %s --swa-lr=0 2>&1 | FileCheck %s --check-prefix=SWALR
 // RUN: not lpq-run train %s --train-limit=-5 2>&1 | FileCheck %s --check-prefix=LIMIT

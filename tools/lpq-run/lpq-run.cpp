@@ -367,17 +367,17 @@ static std::optional<std::string> checkOutputPath(llvm::StringRef flag,
 
 /// Range checks of the training options shared by every data set.
 static std::optional<std::string> checkTrainOptions() {
-  if (epochs < 1 || learningRate <= 0)
+  if (epochs < 1 || !(learningRate > 0))
     return std::string("--epochs must be >= 1 and --lr > 0");
   if (swaStart < -1 && swaStart.getNumOccurrences())
     return std::string("--swa-start must be an epoch (>= 0) or -1 (never)");
-  if (swaLr <= 0)
+  if (!(swaLr > 0))
     return std::string("--swa-lr must be > 0");
   if (trainLimit < 0 || testLimit < 0 || examples < 0)
     return std::string(
         "--train-limit, --test-limit and --examples must be >= 0 (0: all / "
         "the default)");
-  if (steps < 1 || averageFrom < 0 || noise < 0)
+  if (steps < 1 || averageFrom < 0 || !(noise >= 0))
     return std::string("--steps must be >= 1, --average-from and --noise >= 0");
   if (trainThreads < 0)
     return std::string("--num-threads must be >= 0 (0: runtime default)");
