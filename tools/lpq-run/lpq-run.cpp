@@ -381,6 +381,10 @@ static std::optional<std::string> checkTrainOptions() {
     return std::string("--steps must be >= 1, --average-from and --noise >= 0");
   if (trainThreads < 0)
     return std::string("--num-threads must be >= 0 (0: runtime default)");
+  if (eps0.getNumOccurrences() && !(eps0 >= 0))
+    return std::string("--eps0 must be >= 0");
+  if (epsDecayStart.getNumOccurrences() && epsDecayStart < 0)
+    return std::string("--eps-decay-start must be an epoch (>= 0)");
   for (auto [flag, path] :
        {std::pair<llvm::StringRef, llvm::StringRef>{"metrics", metricsPath},
         {"plot", plotPath},
