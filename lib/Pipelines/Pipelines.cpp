@@ -176,34 +176,42 @@ std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
   return p;
 }
 
-/// Checks the options, then parses the pipeline's text into `pm`.
+/// Checks the options (a bad one goes to `reportError`, prefixed with the
+/// pipeline's name), then parses the pipeline's text into `pm`.
 template <typename Options>
-static LogicalResult buildChecked(OpPassManager &pm, llvm::StringRef name,
-                                  const Options &options,
-                                  std::string (*text)(const Options &)) {
-  if (std::optional<std::string> error = lpq::checkOptions(options)) {
-    llvm::errs() << name << ": " << *error << "\n";
-    return failure();
-  }
+static LogicalResult buildChecked(
+    OpPassManager &pm, llvm::StringRef name, const Options &options,
+    std::string (*text)(const Options &),
+    llvm::function_ref<LogicalResult(const llvm::Twine &)> reportError) {
+  if (std::optional<std::string> error = lpq::checkOptions(options))
+    return reportError(name + ": " + *error);
   registerUpstreamPasses();
   return parsePassPipeline(text(options), pm, llvm::errs());
 }
 
+/// Reports an option error of a pipeline built from C++ on stderr.
+static LogicalResult printError(const llvm::Twine &message) {
+  llvm::errs() << message << "\n";
+  return failure();
+}
+
 LogicalResult lpq::buildGPUPipeline(OpPassManager &pm,
                                     const GPUPipelineOptions &options) {
-  return buildChecked(pm, "lpq-gpu-pipeline", options, gpuPipelineText);
+  return buildChecked(pm, "lpq-gpu-pipeline", options, gpuPipelineText,
+                      printError);
 }
 
 LogicalResult
 lpq::buildGPULoopsOnHostPipeline(OpPassManager &pm,
                                  const GPUPipelineOptions &options) {
   return buildChecked(pm, "lpq-gpu-pipeline", options,
-                      gpuLoopsOnHostPipelineText);
+                      gpuLoopsOnHostPipelineText, printError);
 }
 
 LogicalResult lpq::buildCPUPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
-  return buildChecked(pm, "lpq-cpu-pipeline", options, cpuPipelineText);
+  return buildChecked(pm, "lpq-cpu-pipeline", options, cpuPipelineText,
+                      printError);
 }
 
 /// Registers a pipeline whose bad options are reported as errors of the
@@ -220,9 +228,7 @@ static void registerPipeline(llvm::StringRef name, llvm::StringRef description,
         Options options;
         if (failed(options.parseFromString(optionsText)))
           return failure();
-        if (std::optional<std::string> error = lpq::checkOptions(options))
-          return errorHandler(name + ": " + *error);
-        return parsePassPipeline(text(options), pm, llvm::errs());
+        return buildChecked(pm, name, options, text, errorHandler);
       },
       [](llvm::function_ref<void(const detail::PassOptions &)> handler) {
         handler(Options());

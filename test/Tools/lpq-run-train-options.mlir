@@ -10,6 +10,7 @@
 // RUN: not lpq-run train %s --num-threads=-1 2>&1 | FileCheck %s --check-prefix=THREADS
 // RUN: not lpq-run train %s --eps0=nan 2>&1 | FileCheck %s --check-prefix=EPS0
 // RUN: not lpq-run train %s --eps-decay-start=-2 2>&1 | FileCheck %s --check-prefix=EPSSTART
+// RUN: not lpq-run train %s --eps-decay=2 2>&1 | FileCheck %s --check-prefix=EPSDECAY
 // RUN: not lpq-run train %s --metrics=%t.missing/m.json 2>&1 | FileCheck %s --check-prefix=METRICS
 // RUN: not lpq-run train %s --save-params=%t.missing/p 2>&1 | FileCheck %s --check-prefix=SAVE
 // RUN: not lpq-run train %s --data=bogus 2>&1 | FileCheck %s --check-prefix=DATA
@@ -24,6 +25,7 @@
 // THREADS: lpq-run: error: --num-threads must be >= 0
 // EPS0: lpq-run: error: --eps0 must be >= 0
 // EPSSTART: lpq-run: error: --eps-decay-start must be an epoch (>= 0)
+// EPSDECAY: lpq-run: error: --eps-decay must be in (0, 1]
 // METRICS: lpq-run: error: --metrics={{.*}}.missing/m.json: directory '{{.*}}.missing' does not exist or is not writable
 // SAVE: lpq-run: error: --save-params={{.*}}.missing/p: directory
 // DATA: lpq-run: error: --data must be fashion-mnist, synthetic-regression or synthetic-logistic, got 'bogus'

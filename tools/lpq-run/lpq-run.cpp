@@ -385,6 +385,8 @@ static std::optional<std::string> checkTrainOptions() {
     return std::string("--eps0 must be >= 0");
   if (epsDecayStart.getNumOccurrences() && epsDecayStart < 0)
     return std::string("--eps-decay-start must be an epoch (>= 0)");
+  if (!(epsDecay > 0 && epsDecay <= 1))
+    return std::string("--eps-decay must be in (0, 1]");
   for (auto [flag, path] :
        {std::pair<llvm::StringRef, llvm::StringRef>{"metrics", metricsPath},
         {"plot", plotPath},
@@ -473,8 +475,6 @@ static int runTraining(ModuleOp module) {
   options.eps0 = eps0;
   options.epsDecay = epsDecay;
   options.epsDecayStart = epsDecayStart;
-  if (!(epsDecay > 0 && epsDecay <= 1))
-    return fail("--eps-decay must be in (0, 1]");
   if (!std::isnan(info->askewEps0))
     llvm::errs() << "  askewsgd tolerance: "
                  << (eps0 >= 0 ? static_cast<double>(eps0) : info->askewEps0)

@@ -245,6 +245,9 @@ void fuse(affine::AffineForOp into, affine::AffineForOp from) {
 
 /// Fuses the nests following `into` that can join it.
 void fuseFollowing(affine::AffineForOp into) {
+  FailureOr<SmallVector<Access>> a = collectAccesses(into);
+  if (failed(a))
+    return;
   while (true) {
     SmallVector<Operation *> between;
     Operation *next = into->getNextNode();
@@ -259,13 +262,16 @@ void fuseFollowing(affine::AffineForOp into) {
         (from.getStepAsInt() != 1 &&
          from.getStepAsInt() != into.getStepAsInt()))
       return;
-    FailureOr<SmallVector<Access>> a = collectAccesses(into);
     FailureOr<SmallVector<Access>> b = collectAccesses(from);
-    if (failed(a) || failed(b) || !rowsIndependent(*a, *b))
+    if (failed(b) || !rowsIndependent(*a, *b))
       return;
     for (Operation *op : between)
       op->moveBefore(into);
     fuse(into, from);
+    // `from`'s accesses keep their bases and row locality in `into`: its
+    // induction variable becomes `into`'s (same step) or a step-1 row loop's
+    // over the rows of `into`'s iteration.
+    a->append(*b);
   }
 }
 
