@@ -43,6 +43,28 @@ bool exists(const std::string &path) {
   return stat(path.c_str(), &st) == 0;
 }
 
+/// The paths of a split's image and label files (gzipped or not), or false
+/// with the error that names the package to install.
+bool findSplit(const std::string &dir, bool train, std::string &imagesPath,
+               std::string &labelsPath, std::string &error) {
+  std::string prefix = dir + "/" + (train ? "train" : "t10k");
+  auto find = [&](const std::string &stem, std::string &found) {
+    for (const std::string &path : {stem + ".gz", stem})
+      if (exists(path)) {
+        found = path;
+        return true;
+      }
+    return false;
+  };
+  if (find(prefix + "-images-idx3-ubyte", imagesPath) &&
+      find(prefix + "-labels-idx1-ubyte", labelsPath))
+    return true;
+  error = "Fashion-MNIST not found in '" + dir +
+          "': install Debian's package dataset-fashion-mnist "
+          "(apt-get install dataset-fashion-mnist)";
+  return false;
+}
+
 } // namespace
 
 std::optional<Array> data::readIdx(const std::string &path,
@@ -96,28 +118,22 @@ std::optional<Array> data::readIdx(const std::string &path,
   return a;
 }
 
+bool data::hasFashionMNIST(const std::string &dir, std::string &error) {
+  std::string images, labels;
+  return findSplit(dir, /*train=*/true, images, labels, error) &&
+         findSplit(dir, /*train=*/false, images, labels, error);
+}
+
 std::optional<data::Split> data::loadFashionMNIST(const std::string &dir,
                                                   bool train,
                                                   std::string &error) {
-  std::string prefix = dir + "/" + (train ? "train" : "t10k");
-  auto find = [&](const std::string &stem) -> std::optional<std::string> {
-    for (const std::string &path : {stem + ".gz", stem})
-      if (exists(path))
-        return path;
+  std::string imagesPath, labelsPath;
+  if (!findSplit(dir, train, imagesPath, labelsPath, error))
     return std::nullopt;
-  };
-  std::optional<std::string> imagesPath = find(prefix + "-images-idx3-ubyte");
-  std::optional<std::string> labelsPath = find(prefix + "-labels-idx1-ubyte");
-  if (!imagesPath || !labelsPath) {
-    error = "Fashion-MNIST not found in '" + dir +
-            "': install Debian's package dataset-fashion-mnist "
-            "(apt-get install dataset-fashion-mnist)";
-    return std::nullopt;
-  }
-  std::optional<Array> images = readIdx(*imagesPath, error);
+  std::optional<Array> images = readIdx(imagesPath, error);
   if (!images)
     return std::nullopt;
-  std::optional<Array> labels = readIdx(*labelsPath, error);
+  std::optional<Array> labels = readIdx(labelsPath, error);
   if (!labels)
     return std::nullopt;
   if (images->shape.size() != 3 || labels->shape.size() != 1 ||

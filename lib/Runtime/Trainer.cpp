@@ -135,7 +135,49 @@ mlir::lpq::runtime::inspectTrainableModule(ModuleOp module,
     info.recipe = recipe.str();
   if (auto eps0 = module->getAttrOfType<FloatAttr>("lpq.askew_eps0"))
     info.askewEps0 = eps0.getValueAsDouble();
+  // swa_update takes the averages, the parameters and the count.
+  auto swa = module.lookupSymbol<func::FuncOp>("swa_update");
+  auto step = module.lookupSymbol<func::FuncOp>("train_step");
+  unsigned numParams = (swa.getNumArguments() - 1) / 2;
+  for (unsigned k = 0; k < numParams && k < step.getNumArguments(); ++k) {
+    auto type = dyn_cast<RankedTensorType>(step.getArgumentTypes()[k]);
+    if (!type || !type.hasStaticShape()) {
+      error = "train_step's parameter #" + std::to_string(k) +
+              " must be a tensor of static shape";
+      return std::nullopt;
+    }
+    info.paramShapes.push_back(shapeOf(type));
+  }
   return info;
+}
+
+std::optional<std::vector<Array>> mlir::lpq::runtime::loadInitParams(
+    const std::string &prefix,
+    const std::vector<std::vector<int64_t>> &paramShapes, std::string &error) {
+  std::vector<Array> params;
+  for (size_t k = 0; k < paramShapes.size(); ++k) {
+    std::string path = prefix + std::to_string(k) + ".npy";
+    std::optional<Array> p = readNpy(path, error);
+    if (!p)
+      return std::nullopt;
+    if (p->dtype != DType::F32 || p->shape != paramShapes[k]) {
+      error = "'" + path + "' does not match parameter #" + std::to_string(k) +
+              "'s float32 shape";
+      return std::nullopt;
+    }
+    params.push_back(std::move(*p));
+  }
+  return params;
+}
+
+bool mlir::lpq::runtime::checkTrainInputs(const TrainableModule &info,
+                                          const TrainOptions &options,
+                                          std::string &error) {
+  if (options.data == "fashion-mnist" &&
+      !lpq::data::hasFashionMNIST(options.dataDir, error))
+    return false;
+  return options.initParams.empty() ||
+         loadInitParams(options.initParams, info.paramShapes, error);
 }
 
 double mlir::lpq::runtime::swalpLearningRateFactor(int epoch, int swaStart,
@@ -295,19 +337,17 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
       p.data<float>()[i] = static_cast<float>((2 * rng.uniform() - 1) * bound);
     stepArgs.push_back(Argument::of(std::move(p)));
   }
-  if (!options.initParams.empty())
-    for (unsigned k = 0; k < numParams; ++k) {
-      std::string path = options.initParams + std::to_string(k) + ".npy";
-      std::optional<Array> p = readNpy(path, error);
-      if (!p)
-        return std::nullopt;
-      if (p->dtype != DType::F32 || p->shape != stepArgs[k].array->shape) {
-        error = "'" + path + "' does not match parameter #" +
-                std::to_string(k) + "'s float32 shape";
-        return std::nullopt;
-      }
-      stepArgs[k] = Argument::of(std::move(*p));
-    }
+  if (!options.initParams.empty()) {
+    std::vector<std::vector<int64_t>> shapes;
+    for (unsigned k = 0; k < numParams; ++k)
+      shapes.push_back(stepArgs[k].array->shape);
+    std::optional<std::vector<Array>> init =
+        loadInitParams(options.initParams, shapes, error);
+    if (!init)
+      return std::nullopt;
+    for (unsigned k = 0; k < numParams; ++k)
+      stepArgs[k] = Argument::of(std::move((*init)[k]));
+  }
   for (unsigned k = 0; k < numParams; ++k)
     stepArgs.push_back(
         Argument::of(Array::zeros(DType::F32, shapeOf(stepType->getInput(k)))));

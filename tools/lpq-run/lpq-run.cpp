@@ -482,6 +482,9 @@ static int runTraining(ModuleOp module) {
                  << " per epoch from epoch "
                  << (epsDecayStart >= 0 ? epsDecayStart : epochs / 4) << "\n";
 
+  if (!checkTrainInputs(*info, options, error))
+    return fail(error);
+
   llvm::errs() << "lpq-run train: recipe "
                << (info->recipe.empty() ? "?" : info->recipe) << ", "
                << epochs << " epochs, lr " << options.lr;

@@ -41,6 +41,11 @@ struct Split {
 std::optional<Split> loadFashionMNIST(const std::string &dir, bool train,
                                       std::string &error);
 
+/// Whether `dir` holds both splits' image and label files (without reading
+/// them); otherwise sets loadFashionMNIST's error. For checking before a
+/// long compilation.
+bool hasFashionMNIST(const std::string &dir, std::string &error);
+
 } // namespace mlir::lpq::data
 
 #endif // LPQ_DATA_IDX_H

@@ -33,6 +33,8 @@ struct TrainableModule {
   /// AskewSGD: train_step takes a trailing tolerance eps, starting at this
   /// value (`lpq.askew_eps0`); NaN for other recipes.
   double askewEps0 = NAN;
+  /// The shapes of the parameters (train_step's leading arguments).
+  std::vector<std::vector<int64_t>> paramShapes;
 };
 
 /// Reads what TrainableModule describes from a module `lpq-train-step`
@@ -71,6 +73,20 @@ struct TrainOptions {
   double epsDecay = 0.6;
   int epsDecayStart = -1;
 };
+
+/// Reads PREFIX<k>.npy for every parameter and checks each against the
+/// parameter's float32 shape; nullopt and `error` when one is missing or
+/// does not match.
+std::optional<std::vector<Array>>
+loadInitParams(const std::string &prefix,
+               const std::vector<std::vector<int64_t>> &paramShapes,
+               std::string &error);
+
+/// Checks what `train` would otherwise find wrong only after the module has
+/// been compiled: that the data set is installed (Fashion-MNIST) and that
+/// the `initParams` files match the parameters.
+bool checkTrainInputs(const TrainableModule &info, const TrainOptions &options,
+                      std::string &error);
 
 /// The first epoch (0-based) whose AskewSGD tolerance is annealed.
 int askewAnnealStart(const TrainOptions &options);
