@@ -1,24 +1,31 @@
 #!/usr/bin/env python3
-"""Mutation fuzzing of lpq-opt: no input may crash it.
+"""Mutation fuzzing of lpq's tools: no input may crash them.
 
 Splits the .mlir files under the given directories at `// -----`, keeps the
 pieces that use lpq, makes small random edits to them (a number, an element
 type, a dimension, a rounding mode, a deleted line, a dropped attribute
-parameter, an axis or tile list), and runs lpq-opt on each mutant with each
-pass or pipeline given. A mutant may be rejected with a diagnostic (most
-are); lpq-opt must never crash, abort or hang on one. Crashing mutants are
-copied to --keep with the command that crashed.
+parameter, an axis or tile list; up to --edits of them per mutant), and runs
+lpq-opt on each mutant with each pass or pipeline given. A mutant may be
+rejected with a diagnostic (most are); lpq-opt must never crash, abort or
+hang on one. With --lpq-translate, what the CPU and GPU pipelines produce
+goes on through lpq-translate's C header and kernel-file translations; with
+--lpq-run, mutants the CPU pipeline compiles are run (every public
+function, on `--random-args`, at most --run-limit mutants), under a memory
+limit: running out of memory there is reported, not counted as a crash.
+Crashing mutants are copied to --keep with the command that crashed.
 
   scripts/fuzz-inputs.py --lpq-opt build/bin/lpq-opt test examples \
-      --mutants 2000 --seed 1
+      --mutants 2000 --seed 1 [--edits 3] \
+      [--lpq-translate build/bin/lpq-translate] [--lpq-run build/bin/lpq-run]
 
-Exit status 1 when a mutant crashed lpq-opt, 0 otherwise. Deterministic for a
+Exit status 1 when a mutant crashed a tool, 0 otherwise. Deterministic for a
 given seed and set of inputs.
 """
 import argparse
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -84,6 +91,32 @@ def crashed(returncode, output):
             "PLEASE submit a bug report" in output)
 
 
+def out_of_memory(output):
+    return ("LLVM ERROR: out of memory" in output or
+            "std::bad_alloc" in output)
+
+
+def limit_memory():
+    # lpq-run allocates what a mutant's shapes ask for: 8 GiB of address
+    # space at most, so that a huge shape fails to allocate instead of
+    # swapping the machine.
+    resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
+
+
+def run(cmd, timeout, limit=False):
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True,
+                           timeout=timeout,
+                           preexec_fn=limit_memory if limit else None)
+        return r.returncode, r.stdout + r.stderr
+    except subprocess.TimeoutExpired:
+        return -999, "timeout"
+
+
+def public_functions(text):
+    return re.findall(r"func\.func\s+@([\w.$-]+)\s*\(", text)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dirs", nargs="+", help="directories of .mlir inputs")
@@ -94,6 +127,14 @@ def main():
                     help="lpq-opt option(s) per run; repeatable (default: "
                     "verify only, convert-lpq-to-arith, lpq-cpu-pipeline, "
                     "lpq-gpu-pipeline=format=isa, lpq-train-step)")
+    ap.add_argument("--edits", type=int, default=1,
+                    help="edits per mutant: 1 to this many (default 1)")
+    ap.add_argument("--lpq-translate", default=None,
+                    help="also translate the pipelines' outputs")
+    ap.add_argument("--lpq-run", default=None,
+                    help="also run mutants the CPU pipeline compiles")
+    ap.add_argument("--run-limit", type=int, default=1000000,
+                    help="run at most this many mutants with --lpq-run")
     ap.add_argument("--timeout", type=int, default=60)
     ap.add_argument("--keep", default="fuzz-crashes")
     ap.add_argument("--work", default=None,
@@ -111,39 +152,75 @@ def main():
     work = args.work or os.path.join(args.keep, "work")
     os.makedirs(work, exist_ok=True)
     path = os.path.join(work, "mutant.mlir")
-    verified = crashes = made = 0
+    lowered = os.path.join(work, "lowered.mlir")
+    kernels = os.path.join(work, "kernels")
+    os.makedirs(kernels, exist_ok=True)
+    verified = crashes = made = translated = ran = oom = 0
+
+    def check(code, out, cmd, origin, files):
+        """Counts and keeps a crash; `files` are the inputs of `cmd` to
+        keep (the mutant, and what lpq-opt made of it)."""
+        nonlocal crashes
+        if not crashed(code, out):
+            return
+        crashes += 1
+        os.makedirs(args.keep, exist_ok=True)
+        kept = []
+        for i, f in enumerate(files):
+            kept.append(os.path.join(args.keep, f"crash{crashes}-{i}.mlir"))
+            shutil.copy(f, kept[-1])
+        shown = [kept[files.index(c)] if c in files else c for c in cmd]
+        print(f"CRASH (exit {code}) on a mutant of {origin}: "
+              f"{' '.join(shown)}")
+        print("  " + "\n  ".join(out.strip().split("\n")[:4]))
+
     for n in range(args.mutants):
         origin, text = rng.choice(inputs)
-        mutant = mutate(rng, text)
-        if mutant is None or mutant == text:
+        mutant = text
+        for _ in range(rng.randint(1, max(1, args.edits))):
+            mutant = mutate(rng, mutant) or mutant
+        if mutant == text:
             continue
         made += 1
         with open(path, "w") as f:
             f.write(mutant)
         for p in passes:
-            cmd = [args.lpq_opt, path, "-o", os.devnull] + p.split()
-            try:
-                r = subprocess.run(cmd, capture_output=True, text=True,
-                                   timeout=args.timeout)
-                code, out = r.returncode, r.stdout + r.stderr
-            except subprocess.TimeoutExpired:
-                code, out = -999, "timeout"
+            pipeline = ("lpq-cpu-pipeline" in p or "lpq-gpu-pipeline" in p)
+            out_file = lowered if pipeline else os.devnull
+            cmd = [args.lpq_opt, path, "-o", out_file] + p.split()
+            code, out = run(cmd, args.timeout)
             if p == "" and code == 0:
                 verified += 1
             if p == "" and code != 0 and not crashed(code, out):
                 break  # rejected by the parser or verifier: passes skip it
-            if crashed(code, out):
-                crashes += 1
-                os.makedirs(args.keep, exist_ok=True)
-                keep = os.path.join(args.keep, f"crash{crashes}.mlir")
-                shutil.copy(path, keep)
-                print(f"CRASH (exit {code}) on a mutant of {origin}: "
-                      f"{' '.join(cmd[:1] + [keep] + cmd[2:])}")
-                print("  " + "\n  ".join(out.strip().split("\n")[:4]))
+            check(code, out, cmd, origin, [path])
+            if code != 0 or not pipeline:
+                continue
+            if args.lpq_translate:
+                gpu = "lpq-gpu-pipeline" in p
+                cmd = [args.lpq_translate, lowered, "-o", os.devnull]
+                cmd += (["--lpq-gpu-kernels", "--kernel-dir=" + kernels]
+                        if gpu else ["--lpq-to-c-header"])
+                code, out = run(cmd, args.timeout)
+                translated += 1
+                check(code, out, cmd, origin, [lowered])
+            if (args.lpq_run and "lpq-cpu-pipeline" in p and
+                    ran < args.run_limit):
+                ran += 1
+                for fn in public_functions(mutant)[:3]:
+                    cmd = [args.lpq_run, path, "--entry=" + fn,
+                           "--random-args"]
+                    code, out = run(cmd, args.timeout, limit=True)
+                    if out_of_memory(out):
+                        oom += 1
+                        continue
+                    check(code, out, cmd, origin, [path])
         if (n + 1) % 200 == 0:
             print(f"fuzz-inputs: {n + 1}/{args.mutants} ...", file=sys.stderr)
     print(f"fuzz-inputs: {made} mutants of {len(inputs)} inputs "
-          f"({verified} verify), {len(passes)} runs each, {crashes} crashes")
+          f"({verified} verify), {len(passes)} lpq-opt runs each, "
+          f"{translated} translations, {ran} run with lpq-run "
+          f"({oom} out of memory), {crashes} crashes")
     return 1 if crashes else 0
 
 

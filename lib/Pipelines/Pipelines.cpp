@@ -47,7 +47,8 @@ static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes) {
              "lpq-results-to-destinations,eliminate-empty-tensors,"
              "one-shot-bufferize{bufferize-function-boundaries "
              "function-boundary-type-conversion=identity-layout-map},"
-             "buffer-deallocation-pipeline,canonicalize,lpq-copies-to-loops,";
+             "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+             "canonicalize,lpq-copies-to-loops,";
 }
 
 /// float32 lanes of the host's widest vectors.

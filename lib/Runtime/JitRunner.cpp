@@ -373,7 +373,7 @@ bool JitModule::runRepeated(llvm::StringRef name,
       std::optional<DType> dtype = dtypeOf(tensor.getElementType());
       if (!dtype) {
         error = where + ": element type " + str(tensor.getElementType()) +
-                " is not supported (f32, i32, i64)";
+                " is not supported (f32, f64, i32, i64)";
         return false;
       }
       if (!args[i].array) {
@@ -431,7 +431,8 @@ bool JitModule::runRepeated(llvm::StringRef name,
         tensor ? dtypeOf(tensor.getElementType()) : std::nullopt;
     if (!dtype) {
       error = "result #" + std::to_string(r) + ": type " + str(t) +
-              " is not supported (ranked tensors of f32, i32, i64)";
+              " is not supported: results are ranked tensors of f32, f64, "
+              "i32 or i64 (return a scalar as a 0-d tensor)";
       return false;
     }
     std::vector<int64_t> shape(tensor.getShape().begin(),

@@ -51,6 +51,12 @@ static cl::list<std::string> argSpecs(
     cl::desc("One per function argument, in order: FILE.npy, rand:DxDx... "
              "(float32, normal(0, 1)), randi:LO:HI:DxD... (int32 in "
              "[LO, HI)), or a number"));
+static cl::opt<bool> randomArgs(
+    cl::cat(lpqRunOptions), "random-args",
+    cl::desc("Make up the arguments that --arg does not give, from the "
+             "function's signature: float tensors normal(0, 1), integer "
+             "tensors and scalars uniform in [0, 10), float scalars 0.01, "
+             "dynamic dimensions 3 (a smoke run)"));
 static cl::opt<uint64_t> seed(cl::cat(lpqRunOptions), "seed",
                               cl::desc("Seed of rand:/randi:"), cl::init(0));
 static cl::opt<std::string>
@@ -177,6 +183,51 @@ parseArg(llvm::StringRef spec, std::mt19937_64 &rng, std::string &error) {
   error = "cannot read argument '" + spec.str() +
           "': expected FILE.npy, rand:SHAPE, randi:LO:HI:SHAPE or a number";
   return std::nullopt;
+}
+
+/// --random-args: an argument of type `t` (see the option's description).
+static std::optional<Argument> randomArg(Type t, std::mt19937_64 &rng,
+                                         std::string &error) {
+  std::uniform_int_distribution<int32_t> small(0, 9);
+  auto tensor = dyn_cast<RankedTensorType>(t);
+  if (!tensor) {
+    if (isa<FloatType>(t))
+      return Argument::of(0.01);
+    return Argument::ofInteger(small(rng));
+  }
+  std::optional<DType> dtype = dtypeOf(tensor.getElementType());
+  std::vector<int64_t> shape;
+  int64_t elements = 1;
+  for (int64_t d : tensor.getShape()) {
+    shape.push_back(ShapedType::isDynamic(d) ? 3 : d);
+    if (shape.back() != 0 && elements > (int64_t(1) << 34) / shape.back())
+      dtype = std::nullopt;
+    elements *= shape.back();
+  }
+  if (!dtype) {
+    llvm::raw_string_ostream(error)
+        << "--random-args cannot make a " << t
+        << " (element types f32, f64, i32, i64; at most 2^34 elements)";
+    return std::nullopt;
+  }
+  Array a = Array::zeros(*dtype, shape);
+  std::normal_distribution<double> normal(0, 1);
+  for (int64_t i = 0; i < a.numElements(); ++i)
+    switch (*dtype) {
+    case DType::F32:
+      a.data<float>()[i] = static_cast<float>(normal(rng));
+      break;
+    case DType::F64:
+      a.data<double>()[i] = normal(rng);
+      break;
+    case DType::I32:
+      a.data<int32_t>()[i] = small(rng);
+      break;
+    case DType::I64:
+      a.data<int64_t>()[i] = small(rng);
+      break;
+    }
+  return Argument::of(std::move(a));
 }
 
 static void summarize(llvm::raw_ostream &os, size_t index, const Array &a) {
@@ -594,6 +645,15 @@ int main(int argc, char **argv) {
     if (!a)
       return fail(error);
     args.push_back(std::move(*a));
+  }
+  if (randomArgs) {
+    TypeRange inputs = jit->signature(name)->getInputs();
+    for (size_t i = args.size(); i < inputs.size(); ++i) {
+      std::optional<Argument> a = randomArg(inputs[i], rng, error);
+      if (!a)
+        return fail("argument #" + std::to_string(i) + ": " + error);
+      args.push_back(std::move(*a));
+    }
   }
 
   // Repeated runs reuse the result buffers (and on CUDA the device copies of
