@@ -7,10 +7,11 @@ type, a dimension, a rounding mode, a deleted line, a dropped attribute
 parameter, an axis or tile list; up to --edits of them per mutant), and runs
 lpq-opt on each mutant with each pass or pipeline given. A mutant may be
 rejected with a diagnostic (most are); lpq-opt must never crash, abort or
-hang on one. With --lpq-translate, what the CPU and GPU pipelines produce
-goes on through lpq-translate's C header and kernel-file translations; with
---lpq-run, mutants the CPU pipeline compiles are run (every public
-function, on `--random-args`, at most --run-limit mutants), under a memory
+hang on one. With --lpq-translate, mutants that verify go through
+lpq-translate's C header translation, and what the GPU pipeline makes of
+them through its kernel-file translation; with --lpq-run, mutants the CPU
+pipeline compiles are run (up to three public functions each, on
+`--random-args`, at most --run-limit mutants), under a memory
 limit: running out of memory there is reported, not counted as a crash.
 Crashing mutants are copied to --keep with the command that crashed.
 
@@ -185,8 +186,7 @@ def main():
         with open(path, "w") as f:
             f.write(mutant)
         for p in passes:
-            pipeline = ("lpq-cpu-pipeline" in p or "lpq-gpu-pipeline" in p)
-            out_file = lowered if pipeline else os.devnull
+            out_file = lowered if "lpq-gpu-pipeline" in p else os.devnull
             cmd = [args.lpq_opt, path, "-o", out_file] + p.split()
             code, out = run(cmd, args.timeout)
             if p == "" and code == 0:
@@ -194,16 +194,19 @@ def main():
             if p == "" and code != 0 and not crashed(code, out):
                 break  # rejected by the parser or verifier: passes skip it
             check(code, out, cmd, origin, [path])
-            if code != 0 or not pipeline:
+            if code != 0:
                 continue
-            if args.lpq_translate:
-                gpu = "lpq-gpu-pipeline" in p
-                cmd = [args.lpq_translate, lowered, "-o", os.devnull]
-                cmd += (["--lpq-gpu-kernels", "--kernel-dir=" + kernels]
-                        if gpu else ["--lpq-to-c-header"])
+            # The C header is made from the module as written, the kernel
+            # files from the GPU pipeline's output.
+            source = (path if p == "" else
+                      lowered if "lpq-gpu-pipeline" in p else None)
+            if args.lpq_translate and source:
+                cmd = [args.lpq_translate, source, "-o", os.devnull]
+                cmd += (["--lpq-to-c-header"] if p == "" else
+                        ["--lpq-gpu-kernels", "--kernel-dir=" + kernels])
                 code, out = run(cmd, args.timeout)
                 translated += 1
-                check(code, out, cmd, origin, [lowered])
+                check(code, out, cmd, origin, [source])
             if (args.lpq_run and "lpq-cpu-pipeline" in p and
                     ran < args.run_limit):
                 ran += 1

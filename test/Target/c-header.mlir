@@ -4,6 +4,7 @@
 // RUN: llc -O2 -filetype=obj -relocation-model=pic %t.ll -o %t.o
 // RUN: cc -DKERNELS_HEADER='"%t.h"' %S/Inputs/main.c %t.o -L/usr/lib/llvm-22/lib -lomp -Wl,-rpath,/usr/lib/llvm-22/lib -lm -o %t.exe
 // RUN: %t.exe | FileCheck %s --check-prefix=EXE
+// RUN: lpq-opt %s -lpq-cpu-pipeline | not lpq-translate --lpq-to-c-header 2>&1 | FileCheck %s --check-prefix=LOWERED
 
 /// The header declares one descriptor struct per rank and element type and
 /// the C-interface entry point, results last.
@@ -16,6 +17,10 @@
 // HEADER-NEXT: } lpq_memref_float_2d;
 // HEADER: void _mlir_ciface_quantize(lpq_memref_float_2d *arg0, lpq_memref_float_2d *result0);
 // HEADER: void _mlir_ciface_step(lpq_memref_float_2d *arg0, int64_t arg1, int32_t arg2, lpq_memref_float_2d *result0);
+
+/// The signatures come from the module as written: a lowered one is refused
+/// (it used to give a header without entry points).
+// LOWERED: error: lpq-to-c-header: no public function with a body; the header is made from the module as written (tensors), before lpq-cpu-pipeline or lpq-gpu-pipeline lowers it
 
 /// A C program links the compiled kernel and calls it: fixed<8, 2> rounds to
 /// quarters and saturates at 127/4.
