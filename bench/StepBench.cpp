@@ -45,6 +45,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -87,12 +88,15 @@ MLIRContext &context() {
   return *ctx;
 }
 
+std::string modelPath(const std::string &model) {
+  return std::string(LPQ_SOURCE_DIR) + "/examples/" + model + ".mlir";
+}
+
 /// The training step of examples/<model>.mlir with `recipe`.
 OwningOpRef<ModuleOp> trainStep(const std::string &model,
                                 const std::string &recipe) {
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(
-      std::string(LPQ_SOURCE_DIR) + "/examples/" + model + ".mlir",
-      &context());
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(modelPath(model), &context());
   PassManager pm(&context());
   if (!module ||
       failed(parsePassPipeline("lpq-train-step{recipe=" + recipe + "}", pm)) ||
@@ -320,10 +324,15 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
     std::fprintf(stderr, "--device must be cpu or cuda\n");
     return 1;
   }
-  if (repeat < 1) {
-    std::fprintf(stderr, "--repeat must be at least 1\n");
-    return 1;
-  }
+  for (llvm::StringRef model : llvm::split(models, ','))
+    if (model.empty() || model.contains('/') ||
+        !llvm::sys::fs::exists(modelPath(model.str()))) {
+      std::fprintf(stderr,
+                   "no model '%s': --models takes names of examples/NAME.mlir "
+                   "(mlp, cnn), separated by commas\n",
+                   model.str().c_str());
+      return 1;
+    }
   if (device == "cuda")
     return benchCuda();
   for (llvm::StringRef model : llvm::split(models, ',')) {

@@ -21,7 +21,8 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.lpq_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["lpq-opt", "lpq-run", "lpq-translate", "lpq-bench-quantize"],
+    ["lpq-opt", "lpq-run", "lpq-translate", "lpq-bench-quantize",
+     "lpq-bench-step"],
     [config.lpq_tools_dir],
 )
 llvm_config.add_tool_substitutions(["mlir-translate", "llc"], [config.llvm_tools_dir])
