@@ -14,6 +14,8 @@
 // RUN: not lpq-run train %s --metrics=%t.missing/m.json 2>&1 | FileCheck %s --check-prefix=METRICS
 // RUN: not lpq-run train %s --save-params=%t.missing/p 2>&1 | FileCheck %s --check-prefix=SAVE
 // RUN: not lpq-run train %s --data=bogus 2>&1 | FileCheck %s --check-prefix=DATA
+// RUN: not lpq-run train %s --device=cuda 2>&1 | FileCheck %s --check-prefix=DEVICE
+// RUN: not lpq-run train %s --arg=3 2>&1 | FileCheck %s --check-prefix=ARG
 // RUN: not lpq-run train %s 2>&1 | FileCheck %s --check-prefix=MODULE
 // RUN: lpq-run train --help | FileCheck %s --check-prefix=HELP
 
@@ -29,6 +31,10 @@
 // METRICS: lpq-run: error: --metrics={{.*}}.missing/m.json: directory '{{.*}}.missing' does not exist or is not writable
 // SAVE: lpq-run: error: --save-params={{.*}}.missing/p: directory
 // DATA: lpq-run: error: --data must be fashion-mnist, synthetic-regression or synthetic-logistic, got 'bogus'
+/// The options of running one function, which LLVM's parser also lets a
+/// subcommand take, are refused rather than ignored.
+// DEVICE: lpq-run: error: --device is an option of running one function; `lpq-run train` does not take it (it trains on the CPU)
+// ARG: lpq-run: error: --arg is an option of running one function
 /// With valid options, a module that lpq-train-step did not build is refused.
 /// The trainer's help lists its options and the compilation flags it shares
 /// with lpq-run, not LLVM's.

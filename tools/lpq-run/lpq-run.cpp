@@ -31,6 +31,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 using namespace mlir;
@@ -418,6 +419,16 @@ static std::optional<std::string> checkOutputPath(llvm::StringRef flag,
 
 /// Range checks of the training options shared by every data set.
 static std::optional<std::string> checkTrainOptions() {
+  // LLVM's parser lets a subcommand take the top-level options too: those
+  // of a single run would be silently ignored by the trainer.
+  const cl::Option *runOptions[] = {&entry,      std::addressof(argSpecs),
+                                    &randomArgs, &outputPrefix,
+                                    &repeat,     &device};
+  for (const cl::Option *o : runOptions)
+    if (o->getNumOccurrences())
+      return "--" + o->ArgStr.str() +
+             " is an option of running one function; `lpq-run train` "
+             "does not take it (it trains on the CPU)";
   if (epochs < 1 || !(learningRate > 0))
     return std::string("--epochs must be >= 1 and --lr > 0");
   if (swaStart < -1 && swaStart.getNumOccurrences())
