@@ -37,7 +37,9 @@ void registerUpstreamPasses() {
 /// neither (the GPU pipeline: tensor.pad and the transposes bufferize to
 /// copies it does not place on the device).
 static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes) {
-  std::string p = "convert-lpq-to-arith,lpq-portable-math,canonicalize,cse,";
+  std::string p = "lpq-result-dims,convert-lpq-to-arith,"
+                  "resolve-ranked-shaped-type-result-dims,lpq-portable-math,"
+                  "canonicalize,cse,";
   if (fusion)
     p += "lpq-fuse-elementwise,";
   if (tileLanes)
@@ -129,8 +131,10 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
     p += "convert-scf-to-openmp,";
   if (options.threads && options.fusion)
     p += "func.func(lpq-merge-parallel-regions),";
-  p += "expand-strided-metadata,finalize-memref-to-llvm,convert-scf-to-cf,"
-       "convert-to-llvm,reconcile-unrealized-casts,lpq-roll-short-reductions";
+  // (expand-strided-metadata makes affine.apply of dynamic extents.)
+  p += "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
+       "convert-scf-to-cf,convert-to-llvm,reconcile-unrealized-casts,"
+       "lpq-roll-short-reductions";
   if (options.vectorWidth)
     p += ",lpq-set-vector-width{width=" +
          std::to_string(options.vectorWidth) + "}";
@@ -150,7 +154,7 @@ static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
 
 std::string lpq::gpuLoopsOnHostPipelineText(const GPUPipelineOptions &options) {
   return gpuLoopNests(options, /*blockReductions=*/false) +
-         "lower-affine,canonicalize,expand-strided-metadata,"
+         "lower-affine,canonicalize,expand-strided-metadata,lower-affine,"
          "finalize-memref-to-llvm,convert-scf-to-cf,convert-to-llvm,"
          "reconcile-unrealized-casts";
 }
@@ -168,7 +172,7 @@ std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
        " features=+ptx80 O=3},"
        "gpu.module(convert-gpu-to-nvvm,canonicalize,cse),"
        "func.func(gpu-async-region),gpu-to-llvm,expand-strided-metadata,"
-       "finalize-memref-to-llvm,"
+       "lower-affine,finalize-memref-to-llvm,"
        "convert-scf-to-cf,"
        "convert-to-llvm,reconcile-unrealized-casts,"
        "gpu-module-to-binary{format=" +

@@ -154,9 +154,23 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
   (void)initialized;
 
   std::unique_ptr<JitModule> jit(new JitModule());
-  for (auto f : module.getOps<func::FuncOp>())
-    if (!f.isExternal() && f.isPublic())
-      jit->signatures[f.getSymName()] = f.getFunctionType();
+  for (auto f : module.getOps<func::FuncOp>()) {
+    if (f.isExternal() || !f.isPublic())
+      continue;
+    FunctionType type = f.getFunctionType();
+    jit->signatures[f.getSymName()] = type;
+    // The pipelines' lpq-result-dims adds NAME_result_dims, which returns
+    // the extents of NAME's dynamically shaped results.
+    int64_t dynamicDims = 0;
+    for (Type t : type.getResults())
+      if (auto tensor = dyn_cast<RankedTensorType>(t))
+        dynamicDims += tensor.getNumDynamicDims();
+    if (dynamicDims)
+      jit->resultDims[f.getSymName()] = FunctionType::get(
+          module.getContext(), type.getInputs(),
+          {RankedTensorType::get({dynamicDims},
+                                 IntegerType::get(module.getContext(), 64))});
+  }
 
   MLIRContext *ctx = module.getContext();
   DialectRegistry registry;
@@ -317,6 +331,12 @@ bool JitModule::runRepeated(llvm::StringRef name,
                             std::vector<Array> &results,
                             std::vector<double> &times, std::string &error) {
   std::optional<FunctionType> type = signature(name);
+  StringRef dimsSuffix = "_result_dims";
+  if (!type && name.ends_with(dimsSuffix)) {
+    auto it = resultDims.find(name.drop_back(dimsSuffix.size()));
+    if (it != resultDims.end())
+      type = it->second;
+  }
   if (!type) {
     error = "no function '" + name.str() + "'";
     return false;
@@ -423,6 +443,17 @@ bool JitModule::runRepeated(llvm::StringRef name,
     }
   }
 
+  // The extents of dynamically shaped results, from NAME_result_dims.
+  std::vector<int64_t> extents;
+  if (resultDims.count(name)) {
+    std::vector<Array> dims;
+    if (!runInto(name.str() + "_result_dims", args, dims, error))
+      return false;
+    extents.assign(dims[0].data<int64_t>(),
+                   dims[0].data<int64_t>() + dims[0].numElements());
+  }
+  size_t nextExtent = 0;
+
   // Result arrays of the right type and shape are reused as they are.
   results.resize(type->getNumResults());
   for (auto [r, t] : llvm::enumerate(type->getResults())) {
@@ -437,15 +468,25 @@ bool JitModule::runRepeated(llvm::StringRef name,
     }
     std::vector<int64_t> shape(tensor.getShape().begin(),
                                tensor.getShape().end());
-    if (!tensor.hasStaticShape()) {
-      auto same = llvm::find(type->getInputs(), t);
-      if (same == type->getInputs().end()) {
+    int64_t elements = 1;
+    for (int64_t &d : shape) {
+      if (ShapedType::isDynamic(d)) {
+        if (nextExtent >= extents.size() || extents[nextExtent] < 0) {
+          error = "result #" + std::to_string(r) + " (" + str(t) +
+                  "): the module computes no valid extents for it (compile "
+                  "it with lpq-cpu-pipeline, whose lpq-result-dims adds " +
+                  name.str() + "_result_dims)";
+          return false;
+        }
+        d = extents[nextExtent++];
+      }
+      // (A corrupt extent must not become an allocation of exabytes.)
+      if (d != 0 && elements > (int64_t(1) << 36) / d) {
         error = "result #" + std::to_string(r) + " (" + str(t) +
-                ") has a dynamic shape that no argument of the same type "
-                "determines";
+                ") would have more than 2^36 elements";
         return false;
       }
-      shape = inputs[same - type->getInputs().begin()]->shape;
+      elements *= d;
     }
     Array &out = results[r];
     if (out.dtype != *dtype || out.shape != shape ||

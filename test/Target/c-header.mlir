@@ -17,6 +17,10 @@
 // HEADER-NEXT: } lpq_memref_float_2d;
 // HEADER: void _mlir_ciface_quantize(lpq_memref_float_2d *arg0, lpq_memref_float_2d *result0);
 // HEADER: void _mlir_ciface_step(lpq_memref_float_2d *arg0, int64_t arg1, int32_t arg2, lpq_memref_float_2d *result0);
+/// With a dynamic extent among its results, step has a companion that
+/// computes them (lpq-result-dims), so the caller can allocate the results.
+// HEADER: /* step_result_dims: the dynamic extents of step's results, in order */
+// HEADER-NEXT: void _mlir_ciface_step_result_dims(lpq_memref_float_2d *arg0, int64_t arg1, int32_t arg2, lpq_memref_int64_1d *result0);
 
 /// The signatures come from the module as written: a lowered one is refused
 /// (it used to give a header without entry points).
@@ -26,6 +30,7 @@
 /// quarters and saturates at 127/4.
 // EXE: 0 -0.25 5 0
 // EXE-NEXT: 1 2 3 4
+// EXE-NEXT: step's result: 2 rows
 func.func @quantize(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %0 = lpq.quantize %x : tensor<2x4xf32> to #lpq.fixed<8, 2>
   return %0 : tensor<2x4xf32>

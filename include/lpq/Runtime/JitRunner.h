@@ -88,9 +88,9 @@ public:
   /// The signature of entry `name` as written, before lowering.
   std::optional<FunctionType> signature(llvm::StringRef name) const;
 
-  /// Runs entry `name`. Checks arity, dtypes and shapes; the shape of a
-  /// dynamically shaped result is taken from the first argument of the
-  /// same tensor type.
+  /// Runs entry `name`. Checks arity, dtypes and shapes; the extents of a
+  /// dynamically shaped result come from the module's `<name>_result_dims`
+  /// (added by the pipelines' `lpq-result-dims`), called first.
   std::optional<std::vector<Array>> run(llvm::StringRef name,
                                         llvm::ArrayRef<Argument> args,
                                         std::string &error);
@@ -115,6 +115,9 @@ private:
   std::unique_ptr<ExecutionEngine> engine;
   bool cuda = false;
   llvm::StringMap<FunctionType> signatures;
+  /// For each entry with dynamically shaped results, the signature of its
+  /// `<name>_result_dims`.
+  llvm::StringMap<FunctionType> resultDims;
 };
 
 /// Whether this build has the CUDA runtime, and a CUDA device can be used;

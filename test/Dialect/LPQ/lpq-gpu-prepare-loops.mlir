@@ -237,3 +237,59 @@ func.func @philox_groups(%in: memref<6x200x4xi64>, %out: memref<6x200x4xi64>) {
   }
   return
 }
+
+// -----
+
+/// Stores outside any loop (a bufferized tensor.from_elements: the extents
+/// lpq-result-dims returns) would write device memory from the host: each
+/// run of consecutive ones becomes a one-iteration parallel loop (a
+/// one-thread kernel); the extents stay host values, passed in.
+// CHECK-LABEL: func @host_stores
+// CHECK: %[[N:.*]] = memref.dim %arg0
+// CHECK: %[[I:.*]] = arith.index_cast %[[N]]
+// CHECK: scf.parallel
+// CHECK-NEXT: memref.store %[[I]], %arg1[%c0]
+// CHECK-NEXT: memref.store %[[I]], %arg1[%c1]
+// CHECK-NEXT: scf.reduce
+// CHECK: return
+func.func @host_stores(%x: memref<?x4xf32>, %out: memref<2xi64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  %i = arith.index_cast %n : index to i64
+  memref.store %i, %out[%c0] : memref<2xi64>
+  memref.store %i, %out[%c1] : memref<2xi64>
+  return
+}
+
+// -----
+
+/// A value the host would read from device memory (a grid scale from a
+/// reduction's result, a loss scaled before it is stored) moves into the
+/// kernels using it: the load and the ops on it are cloned at the start of
+/// each, and none is left on the host.
+// CHECK-LABEL: func @host_loads
+// CHECK-NOT: memref.load
+// CHECK: scf.parallel
+// CHECK: %[[S:.*]] = memref.load %arg0[]
+// CHECK-NEXT: %[[H:.*]] = arith.mulf %[[S]], %cst
+// CHECK: arith.mulf %{{.*}}, %[[H]]
+// CHECK: scf.parallel
+// CHECK-NEXT: %[[S2:.*]] = memref.load %arg0[]
+// CHECK-NEXT: %[[H2:.*]] = arith.mulf %[[S2]], %cst
+// CHECK-NEXT: memref.store %[[H2]], %arg2[]
+func.func @host_loads(%scale: memref<f32>, %x: memref<1000xf32>, %loss: memref<f32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c1000 = arith.constant 1000 : index
+  %half = arith.constant 0.5 : f32
+  %s = memref.load %scale[] : memref<f32>
+  %h = arith.mulf %s, %half : f32
+  scf.parallel (%i) = (%c0) to (%c1000) step (%c1) {
+    %v = memref.load %x[%i] : memref<1000xf32>
+    %w = arith.mulf %v, %h : f32
+    memref.store %w, %x[%i] : memref<1000xf32>
+  }
+  memref.store %h, %loss[] : memref<f32>
+  return
+}

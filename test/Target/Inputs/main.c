@@ -12,5 +12,10 @@ int main(void) {
   _mlir_ciface_quantize(&in, &out);
   for (int i = 0; i < 2; ++i)
     printf("%g %g %g %g\n", y[i][0], y[i][1], y[i][2], y[i][3]);
+  /* The extent of step's dynamically shaped result, before allocating it. */
+  int64_t rows = -1;
+  lpq_memref_int64_1d dims = {&rows, &rows, 0, {1}, {1}};
+  _mlir_ciface_step_result_dims(&in, 7, 0, &dims);
+  printf("step's result: %lld rows\n", (long long)rows);
   return 0;
 }

@@ -8,12 +8,15 @@
 #include "RandomBits.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <numeric>
@@ -94,6 +97,87 @@ FailureOr<SmallVector<Operation *>> valueClosedGroup(scf::ForOp first) {
     members.insert(op);
   }
   return group;
+}
+
+/// Moves what the host would compute from device memory into the kernels
+/// that use it: every load outside any loop, and the pure ops computing on
+/// its value (a grid scale from a reduction's result, a loss scaled before
+/// it is stored), are cloned at the start of each top-level parallel loop
+/// that uses them and erased. Fails, with an error, when such a value
+/// reaches anything else (the host's control flow, an allocation's size, a
+/// call) or memory the load reads is written before a kernel using it.
+LogicalResult sinkHostLoads(func::FuncOp function) {
+  Block &body = function.getBody().front();
+  llvm::SetVector<Operation *> slice;
+  for (Operation &op : body) {
+    bool derived = llvm::any_of(op.getOperands(), [&](Value v) {
+      return v.getDefiningOp() && slice.contains(v.getDefiningOp());
+    });
+    if (isa<memref::LoadOp>(op) ||
+        (derived && isPure(&op) && op.getNumRegions() == 0))
+      slice.insert(&op);
+  }
+  if (slice.empty())
+    return success();
+  for (Operation &op : body) {
+    if (slice.contains(&op))
+      continue;
+    // The slice's values this op uses, and the slice ops computing them.
+    llvm::SmallPtrSet<Operation *, 16> needed;
+    SmallVector<Operation *> worklist;
+    op.walk([&](Operation *inner) {
+      for (Value v : inner->getOperands())
+        if (Operation *def = v.getDefiningOp();
+            def && slice.contains(def) && needed.insert(def).second)
+          worklist.push_back(def);
+    });
+    if (needed.empty())
+      continue;
+    auto parallel = dyn_cast<scf::ParallelOp>(op);
+    if (!parallel)
+      return op.emitOpError("lpq-gpu-prepare-loops: uses a value the host "
+                            "would read from device memory; only kernels "
+                            "may use it");
+    while (!worklist.empty())
+      for (Value v : worklist.pop_back_val()->getOperands())
+        if (Operation *def = v.getDefiningOp();
+            def && slice.contains(def) && needed.insert(def).second)
+          worklist.push_back(def);
+    // The memory read must not change between the load and the kernel.
+    for (Operation *load : needed) {
+      auto read = dyn_cast<memref::LoadOp>(load);
+      if (!read)
+        continue;
+      for (Operation *between = load->getNextNode();
+           between != op.getNextNode(); between = between->getNextNode()) {
+        WalkResult written = between->walk([&](memref::StoreOp store) {
+          return store.getMemRef() == read.getMemRef() ? WalkResult::interrupt()
+                                                       : WalkResult::advance();
+        });
+        if (written.wasInterrupted())
+          return read.emitOpError("lpq-gpu-prepare-loops: the host reads "
+                                  "device memory that is written before the "
+                                  "kernel using the value");
+      }
+    }
+    IRMapping mapping;
+    OpBuilder b = OpBuilder::atBlockBegin(parallel.getBody());
+    for (Operation *s : slice)
+      if (needed.contains(s))
+        b.clone(*s, mapping);
+    op.walk([&](Operation *inner) {
+      for (OpOperand &use : inner->getOpOperands())
+        if (Value to = mapping.lookupOrNull(use.get()))
+          use.set(to);
+    });
+  }
+  for (Operation *op : llvm::reverse(slice)) {
+    if (!op->use_empty())
+      return op->emitOpError("lpq-gpu-prepare-loops: its value, read from "
+                             "device memory, still reaches the host");
+    op->erase();
+  }
+  return success();
 }
 
 /// The gpu.all_reduce operation of a combining op whose result does not
@@ -429,12 +513,18 @@ struct LPQGPUPrepareLoopsPass
       return signalPassFailure();
     }
     SmallVector<scf::ParallelOp> parallels;
+    // Sequential loops that touch memory, and stores outside any loop (the
+    // extents of tensor.from_elements, a loss): device memory is not the
+    // host's to touch. (Loads outside loops move into kernels at the end.)
     SmallVector<scf::ForOp> serials;
+    SmallVector<Operation *> hostStores;
     for (Operation &op : getOperation().getBody().getOps()) {
       if (auto p = dyn_cast<scf::ParallelOp>(op))
         parallels.push_back(p);
       else if (auto f = dyn_cast<scf::ForOp>(op); f && touchesMemory(f))
         serials.push_back(f);
+      else if (isa<memref::StoreOp>(op))
+        hostStores.push_back(&op);
     }
     // One linear dimension per nest: gpu-map-parallel-loops gives only three
     // dimensions to the hardware and runs the rest sequentially (a rank-4
@@ -476,13 +566,24 @@ struct LPQGPUPrepareLoopsPass
       }
       FailureOr<SmallVector<Operation *>> group = valueClosedGroup(f);
       if (failed(group)) {
-        f.emitOpError("lpq-gpu-prepare-loops: the values of this sequential "
-                      "loop, which reads memory, reach the host or a "
-                      "parallel loop; it cannot run as a one-thread kernel");
+        f.emitOpError("lpq-gpu-prepare-loops: the values of this "
+                      "sequential loop, which reads memory, reach the host "
+                      "or a parallel loop; it cannot run as a one-thread "
+                      "kernel");
         return signalPassFailure();
       }
       grouped.insert(group->begin(), group->end());
       groups.push_back(std::move(*group));
+    }
+    // The other stores, runs of consecutive ones together.
+    for (Operation *store : hostStores) {
+      if (grouped.contains(store))
+        continue;
+      Operation *previous = store->getPrevNode();
+      if (groups.empty() || !previous || groups.back().back() != previous ||
+          !isa<memref::StoreOp>(previous))
+        groups.emplace_back();
+      groups.back().push_back(store);
     }
     // Reductions into memory become block-wide reductions: one thread block
     // per element of the parallel loop (per row of block maxima), one block
@@ -526,12 +627,14 @@ struct LPQGPUPrepareLoopsPass
       for (Operation *op : group)
         op->moveBefore(wrapper.getBody()->getTerminator());
       // A lone reduction runs on one block of threads instead of one thread.
-      if (group.size() == 1 && blockReductions)
+      if (group.size() == 1 && blockReductions && isa<scf::ForOp>(f))
         if (std::optional<MemoryReduction> red =
                 matchMemoryReduction(cast<scf::ForOp>(f)))
           if (int64_t threads = reductionThreads(*red, blockSize))
             rewriteAsBlockReduction(wrapper, *red, threads);
     }
+    if (failed(sinkHostLoads(getOperation())))
+      return signalPassFailure();
   }
 };
 

@@ -59,6 +59,42 @@ def LPQResultsToDestinationsPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def LPQResultDimsPass : Pass<"lpq-result-dims", "::mlir::ModuleOp"> {
+  let summary = "Give every public function with dynamically shaped results "
+                "a function computing their extents";
+  let description = [{
+    A caller allocates a compiled function's results
+    (`lpq-results-to-destinations`), so it must know their shapes before the
+    call. For every public function `f` with a dynamic dimension in a ranked
+    tensor result, this pass adds a public function `f_result_dims` taking
+    the same arguments and returning a `tensor<Kxi64>`: the K dynamic
+    extents of f's results, result by result, dimension by dimension. It is
+    a copy of f whose return is replaced by those extents; followed by
+    `convert-lpq-to-arith`, `resolve-ranked-shaped-type-result-dims` and
+    canonicalization (as in the pipelines), the extents are computed from
+    the arguments' and the computation itself is erased (where the extents
+    cannot be resolved, the copy computes what it needs: slower, still
+    right). `lpq-run` and the trainer call it to size
+    results; `lpq-translate --lpq-to-c-header` declares it. A function
+    already named `f_result_dims` is an error.
+
+    As the first pass of both pipelines it also refuses a `tensor.dim` or
+    `memref.dim` whose constant index is outside its operand's rank
+    (undefined behaviour, on which upstream folders read out of bounds).
+
+    Example:
+    ```mlir
+    func.func @f(%x: tensor<?x784xf32>, %w: tensor<10x784xf32>)
+        -> tensor<?x10xf32>
+    // gains
+    func.func @f_result_dims(%x: tensor<?x784xf32>, %w: tensor<10x784xf32>)
+        -> tensor<1xi64>   // [dim(%x, 0)] after resolution
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def LPQSetVectorWidthPass : Pass<"lpq-set-vector-width", "::mlir::ModuleOp"> {
   let summary = "Set the vector width LLVM's vectorizers prefer for every "
                 "LLVM function";
@@ -119,7 +155,16 @@ def LPQGPUPrepareLoopsPass
       roulette) goes into that kernel together with the following ops that
       use its values, up to where they are stored to memory (independent
       pure ops and allocations are moved above it); if a value reaches the
-      host or a parallel loop first, the pass reports the loop.
+      host or a parallel loop first, the pass reports the loop;
+    - stores outside any loop (`tensor.from_elements`, such as the extents
+      `lpq-result-dims` returns, or a loss) are wrapped the same way,
+      consecutive ones together: the host cannot write device memory;
+    - a load outside any loop (a reduction's result read back: a grid
+      scale, a loss), with the pure ops computing on its value, is cloned
+      into every kernel that uses the value and erased, since the host
+      cannot read device memory either; a value that reaches anything but
+      a kernel (the host's control flow, an allocation's size), or memory
+      written between the load and a kernel using it, is reported.
 
     Then `gpu-map-parallel-loops` and `convert-parallel-loops-to-gpu` turn
     every nest into a `gpu.launch`.
