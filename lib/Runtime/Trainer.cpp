@@ -148,8 +148,29 @@ mlir::lpq::runtime::inspectTrainableModule(ModuleOp module,
     }
     info.paramShapes.push_back(shapeOf(type));
   }
+  if (2 * numParams < step.getNumArguments())
+    if (auto x =
+            dyn_cast<RankedTensorType>(step.getArgumentTypes()[2 * numParams]);
+        x && x.getRank() > 0)
+      info.batch = x.getDimSize(0);
   return info;
 }
+
+namespace {
+
+/// Why `requested` examples per batch (0: the default) cannot train a model
+/// whose batch is `modelBatch` (dynamic or fixed); nullopt when they can.
+std::optional<std::string> batchMismatch(int64_t modelBatch,
+                                         int64_t requested) {
+  if (requested <= 0 || ShapedType::isDynamic(modelBatch) ||
+      requested == modelBatch)
+    return std::nullopt;
+  return "the model's batch is fixed at " + std::to_string(modelBatch) +
+         " examples; a batch of " + std::to_string(requested) +
+         " needs a model with a dynamic batch dimension (tensor<?x...>)";
+}
+
+} // namespace
 
 std::optional<std::vector<Array>> mlir::lpq::runtime::loadInitParams(
     const std::string &prefix,
@@ -173,6 +194,11 @@ std::optional<std::vector<Array>> mlir::lpq::runtime::loadInitParams(
 bool mlir::lpq::runtime::checkTrainInputs(const TrainableModule &info,
                                           const TrainOptions &options,
                                           std::string &error) {
+  if (std::optional<std::string> why =
+          batchMismatch(info.batch, options.batch)) {
+    error = *why;
+    return false;
+  }
   if (options.data == "fashion-mnist" &&
       !lpq::data::hasFashionMNIST(options.dataDir, error))
     return false;
@@ -270,7 +296,16 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
     return std::nullopt;
   }
   std::vector<int64_t> xShape = shapeOf(stepType->getInput(2 * numParams));
-  int64_t batch = xShape[0], exampleSize = 1;
+  if (!xShape.empty()) {
+    if (std::optional<std::string> why =
+            batchMismatch(xShape[0], options.batch)) {
+      error = *why;
+      return std::nullopt;
+    }
+    if (ShapedType::isDynamic(xShape[0]))
+      xShape[0] = options.batch > 0 ? options.batch : 128;
+  }
+  int64_t batch = xShape.empty() ? 0 : xShape[0], exampleSize = 1;
   for (size_t i = 1; i < xShape.size(); ++i)
     exampleSize *= xShape[i];
   bool synthetic = options.data == "synthetic-logistic";

@@ -18,6 +18,7 @@
 #include "lpq/Runtime/Trainer.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 using namespace mlir;
 using namespace mlir::lpq::runtime;
@@ -31,9 +32,9 @@ struct CompiledExample {
   std::unique_ptr<JitModule> jit;
 };
 
-std::optional<CompiledExample> compileExample(const std::string &name,
-                                              const std::string &options) {
-  OwningOpRef<ModuleOp> module = lpq_test::parseExample(name);
+/// `module` through lpq-train-step{options} and the JIT.
+std::optional<CompiledExample> compileModule(OwningOpRef<ModuleOp> module,
+                                             const std::string &options) {
   if (!module || !lpq_test::buildTrainStep(*module, options))
     return std::nullopt;
   std::string error;
@@ -44,6 +45,41 @@ std::optional<CompiledExample> compileExample(const std::string &name,
   if (!info || !jit)
     return std::nullopt;
   return CompiledExample{std::move(*info), std::move(jit)};
+}
+
+std::optional<CompiledExample> compileExample(const std::string &name,
+                                              const std::string &options) {
+  return compileModule(lpq_test::parseExample(name), options);
+}
+
+/// examples/mlp.mlir with its batch dimension left dynamic (tensor<?x...>),
+/// as a model exported with a symbolic batch size reads.
+OwningOpRef<ModuleOp> dynamicBatchMLP() {
+  auto buffer = llvm::MemoryBuffer::getFile(std::string(LPQ_SOURCE_DIR) +
+                                            "/examples/mlp.mlir");
+  EXPECT_TRUE(buffer);
+  if (!buffer)
+    return nullptr;
+  std::string text = (*buffer)->getBuffer().str();
+  auto replaceAll = [&](const std::string &from, const std::string &to) {
+    size_t count = 0;
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size()), ++count)
+      text.replace(at, from.size(), to);
+    return count;
+  };
+  EXPECT_GT(replaceAll("128x", "?x"), 0u);
+  EXPECT_EQ(replaceAll("%zero = arith.constant 0.0 : f32\n",
+                       "%zero = arith.constant 0.0 : f32\n"
+                       "  %c0 = arith.constant 0 : index\n"
+                       "  %n = tensor.dim %x, %c0 : tensor<?x1x28x28xf32>\n"),
+            1u);
+  EXPECT_GT(replaceAll("tensor.empty() : tensor<?x", "tensor.empty(%n) : "
+                                                     "tensor<?x"),
+            0u);
+  auto module = parseSourceString<ModuleOp>(text, &lpq_test::context());
+  EXPECT_TRUE(module) << text;
+  return module;
 }
 
 /// Empty when Fashion-MNIST loads, else the loader's message (it names the
@@ -120,6 +156,43 @@ TEST(Training, SWALPMLPIsReproducible) {
   }
   // Another seed: another initialization, order and rounding.
   EXPECT_NE(a[1].trainLoss, c[1].trainLoss);
+}
+
+TEST(Training, DynamicBatchMatchesStaticBatch) {
+  ASSERT_EQ(missingData(), "");
+  std::optional<CompiledExample> fixed = compileExample("mlp", "recipe=swalp");
+  std::optional<CompiledExample> open =
+      compileModule(dynamicBatchMLP(), "recipe=swalp");
+  ASSERT_TRUE(fixed && open);
+  EXPECT_EQ(fixed->info.batch, 128);
+  EXPECT_TRUE(ShapedType::isDynamic(open->info.batch));
+  TrainOptions options;
+  options.dataDir = lpq::data::kFashionMNISTDir;
+  options.epochs = 1;
+  options.seed = 3;
+  options.swaStart = 1;
+  options.trainLimit = 3200;
+  options.testLimit = 1000;
+  options.progress = false;
+  std::string error;
+  // The same batch of 128: the same step, bit for bit (its extents come
+  // from the input's, the mean divides by the same count).
+  auto a = train(*fixed->jit, fixed->info, options, llvm::nulls(), error);
+  ASSERT_TRUE(a) << error;
+  auto b = train(*open->jit, open->info, options, llvm::nulls(), error);
+  ASSERT_TRUE(b) << error;
+  EXPECT_EQ((*a)[0].trainLoss, (*b)[0].trainLoss);
+  EXPECT_EQ((*a)[0].testAccuracy, (*b)[0].testAccuracy);
+  EXPECT_EQ((*a)[0].swaTestAccuracy, (*b)[0].swaTestAccuracy);
+  // Another batch size needs the open model: 50 steps of 64 learn too.
+  options.batch = 64;
+  EXPECT_FALSE(checkTrainInputs(fixed->info, options, error));
+  EXPECT_NE(error.find("fixed at 128"), std::string::npos) << error;
+  ASSERT_TRUE(checkTrainInputs(open->info, options, error)) << error;
+  auto c = train(*open->jit, open->info, options, llvm::nulls(), error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_NE((*c)[0].trainLoss, (*b)[0].trainLoss);
+  EXPECT_GE((*c)[0].testAccuracy, 0.6);
 }
 
 TEST(Training, DivergenceStopsWithAClearError) {

@@ -1,7 +1,9 @@
 // lpq-run train checks its inputs before it compiles the step: that the data
-// set is installed and that --init-params files match the parameters.
+// set is installed, that --init-params files match the parameters and that
+// --batch fits the model.
 // RUN: lpq-opt %s --lpq-train-step="recipe=fp32" -o %t.train.mlir
 // RUN: not lpq-run train %t.train.mlir --data-dir=%t.nodata 2>&1 | FileCheck %s --check-prefix=DATA
+// RUN: not lpq-run train %t.train.mlir --batch=8 2>&1 | FileCheck %s --check-prefix=BATCH
 // (--data=synthetic-logistic below: the --init-params checks must not depend
 // on Fashion-MNIST being installed.)
 // RUN: not lpq-run train %t.train.mlir --data=synthetic-logistic --init-params=%t.missing 2>&1 | FileCheck %s --check-prefix=MISSING
@@ -10,6 +12,8 @@
 
 // DATA-NOT: compiling
 // DATA: lpq-run: error: Fashion-MNIST not found in '{{.*}}.nodata': install Debian's package dataset-fashion-mnist
+// BATCH-NOT: compiling
+// BATCH: lpq-run: error: the model's batch is fixed at 4 examples; a batch of 8 needs a model with a dynamic batch dimension (tensor<?x...>)
 // MISSING-NOT: compiling
 // MISSING: lpq-run: error: cannot open '{{.*}}.missing0.npy'
 // SHAPE-NOT: compiling

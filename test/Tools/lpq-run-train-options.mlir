@@ -8,6 +8,7 @@
 // RUN: not lpq-run train %s --train-limit=-5 2>&1 | FileCheck %s --check-prefix=LIMIT
 // RUN: not lpq-run train %s --steps=0 --data=synthetic-regression 2>&1 | FileCheck %s --check-prefix=STEPS
 // RUN: not lpq-run train %s --num-threads=-1 2>&1 | FileCheck %s --check-prefix=THREADS
+// RUN: not lpq-run train %s --batch=-1 2>&1 | FileCheck %s --check-prefix=BATCH
 // RUN: not lpq-run train %s --eps0=nan 2>&1 | FileCheck %s --check-prefix=EPS0
 // RUN: not lpq-run train %s --eps-decay-start=-2 2>&1 | FileCheck %s --check-prefix=EPSSTART
 // RUN: not lpq-run train %s --eps-decay=2 2>&1 | FileCheck %s --check-prefix=EPSDECAY
@@ -25,6 +26,7 @@
 // LIMIT: lpq-run: error: --train-limit, --test-limit and --examples must be >= 0
 // STEPS: lpq-run: error: --steps must be >= 1, --average-from and --noise >= 0
 // THREADS: lpq-run: error: --num-threads must be >= 0
+// BATCH: lpq-run: error: --batch must be >= 1 (0: the model's, or 128)
 // EPS0: lpq-run: error: --eps0 must be >= 0
 // EPSSTART: lpq-run: error: --eps-decay-start must be an epoch (>= 0)
 // EPSDECAY: lpq-run: error: --eps-decay must be in (0, 1]

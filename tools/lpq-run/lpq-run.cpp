@@ -295,6 +295,11 @@ static cl::opt<int64_t> trainLimit(cl::cat(lpqRunOptions), "train-limit",
                                    cl::desc("Use the first N training "
                                             "images (0: all)"),
                                    cl::init(0));
+static cl::opt<int64_t>
+    batchSize(cl::cat(lpqRunOptions), "batch", cl::sub(trainCommand),
+              cl::desc("Examples per step, for a model whose batch dimension "
+                       "is dynamic (tensor<?x...>; default 128)"),
+              cl::init(0));
 static cl::opt<int64_t> testLimit(cl::cat(lpqRunOptions), "test-limit",
                                   cl::sub(trainCommand),
                                   cl::desc("Use the first N test images "
@@ -429,6 +434,8 @@ static std::optional<std::string> checkTrainOptions() {
       return "--" + o->ArgStr.str() +
              " is an option of running one function; `lpq-run train` "
              "does not take it (it trains on the CPU)";
+  if (batchSize < 0)
+    return std::string("--batch must be >= 1 (0: the model's, or 128)");
   if (epochs < 1 || !(learningRate > 0))
     return std::string("--epochs must be >= 1 and --lr > 0");
   if (swaStart < -1 && swaStart.getNumOccurrences())
@@ -528,6 +535,7 @@ static int runTraining(ModuleOp module) {
   options.seed = trainSeed;
   options.trainLimit = trainLimit;
   options.testLimit = testLimit;
+  options.batch = batchSize;
   options.progress = !noProgress && llvm::errs().is_displayed();
   options.initParams = initParams;
   options.saveParams = saveParams;

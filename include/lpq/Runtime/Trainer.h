@@ -35,6 +35,9 @@ struct TrainableModule {
   double askewEps0 = NAN;
   /// The shapes of the parameters (train_step's leading arguments).
   std::vector<std::vector<int64_t>> paramShapes;
+  /// The examples per batch of train_step's input; ShapedType::kDynamic
+  /// when the model leaves it open (TrainOptions::batch chooses).
+  int64_t batch = 0;
 };
 
 /// Reads what TrainableModule describes from a module `lpq-train-step`
@@ -55,6 +58,10 @@ struct TrainOptions {
   int64_t trainLimit = 0, testLimit = 0;
   /// Print a progress bar (otherwise one line per epoch).
   bool progress = true;
+  /// Examples per step for a model whose batch dimension is dynamic
+  /// (`tensor<?x...>`); 0: 128. A model with a static batch must be given 0
+  /// or its own batch.
+  int64_t batch = 0;
   /// Start from the parameters in PREFIX<k>.npy instead of a random
   /// initialization (e.g. SQ's next stage); empty: random.
   std::string initParams;
@@ -83,8 +90,9 @@ loadInitParams(const std::string &prefix,
                std::string &error);
 
 /// Checks what `train` would otherwise find wrong only after the module has
-/// been compiled: that the data set is installed (Fashion-MNIST) and that
-/// the `initParams` files match the parameters.
+/// been compiled: that the data set is installed (Fashion-MNIST), that the
+/// `initParams` files match the parameters and that a requested batch size
+/// fits the model.
 bool checkTrainInputs(const TrainableModule &info, const TrainOptions &options,
                       std::string &error);
 
