@@ -91,6 +91,18 @@ std::string missingData() {
   return error;
 }
 
+/// A quiet run of `epochs` on the first `trainImages` training and
+/// `testImages` test images of Fashion-MNIST.
+TrainOptions shortRun(int epochs, int64_t trainImages, int64_t testImages) {
+  TrainOptions options;
+  options.dataDir = lpq::data::kFashionMNISTDir;
+  options.epochs = epochs;
+  options.trainLimit = trainImages;
+  options.testLimit = testImages;
+  options.progress = false;
+  return options;
+}
+
 /// Trains examples/mlp.mlir with `passOptions` on the first 12800 training
 /// images for 2 epochs; evaluates on the first 2000 test images.
 std::vector<EpochMetrics> trainMLP(const std::string &passOptions,
@@ -98,14 +110,9 @@ std::vector<EpochMetrics> trainMLP(const std::string &passOptions,
   std::optional<CompiledExample> mlp = compileExample("mlp", passOptions);
   if (!mlp)
     return {};
-  TrainOptions options;
-  options.dataDir = lpq::data::kFashionMNISTDir;
-  options.epochs = 2;
+  TrainOptions options = shortRun(2, 12800, 2000);
   options.seed = seed;
-  options.trainLimit = 12800;
-  options.testLimit = 2000;
   options.swaStart = swaStart;
-  options.progress = false;
   std::string error;
   std::optional<std::vector<EpochMetrics>> metrics =
       train(*mlp->jit, mlp->info, options, llvm::nulls(), error);
@@ -166,14 +173,9 @@ TEST(Training, DynamicBatchMatchesStaticBatch) {
   ASSERT_TRUE(fixed && open);
   EXPECT_EQ(fixed->info.batch, 128);
   EXPECT_TRUE(ShapedType::isDynamic(open->info.batch));
-  TrainOptions options;
-  options.dataDir = lpq::data::kFashionMNISTDir;
-  options.epochs = 1;
+  TrainOptions options = shortRun(1, 3200, 1000);
   options.seed = 3;
   options.swaStart = 1;
-  options.trainLimit = 3200;
-  options.testLimit = 1000;
-  options.progress = false;
   std::string error;
   // The same batch of 128: the same step, bit for bit (its extents come
   // from the input's, the mean divides by the same count).
@@ -200,13 +202,8 @@ TEST(Training, DivergenceStopsWithAClearError) {
   std::optional<CompiledExample> logreg =
       compileExample("logreg", "recipe=fp32");
   ASSERT_TRUE(logreg);
-  TrainOptions options;
-  options.dataDir = lpq::data::kFashionMNISTDir;
-  options.epochs = 1;
+  TrainOptions options = shortRun(1, 1280, 128);
   options.lr = 1e30;
-  options.trainLimit = 1280;
-  options.testLimit = 128;
-  options.progress = false;
   std::string error;
   EXPECT_FALSE(
       train(*logreg->jit, logreg->info, options, llvm::nulls(), error));
