@@ -6,6 +6,7 @@
 
 #include "lpq/Runtime/JitRunner.h"
 
+#include "lpq/Dialect/LPQ/Transforms/ResultDims.h"
 #include "lpq/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -161,15 +162,9 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     jit->signatures[f.getSymName()] = type;
     // The pipelines' lpq-result-dims adds NAME_result_dims, which returns
     // the extents of NAME's dynamically shaped results.
-    int64_t dynamicDims = 0;
-    for (Type t : type.getResults())
-      if (auto tensor = dyn_cast<RankedTensorType>(t))
-        dynamicDims += tensor.getNumDynamicDims();
-    if (dynamicDims)
-      jit->resultDims[f.getSymName()] = FunctionType::get(
-          module.getContext(), type.getInputs(),
-          {RankedTensorType::get({dynamicDims},
-                                 IntegerType::get(module.getContext(), 64))});
+    if (RankedTensorType dims = lpq::resultDimsType(type))
+      jit->resultDims[lpq::resultDimsName(f.getSymName())] =
+          FunctionType::get(module.getContext(), type.getInputs(), {dims});
   }
 
   MLIRContext *ctx = module.getContext();
@@ -331,12 +326,8 @@ bool JitModule::runRepeated(llvm::StringRef name,
                             std::vector<Array> &results,
                             std::vector<double> &times, std::string &error) {
   std::optional<FunctionType> type = signature(name);
-  StringRef dimsSuffix = "_result_dims";
-  if (!type && name.ends_with(dimsSuffix)) {
-    auto it = resultDims.find(name.drop_back(dimsSuffix.size()));
-    if (it != resultDims.end())
-      type = it->second;
-  }
+  if (auto it = resultDims.find(name); !type && it != resultDims.end())
+    type = it->second;
   if (!type) {
     error = "no function '" + name.str() + "'";
     return false;
@@ -445,9 +436,10 @@ bool JitModule::runRepeated(llvm::StringRef name,
 
   // The extents of dynamically shaped results, from NAME_result_dims.
   std::vector<int64_t> extents;
-  if (resultDims.count(name)) {
+  if (std::string dimsName = lpq::resultDimsName(name);
+      resultDims.count(dimsName)) {
     std::vector<Array> dims;
-    if (!runInto(name.str() + "_result_dims", args, dims, error))
+    if (!runInto(dimsName, args, dims, error))
       return false;
     extents.assign(dims[0].data<int64_t>(),
                    dims[0].data<int64_t>() + dims[0].numElements());
@@ -475,7 +467,7 @@ bool JitModule::runRepeated(llvm::StringRef name,
           error = "result #" + std::to_string(r) + " (" + str(t) +
                   "): the module computes no valid extents for it (compile "
                   "it with lpq-cpu-pipeline, whose lpq-result-dims adds " +
-                  name.str() + "_result_dims)";
+                  lpq::resultDimsName(name) + ")";
           return false;
         }
         d = extents[nextExtent++];

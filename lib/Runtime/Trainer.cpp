@@ -373,14 +373,11 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
     stepArgs.push_back(Argument::of(std::move(p)));
   }
   if (!options.initParams.empty()) {
-    std::vector<std::vector<int64_t>> shapes;
-    for (unsigned k = 0; k < numParams; ++k)
-      shapes.push_back(stepArgs[k].array->shape);
     std::optional<std::vector<Array>> init =
-        loadInitParams(options.initParams, shapes, error);
+        loadInitParams(options.initParams, info.paramShapes, error);
     if (!init)
       return std::nullopt;
-    for (unsigned k = 0; k < numParams; ++k)
+    for (size_t k = 0; k < init->size(); ++k)
       stepArgs[k] = Argument::of(std::move((*init)[k]));
   }
   for (unsigned k = 0; k < numParams; ++k)

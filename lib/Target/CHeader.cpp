@@ -6,6 +6,8 @@
 
 #include "lpq/Target/CHeader.h"
 
+#include "lpq/Dialect/LPQ/Transforms/ResultDims.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/SetVector.h"
@@ -75,8 +77,6 @@ LogicalResult mlir::lpq::translateToCHeader(ModuleOp module,
     for (auto [i, t] : llvm::enumerate(type.getInputs()))
       if (failed(add(t, "arg" + std::to_string(i))))
         return failure();
-    SmallVector<std::string> inputParams = params;
-    int64_t dynamicDims = 0;
     for (auto [i, t] : llvm::enumerate(type.getResults())) {
       if (!isa<RankedTensorType>(t))
         return mlir::emitError(func.getLoc(),
@@ -85,24 +85,24 @@ LogicalResult mlir::lpq::translateToCHeader(ModuleOp module,
                << t;
       if (failed(add(t, "result" + std::to_string(i))))
         return failure();
-      dynamicDims += cast<RankedTensorType>(t).getNumDynamicDims();
     }
     ps << "/* " << func.getSymName() << ": " << type << " */\n";
     ps << "void _mlir_ciface_" << func.getSymName() << "(";
     llvm::interleaveComma(params, ps);
     ps << ");\n\n";
-    if (dynamicDims == 0)
+    // lpq-result-dims' companion: the same inputs, then the extents to
+    // allocate the results with.
+    RankedTensorType dims = resultDimsType(type);
+    if (!dims)
       continue;
-    // lpq-result-dims' companion: the extents to allocate the results with.
-    auto dims = RankedTensorType::get(
-        {dynamicDims}, IntegerType::get(module.getContext(), 64));
+    params.resize(type.getNumInputs());
     if (failed(add(dims, "result0")))
       return failure();
-    inputParams.push_back(params.back());
-    ps << "/* " << func.getSymName() << "_result_dims: the dynamic extents of "
-       << func.getSymName() << "'s results, in order */\n";
-    ps << "void _mlir_ciface_" << func.getSymName() << "_result_dims(";
-    llvm::interleaveComma(inputParams, ps);
+    std::string dimsName = resultDimsName(func.getSymName());
+    ps << "/* " << dimsName << ": the dynamic extents of " << func.getSymName()
+       << "'s results, in order */\n";
+    ps << "void _mlir_ciface_" << dimsName << "(";
+    llvm::interleaveComma(params, ps);
     ps << ");\n\n";
   }
   // The signatures come from the functions as written: a lowered module has

@@ -117,25 +117,34 @@ static JitOptions compileOptions() {
   return options;
 }
 
+/// Whether an array of `shape` has at most 2^34 elements (64 GiB of
+/// float32): larger ones could only fail to allocate.
+static bool allocatable(llvm::ArrayRef<int64_t> shape) {
+  int64_t elements = 1;
+  for (int64_t d : shape) {
+    if (d != 0 && elements > (int64_t(1) << 34) / d)
+      return false;
+    elements *= d;
+  }
+  return true;
+}
+
 /// Parses "DxDx..." (empty: a scalar). Rejects anything but non-negative
-/// integers and shapes of more than 2^34 elements (64 GiB of float32), which
-/// could only fail to allocate.
+/// integers and shapes that are not allocatable().
 static std::optional<std::vector<int64_t>> parseShape(llvm::StringRef text) {
   std::vector<int64_t> shape;
   if (text.empty())
     return shape;
   llvm::SmallVector<llvm::StringRef> parts;
   text.split(parts, 'x');
-  int64_t elements = 1;
   for (llvm::StringRef p : parts) {
     int64_t d;
     if (p.getAsInteger(10, d) || d < 0)
       return std::nullopt;
-    if (d != 0 && elements > (int64_t(1) << 34) / d)
-      return std::nullopt;
-    elements *= d;
     shape.push_back(d);
   }
+  if (!allocatable(shape))
+    return std::nullopt;
   return shape;
 }
 
@@ -198,14 +207,9 @@ static std::optional<Argument> randomArg(Type t, std::mt19937_64 &rng,
   }
   std::optional<DType> dtype = dtypeOf(tensor.getElementType());
   std::vector<int64_t> shape;
-  int64_t elements = 1;
-  for (int64_t d : tensor.getShape()) {
+  for (int64_t d : tensor.getShape())
     shape.push_back(ShapedType::isDynamic(d) ? 3 : d);
-    if (shape.back() != 0 && elements > (int64_t(1) << 34) / shape.back())
-      dtype = std::nullopt;
-    elements *= shape.back();
-  }
-  if (!dtype) {
+  if (!dtype || !allocatable(shape)) {
     llvm::raw_string_ostream(error)
         << "--random-args cannot make a " << t
         << " (element types f32, f64, i32, i64; at most 2^34 elements)";

@@ -115,8 +115,8 @@ private:
   std::unique_ptr<ExecutionEngine> engine;
   bool cuda = false;
   llvm::StringMap<FunctionType> signatures;
-  /// For each entry with dynamically shaped results, the signature of its
-  /// `<name>_result_dims`.
+  /// The signatures of the `<name>_result_dims` of the entries with
+  /// dynamically shaped results, by their names.
   llvm::StringMap<FunctionType> resultDims;
 };
 

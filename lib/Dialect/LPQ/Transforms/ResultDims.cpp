@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lpq/Dialect/LPQ/Transforms/ResultDims.h"
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -21,15 +22,6 @@ using namespace mlir;
 
 namespace {
 
-/// The number of dynamic extents among `f`'s ranked tensor results.
-int64_t dynamicResultDims(func::FuncOp f) {
-  int64_t count = 0;
-  for (Type t : f.getResultTypes())
-    if (auto tensor = dyn_cast<RankedTensorType>(t))
-      count += tensor.getNumDynamicDims();
-  return count;
-}
-
 struct LPQResultDimsPass
     : mlir::lpq::impl::LPQResultDimsPassBase<LPQResultDimsPass> {
   void runOnOperation() override {
@@ -37,21 +29,20 @@ struct LPQResultDimsPass
     // A constant extent index outside the rank is undefined behaviour that
     // upstream folders read out of bounds on (a crash in the GPU pipeline):
     // the first pass of both pipelines refuses it.
-    WalkResult badDim = module.walk([](Operation *op) {
-      std::optional<int64_t> index;
-      int64_t rank = 0;
-      if (auto dim = dyn_cast<tensor::DimOp>(op)) {
-        index = dim.getConstantIndex();
-        rank = cast<ShapedType>(dim.getSource().getType()).getRank();
-      } else if (auto dim = dyn_cast<memref::DimOp>(op)) {
-        index = dim.getConstantIndex();
-        rank = cast<ShapedType>(dim.getSource().getType()).getRank();
-      }
-      if (index && (*index < 0 || *index >= rank)) {
-        op->emitOpError("dimension ")
-            << *index << " is out of range for rank " << rank;
-        return WalkResult::interrupt();
-      }
+    auto inRange = [](auto dim) {
+      std::optional<int64_t> index = dim.getConstantIndex();
+      int64_t rank = cast<ShapedType>(dim.getSource().getType()).getRank();
+      if (!index || (*index >= 0 && *index < rank))
+        return WalkResult::advance();
+      dim.emitOpError("dimension ")
+          << *index << " is out of range for rank " << rank;
+      return WalkResult::interrupt();
+    };
+    WalkResult badDim = module.walk([&](Operation *op) {
+      if (auto dim = dyn_cast<tensor::DimOp>(op))
+        return inRange(dim);
+      if (auto dim = dyn_cast<memref::DimOp>(op))
+        return inRange(dim);
       return WalkResult::advance();
     });
     if (badDim.wasInterrupted())
@@ -59,10 +50,11 @@ struct LPQResultDimsPass
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> functions;
     for (auto f : module.getOps<func::FuncOp>())
-      if (f.isPublic() && !f.isExternal() && dynamicResultDims(f) > 0)
+      if (f.isPublic() && !f.isExternal() &&
+          lpq::resultDimsType(f.getFunctionType()))
         functions.push_back(f);
     for (func::FuncOp f : functions) {
-      std::string name = (f.getSymName() + "_result_dims").str();
+      std::string name = lpq::resultDimsName(f.getSymName());
       if (symbols.lookup(name)) {
         f.emitError() << "lpq-result-dims: the module already has a '" << name
                       << "', the name of the function that computes the "
@@ -70,8 +62,7 @@ struct LPQResultDimsPass
                       << f.getSymName() << "''s dynamic results";
         return signalPassFailure();
       }
-      auto dimsType = RankedTensorType::get(
-          {dynamicResultDims(f)}, IntegerType::get(&getContext(), 64));
+      RankedTensorType dimsType = lpq::resultDimsType(f.getFunctionType());
       auto dims = cast<func::FuncOp>(f->clone());
       dims.setSymName(name);
       dims.setType(FunctionType::get(&getContext(), f.getArgumentTypes(),
