@@ -11,15 +11,18 @@
 //     fusion (elementwise fusion, merged regions) and without;
 //   - GPU kernels launched by the lpq-gpu-pipeline version;
 //   - the median time of repeated steps on 1 and 2 threads, fused (and the
-//     SWALP step unfused), JIT-compiled.
+//     SWALP step unfused), JIT-compiled, from the parameters and momenta
+//     one step left (as in training: SWALP's weights are on the grid).
 // Prints one line per model and recipe, `key=value` separated by spaces,
 // for bench/step.sh.
 //
 //   lpq-bench-step [--repeat=N] [--models=mlp,cnn] [--device=cpu|cuda]
-//                  [--fuse-rows]
+//                  [--fuse-rows] [--compare-skip-on-grid]
 //
 // --fuse-rows compiles the fused steps with lpq-fuse-row-loops too (off by
 // default in lpq-cpu-pipeline), for measuring it on another machine.
+// --compare-skip-on-grid adds the fused SWALP step with skip-on-grid=false
+// (swalp_no_skip_ms=...).
 //
 // With --device=cuda the fused float32 and SWALP steps run on CUDA device 0
 // (lpq-gpu-pipeline, cubin for its architecture; arguments stay on the
@@ -68,6 +71,11 @@ static llvm::cl::opt<std::string>
 static llvm::cl::opt<bool> fuseRows(
     llvm::cl::cat(stepBenchOptions), "fuse-rows",
     llvm::cl::desc("Fused steps with lpq-fuse-row-loops (fuse-rows=true)"));
+static llvm::cl::opt<bool> compareSkipOnGrid(
+    llvm::cl::cat(stepBenchOptions), "compare-skip-on-grid",
+    llvm::cl::desc("Also time the fused SWALP step with skip-on-grid=false "
+                   "(its weights rounded every step), interleaved with the "
+                   "others"));
 static llvm::cl::opt<std::string>
     device(llvm::cl::cat(stepBenchOptions), "device",
            llvm::cl::desc("Where to run the steps: cpu or cuda"),
@@ -195,7 +203,8 @@ int countKernels(ModuleOp module) {
 }
 
 /// Realistic arguments: parameters normal(0, 0.05), momenta 0, images in
-/// [0, 1), labels in [0, 10), lr 0.05, seed 1, step 0.
+/// [0, 1), labels in [0, 10), lr 0.05, seed 1, step 0. (Each variant then
+/// runs one step and times the following ones from the state it left.)
 std::vector<Argument> stepArguments(FunctionType type) {
   std::mt19937_64 rng(1);
   std::normal_distribution<float> normal(0.f, 0.05f);
@@ -236,7 +245,8 @@ struct Variant {
   std::vector<Array> results;
   std::vector<double> times;
 
-  Variant(ModuleOp module, bool fused, bool cuda = false) {
+  Variant(ModuleOp module, bool fused, bool cuda = false,
+          bool skipOnGrid = true) {
     OwningOpRef<ModuleOp> copy(module.clone());
     args = stepArguments(stepOf(*copy).getFunctionType());
     JitOptions options;
@@ -244,12 +254,25 @@ struct Variant {
     options.tileContractions = fused;
     options.fuseRows = fuseRows;
     options.cuda = cuda;
+    options.skipOnGrid = skipOnGrid;
     std::string error;
     jit = JitModule::compile(*copy, options, error);
     if (!jit) {
       std::fprintf(stderr, "%s\n", error.c_str());
       std::exit(1);
     }
+    // The state training is in from its second step on: the parameters
+    // (SWALP: rounded onto the accumulator's grid) and momenta one step
+    // produced, as the trainer passes them back.
+    std::optional<std::vector<Array>> first =
+        jit->run("train_step", args, error);
+    if (!first) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      std::exit(1);
+    }
+    size_t state = 2 * ((args.size() - 5) / 2);
+    for (size_t i = 0; i < state; ++i)
+      args[i] = Argument::of(std::move((*first)[2 + i]));
   }
 
   /// Five consecutive steps; the first warms the caches and is not
@@ -336,7 +359,8 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
   if (device == "cuda")
     return benchCuda();
   for (llvm::StringRef model : llvm::split(models, ',')) {
-    // fp32 fused, SWALP fused, SWALP unfused.
+    // fp32 fused, SWALP fused, SWALP unfused (and SWALP fused without
+    // lpq-skip-rounding-on-grid).
     OwningOpRef<ModuleOp> fp32 = trainStep(model.str(), "fp32");
     OwningOpRef<ModuleOp> swalp = trainStep(model.str(), "swalp");
     for (auto [name, module] :
@@ -355,11 +379,16 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
     variants.emplace_back(*fp32, true);
     variants.emplace_back(*swalp, true);
     variants.emplace_back(*swalp, false);
+    if (compareSkipOnGrid)
+      variants.emplace_back(*swalp, true, false, /*skipOnGrid=*/false);
     for (int threads : {1, 2}) {
       std::vector<double> ms = medians(variants, threads);
       std::printf("model=%s threads=%d fp32_ms=%.3f swalp_ms=%.3f "
-                  "swalp_unfused_ms=%.3f\n",
+                  "swalp_unfused_ms=%.3f",
                   model.str().c_str(), threads, ms[0], ms[1], ms[2]);
+      if (compareSkipOnGrid)
+        std::printf(" swalp_no_skip_ms=%.3f", ms[3]);
+      std::printf("\n");
     }
     std::fflush(stdout);
   }

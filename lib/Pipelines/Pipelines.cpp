@@ -36,10 +36,17 @@ void registerUpstreamPasses() {
 /// convolutions take gather form and short output rows are transposed; 0 for
 /// neither (the GPU pipeline: tensor.pad and the transposes bufferize to
 /// copies it does not place on the device).
-static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes) {
-  std::string p = "lpq-result-dims,convert-lpq-to-arith,"
-                  "resolve-ranked-shaped-type-result-dims,lpq-portable-math,"
-                  "canonicalize,cse,";
+/// `skipOnGrid`: stochastic roundings marked lpq.expect_on_grid first check
+/// whether their input lies on the grid (CPU only: the GPU's host cannot
+/// branch on device memory).
+static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes,
+                                           bool skipOnGrid) {
+  std::string p = "lpq-result-dims,";
+  if (skipOnGrid)
+    p += "func.func(lpq-skip-rounding-on-grid),";
+  p += "convert-lpq-to-arith,"
+       "resolve-ranked-shaped-type-result-dims,lpq-portable-math,"
+       "canonicalize,cse,";
   if (fusion)
     p += "lpq-fuse-elementwise,";
   if (tileLanes)
@@ -104,7 +111,7 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   unsigned lanes = options.vectorLanes ? options.vectorLanes
                                        : hostVectorLanes();
   std::string p = bufferizedTensorProgram(
-      options.fusion, options.tileContractions ? lanes : 0);
+      options.fusion, options.tileContractions ? lanes : 0, options.skipOnGrid);
   if (options.tileContractions) {
     // Tiles of up to rows x 3 vectors: 12 accumulators in the 16 registers of
     // AVX2, 24 in the 32 of AVX-512.
@@ -144,7 +151,8 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
 /// Expansion, bufferization and the loop nests shaped for blocks and threads.
 static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
                                 bool blockReductions) {
-  return bufferizedTensorProgram(/*fusion=*/true, /*tileLanes=*/0) +
+  return bufferizedTensorProgram(/*fusion=*/true, /*tileLanes=*/0,
+                                 /*skipOnGrid=*/false) +
          "func.func(convert-linalg-to-parallel-loops),"
          "func.func(lpq-gpu-prepare-loops{block-size=" +
          std::to_string(options.blockSize) +

@@ -211,6 +211,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     pipelineOptions.fusion = options.fusion;
     pipelineOptions.tileContractions = options.tileContractions;
     pipelineOptions.bufferRandomWords = options.bufferRandomWords;
+    pipelineOptions.skipOnGrid = options.skipOnGrid;
     pipelineOptions.fuseRows = options.fuseRows;
     if (std::optional<std::string> why = checkOptions(pipelineOptions)) {
       error = "lpq-cpu-pipeline: " + *why;

@@ -328,6 +328,78 @@ TEST_F(Differential, StochasticDecisionBoundaries) {
   }
 }
 
+/// Stochastic roundings marked lpq.expect_on_grid (lpq-skip-rounding-on-grid
+/// checks whether the input lies on the grid and returns it if so) against
+/// the reference, with the check on and off: inputs rounded onto the format
+/// (the check passes), the same with one element moved off the grid by one
+/// float32 ulp, and random inputs with special values.
+TEST_F(Differential, SkipRoundingOnGrid) {
+  const char *formats[] = {
+      "#lpq.block<8, axis = [0]>", "#lpq.block<8>", "#lpq.fixed<8, 6>",
+      "#lpq.float<4, 3, fn>",
+      "#lpq.mx<#lpq.float<4, 3, fn>, tile = 32, axis = [1]>"};
+  const std::vector<int64_t> shape{256, 512}; // at least min-elements
+  const char *type = "tensor<256x512xf32>";
+  std::string text;
+  for (size_t f = 0; f < std::size(formats); ++f)
+    text += llvm::formatv(
+        "func.func @g{0}(%x: {1}, %seed: i64, %step: i32) -> {1} {{\n"
+        "  %r = lpq.stochastic_round %x, %seed, %step : {1} to {2} "
+        "stream 4 {{lpq.expect_on_grid}\n  return %r : {1}\n}\n",
+        f, type, formats[f]);
+  JitOptions noSkip;
+  noSkip.skipOnGrid = false;
+  std::unique_ptr<JitModule> skipping = compileText(text);
+  std::unique_ptr<JitModule> plain = compileText(text, noSkip);
+  ASSERT_TRUE(skipping && plain);
+  const numerics::RandomStream random{0x243f6a8885a308d3ULL, 4, 9};
+  std::mt19937 rng(4);
+  int64_t n = shape[0] * shape[1];
+  for (size_t f = 0; f < std::size(formats); ++f) {
+    auto format = cast<FormatAttrInterface>(parseAttribute(formats[f], context))
+                      .getNumericsFormat();
+    std::vector<float> random_ = makeInput(n, rng);
+    std::vector<float> onGrid = numerics::quantize(
+        random_, shape, format, numerics::Rounding::NearestEven);
+    std::vector<float> offByOne = onGrid;
+    for (int64_t i = n / 3;; ++i)
+      if (std::isfinite(offByOne[i]) && offByOne[i] != 0) {
+        offByOne[i] = std::nextafter(offByOne[i], 0.0f);
+        break;
+      }
+    for (const auto *x : {&onGrid, &offByOne, &random_}) {
+      std::vector<float> expected =
+          numerics::stochasticRound(*x, shape, format, random);
+      Array xa = Array::zeros(DType::F32, shape);
+      std::memcpy(xa.bytes.data(), x->data(), n * 4);
+      for (JitModule *jit : {skipping.get(), plain.get()}) {
+        std::string error;
+        auto out =
+            jit->run("g" + std::to_string(f),
+                     {Argument::of(xa),
+                      Argument::ofInteger(static_cast<int64_t>(random.seed)),
+                      Argument::ofInteger(random.step)},
+                     error);
+        ASSERT_TRUE(out) << error;
+        const float *got = (*out)[0].data<float>();
+        int64_t mismatches = 0;
+        for (int64_t i = 0; i < n; ++i)
+          if (!sameBits(expected[i], got[i]) && ++mismatches <= 5)
+            ADD_FAILURE() << formats[f] << " input "
+                          << (x == &onGrid     ? "on the grid"
+                              : x == &offByOne ? "one element off the grid"
+                                               : "random")
+                          << (jit == plain.get() ? " (check off)" : "")
+                          << " element " << i << ": x = " << (*x)[i]
+                          << ", expected " << expected[i] << ", got " << got[i];
+        EXPECT_EQ(mismatches, 0) << formats[f];
+      }
+    }
+    // The two inputs differ where the check must see it.
+    EXPECT_NE(std::memcmp(onGrid.data(), offByOne.data(), n * 4), 0);
+  }
+}
+
 /// lpq.average against numerics::average.
 TEST_F(Differential, Average) {
   std::unique_ptr<JitModule> jit = compileText(

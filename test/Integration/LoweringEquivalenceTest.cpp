@@ -70,6 +70,7 @@ JitOptions plainCPU() {
   options.tileContractions = false;
   options.bufferRandomWords = false;
   options.fuseRows = false;
+  options.skipOnGrid = false;
   return options;
 }
 
@@ -81,10 +82,14 @@ JitOptions rowFusedCPU() {
 }
 
 /// Runs `entry` of the module from `make` compiled with `first` and with
-/// `second`, and expects identical results.
+/// `second`, and expects identical results. `fromStepState`: `entry` is a
+/// training step, called on the parameters and momenta one step of the same
+/// build produced (SWALP's weights are then on the grid, which
+/// lpq-skip-rounding-on-grid checks for) instead of random ones.
 void expectSameResults(const ModuleFactory &make, const std::string &entry,
                        double scale, const JitOptions &first = optimizedCPU(),
-                       const JitOptions &second = plainCPU()) {
+                       const JitOptions &second = plainCPU(),
+                       bool fromStepState = false) {
   std::vector<std::vector<Array>> results;
   for (const JitOptions *options : {&first, &second}) {
     OwningOpRef<ModuleOp> module = make();
@@ -96,6 +101,14 @@ void expectSameResults(const ModuleFactory &make, const std::string &entry,
     std::unique_ptr<JitModule> jit =
         JitModule::compile(*module, *options, error);
     ASSERT_TRUE(jit) << error;
+    if (fromStepState) {
+      std::optional<std::vector<Array>> state = jit->run(entry, args, error);
+      ASSERT_TRUE(state) << error;
+      // (loss, logits, parameters..., momenta...) for (parameters...,
+      // momenta..., batch, labels, lr, seed, step).
+      for (size_t i = 0; i + 5 < args.size(); ++i)
+        args[i] = Argument::of(std::move((*state)[2 + i]));
+    }
     std::optional<std::vector<Array>> r = jit->run(entry, args, error);
     ASSERT_TRUE(r) << error;
     results.push_back(std::move(*r));
@@ -137,6 +150,14 @@ TEST(LoweringEquivalence, MLPStepSWALP) {
 
 TEST(LoweringEquivalence, MLPStepFloat32) {
   expectSameResults(trainStep("mlp", "fp32"), "train_step", 0.05);
+}
+
+/// From the second step on, the weight quantizers' inputs lie on the grid:
+/// lpq-skip-rounding-on-grid returns them without rounding (plainCPU()
+/// rounds them).
+TEST(LoweringEquivalence, MLPStepSWALPOnGrid) {
+  expectSameResults(trainStep("mlp", "swalp"), "train_step", 0.05,
+                    optimizedCPU(), plainCPU(), /*fromStepState=*/true);
 }
 
 TEST(LoweringEquivalence, CNNStepSWALP) {

@@ -720,6 +720,69 @@ TEST(Stochastic, ProbabilityThreshold) {
   EXPECT_EQ(stochasticRound(-0.25f, f, 0xffffffffu), -1.0f);
 }
 
+/// lpq-skip-rounding-on-grid's premise: where rounding a tensor toward zero
+/// gives its own bits back, stochastic rounding does too, for every random
+/// word. Checked on tensors already rounded onto each format (the premise
+/// must hold there, so the test cannot pass vacuously), with special values
+/// put in, and on random tensors (where it holds for few of them).
+TEST(Stochastic, OnGridIsIdentity) {
+  float sub = std::numeric_limits<float>::denorm_min();
+  float fmax = std::numeric_limits<float>::max();
+  Shape shape{6, 16};
+  Blocking rows{Blocking::Kind::Axes, {0}, 0};
+  Blocking tiles{Blocking::Kind::Tiles, {1}, 8};
+  std::vector<std::pair<std::string, Format>> formats = {
+      {"block<8> per tensor", BlockFloat{8, 8, {}}},
+      {"block<8> per row", BlockFloat{8, 8, rows}},
+      {"block<4, exp 4> per row", BlockFloat{4, 4, rows}},
+      {"fixed<8,6>", FixedPoint{8, 6}},
+      {"fixed<8,6> symmetric", FixedPoint{8, 6, true}},
+      {"e4m3fn", Minifloat{4, 3, Specials::FN}},
+      {"e4m3fn nonsat", Minifloat{4, 3, Specials::FN, false}},
+      {"e5m2", Minifloat{5, 2}},
+      {"e5m2 nonsat", Minifloat{5, 2, Specials::IEEE, false}},
+      {"e2m1 none", Minifloat{2, 1, Specials::None}},
+      {"bf16", Minifloat{8, 7}},
+      {"MX e4m3 /8", ScaledFloat{Minifloat{4, 3, Specials::FN}, tiles}},
+  };
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  std::vector<float> specials{0.0f, -0.0f, kNaN, kInf, -kInf, sub, -sub, fmax};
+  auto sameBits = [](const std::vector<float> &a, const std::vector<float> &b) {
+    return std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+  };
+  for (const auto &[name, format] : formats) {
+    SCOPED_TRACE(name);
+    int onGrid = 0;
+    for (int trial = 0; trial < 40; ++trial) {
+      std::vector<float> x(96);
+      for (float &v : x)
+        v = normal(rng) * std::ldexp(1.0f, trial % 7 - 3);
+      bool rounded = trial % 4 != 3;
+      if (rounded)
+        x = quantize(x, shape, format, Rounding::NearestEven);
+      if (trial % 2 == 1)
+        x[trial % x.size()] = specials[trial / 2 % specials.size()];
+      std::vector<float> q = quantize(x, shape, format, Rounding::TowardZero);
+      if (!sameBits(q, x)) {
+        EXPECT_FALSE(rounded && trial % 2 == 0)
+            << "a rounded tensor is not on the grid (trial " << trial << ")";
+        continue;
+      }
+      ++onGrid;
+      for (uint32_t step : {0u, 1u, 77u}) {
+        std::vector<float> s = stochasticRound(x, shape, format, {7, 3, step});
+        for (size_t i = 0; i < x.size(); ++i)
+          EXPECT_TRUE(sameFloat(x[i], s[i]))
+              << "trial " << trial << " element " << i << " step " << step;
+      }
+    }
+    // The 20 rounded tensors, and some with a special value (signed zeros
+    // at least).
+    EXPECT_GT(onGrid, 20);
+  }
+}
+
 TEST(Stochastic, BitsFollowLinearIndex) {
   // The same linear index gets the same bits whatever the shape.
   FixedPoint f{8, 4};

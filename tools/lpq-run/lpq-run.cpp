@@ -87,6 +87,11 @@ static cl::opt<bool> noBufferRandomWords(
     "no-buffer-random-words",
     cl::desc("Round stochastically interleaved with Philox instead of from "
              "a buffer of random words (same results)"));
+static cl::opt<bool> noSkipOnGrid(
+    cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
+    "no-skip-on-grid",
+    cl::desc("Round weights stochastically even when they already lie on "
+             "the grid (lpq-skip-rounding-on-grid off; same results)"));
 static cl::opt<bool>
     fuseRows(cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
              "fuse-rows",
@@ -113,6 +118,7 @@ static JitOptions compileOptions() {
   options.fusion = !noFusion;
   options.tileContractions = !noTileContractions;
   options.bufferRandomWords = !noBufferRandomWords;
+  options.skipOnGrid = !noSkipOnGrid;
   options.fuseRows = fuseRows;
   return options;
 }

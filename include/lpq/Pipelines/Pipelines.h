@@ -46,6 +46,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "(lpq-buffer-random-words; off: rounding interleaved "
                      "with Philox; same results)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> skipOnGrid{
+      *this, "skip-on-grid",
+      llvm::cl::desc("Check whether the input of a stochastic rounding marked "
+                     "lpq.expect_on_grid (a training step's weights) already "
+                     "lies on the grid, and compute no random bits if so "
+                     "(lpq-skip-rounding-on-grid; same results)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> fuseRows{
       *this, "fuse-rows",
       llvm::cl::desc("Fuse consecutive loop nests over the same rows, e.g. "

@@ -55,6 +55,9 @@ struct JitOptions {
   bool tileContractions = true;
   /// Philox first, then rounding in element order (`buffer-random-words`).
   bool bufferRandomWords = true;
+  /// No random bits for a marked stochastic rounding whose input is on the
+  /// grid already (`skip-on-grid`).
+  bool skipOnGrid = true;
   /// Fuse loop nests over the same rows (`fuse-rows`, off by default).
   bool fuseRows = false;
   /// Compile with lpq-gpu-pipeline for CUDA device 0 (its architecture,

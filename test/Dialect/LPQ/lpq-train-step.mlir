@@ -6,7 +6,12 @@
 /// With recipe swalp, W, G, M, Acc with one exponent per row (vectors: per tensor), A
 /// and E per tensor, stochastic, one stream each, the step counter and seed
 /// from the arguments. The input batch is not quantized; the hidden
-/// activation entering the second matmul is.
+/// activation entering the second matmul is. The weight quantizers expect
+/// their input on the grid (the accumulator, rounded onto the same format);
+/// without an accumulator quantizer they do not.
+// RUN: lpq-opt %S/Inputs/tiny_mlp.mlir -lpq-train-step="recipe=swalp acc-format=none" | FileCheck %s --check-prefix=NOACC
+// NOACC: lpq.stochastic_round {{.*}} stream 0 {lpq.role = "W"}
+// NOACC-NOT: lpq.expect_on_grid
 // SWALP: module attributes {lpq.loss = "cross-entropy", lpq.recipe = "swalp"}
 // SWALP: func.func @forward(
 // SWALP-LABEL: func.func @train_step(
@@ -14,9 +19,9 @@
 // SWALP-SAME: %{{.*}}: tensor<5x6xf32>, %{{.*}}: tensor<5xf32>, %{{.*}}: tensor<3x5xf32>,
 // SWALP-SAME: %[[X:[a-z0-9]+]]: tensor<4x6xf32>, %{{.*}}: tensor<4xi32>, %{{.*}}: f32, %[[SEED:[a-z0-9]+]]: i64, %[[STEP:[a-z0-9]+]]: i32)
 // SWALP-SAME: -> (tensor<f32>, tensor<4x3xf32>, tensor<5x6xf32>, tensor<5xf32>, tensor<3x5xf32>, tensor<5x6xf32>, tensor<5xf32>, tensor<3x5xf32>)
-// SWALP: lpq.stochastic_round %[[W]], %[[SEED]], %[[STEP]] : tensor<5x6xf32> to #lpq.block<8, axis = [0]> stream 0 {lpq.role = "W"}
-// SWALP: lpq.stochastic_round %[[B]], %[[SEED]], %[[STEP]] : tensor<5xf32> to #lpq.block<8> stream 1 {lpq.role = "W"}
-// SWALP: lpq.stochastic_round %[[W2]], %[[SEED]], %[[STEP]] : tensor<3x5xf32> to #lpq.block<8, axis = [0]> stream 2 {lpq.role = "W"}
+// SWALP: lpq.stochastic_round %[[W]], %[[SEED]], %[[STEP]] : tensor<5x6xf32> to #lpq.block<8, axis = [0]> stream 0 {lpq.expect_on_grid, lpq.role = "W"}
+// SWALP: lpq.stochastic_round %[[B]], %[[SEED]], %[[STEP]] : tensor<5xf32> to #lpq.block<8> stream 1 {lpq.expect_on_grid, lpq.role = "W"}
+// SWALP: lpq.stochastic_round %[[W2]], %[[SEED]], %[[STEP]] : tensor<3x5xf32> to #lpq.block<8, axis = [0]> stream 2 {lpq.expect_on_grid, lpq.role = "W"}
 // SWALP-NOT: lpq.stochastic_round %[[X]]
 // SWALP: lpq.stochastic_round %{{.*}} : tensor<4x5xf32> to #lpq.block<8> stream 3 {lpq.role = "A"}
 // SWALP: lpq.stochastic_round %{{.*}} : tensor<4x5xf32> to #lpq.block<8> stream 4 {lpq.role = "E"}
@@ -28,7 +33,7 @@
 // SWALP: return
 // SWALP-LABEL: func.func @evaluate(
 // SWALP-SAME: tensor<5x6xf32>, %{{.*}}: tensor<5xf32>, %{{.*}}: tensor<3x5xf32>, %{{.*}}: tensor<4x6xf32>, %{{.*}}: i64, %{{.*}}: i32) -> tensor<4x3xf32>
-// SWALP: stream 14 {lpq.role = "W"}
+// SWALP: stream 14 {lpq.expect_on_grid, lpq.role = "W"}
 // SWALP: stream 17 {lpq.role = "A"}
 // SWALP-NOT: lpq.role = "E"
 // SWALP: return

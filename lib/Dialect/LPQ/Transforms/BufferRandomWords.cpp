@@ -184,14 +184,18 @@ std::optional<GroupNest> matchGroupNest(affine::AffineForOp wordLoop) {
     return std::nullopt;
   nest.groups = *groups;
 
-  // A parallel loop around the nest must be at the function's top level: a
+  // A parallel loop around the nest must be in no loop (at the function's
+  // top level, or in an scf.if there, e.g. lpq-skip-rounding-on-grid's): a
   // parallel loop nested in a sequential one could be folded into its
   // parent's body (one iteration), which would then allocate every time.
   auto parallel = isa<affine::AffineParallelOp>(nest.groupLoop)
                       ? cast<affine::AffineParallelOp>(nest.groupLoop)
                       : nest.groupLoop->getParentOfType<affine::AffineParallelOp>();
   if (parallel) {
-    if (!isa<func::FuncOp>(parallel->getParentOp()))
+    Operation *p = parallel->getParentOp();
+    while (isa_and_nonnull<scf::IfOp>(p))
+      p = p->getParentOp();
+    if (!isa_and_nonnull<func::FuncOp>(p))
       return std::nullopt;
     nest.allocationBlock = parallel.getBody();
   } else {

@@ -85,6 +85,11 @@ public:
                               RoundingAttr::get(b.getContext(), q.rounding),
                               Value(), gridScaleFor(x));
     op->setAttr("lpq.role", b.getStringAttr(kRoleNames[role]));
+    // The weights are the accumulator the previous step rounded: with the
+    // same format they are on the grid already (lpq-skip-rounding-on-grid).
+    if (role == W && q.stochastic && roles[Acc].format &&
+        forRank(roles[Acc].format, type.getRank()) == format)
+      op->setAttr(kExpectOnGridAttrName, b.getUnitAttr());
     Value result = op->getResult(0);
     // SQ: only a fraction of the rows quantized, the others kept in full
     // precision, chosen by lpq.sq_select.

@@ -25,6 +25,13 @@
 
 namespace mlir::lpq {
 
+/// Marks a stochastic rounding whose input usually lies on its format's grid
+/// already (a weight quantizer reading the accumulator that the previous
+/// training step rounded onto the same format); lpq-skip-rounding-on-grid
+/// checks that before computing random bits.
+inline constexpr llvm::StringLiteral kExpectOnGridAttrName =
+    "lpq.expect_on_grid";
+
 #define GEN_PASS_DECL
 #include "lpq/Dialect/LPQ/Transforms/Passes.h.inc"
 
