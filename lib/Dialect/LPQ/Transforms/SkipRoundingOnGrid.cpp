@@ -28,7 +28,7 @@
 // Stochastic.OnGridIsIdentity checks this on every format, special values
 // included). The check's rounding fuses into its comparison
 // (lpq-fuse-elementwise): the check reads x twice (block maxima, then the
-// comparison) and writes nothing but the row flags.
+// comparison) and writes only the block exponents and the row flags.
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,8 +51,9 @@ using namespace mlir::lpq;
 
 namespace {
 
-/// `and` over every dimension of `maps`' domain that is not a result of the
-/// output map: `init` = true, `value(args)` combined into it.
+/// A linalg.generic over `inputs` that ands `value(elements)` into an i1
+/// tensor of `outputShape` (filled with true) along the dimensions of the
+/// iteration space that `outputMap` drops.
 Value andReduction(
     OpBuilder &b, Location loc, ValueRange inputs,
     ArrayRef<AffineMap> inputMaps, AffineMap outputMap,

@@ -111,9 +111,9 @@ def LPQSkipRoundingOnGridPass : Pass<"lpq-skip-rounding-on-grid"> {
     otherwise the rounding runs as before. The result is the same bit for
     bit either way; only the time changes (MLP SWALP step: its 512x784
     weight's rounding, about 0.28 ms on one core, becomes a check of about
-    0.1 ms; the step is 3-8% faster). Part of `lpq-cpu-pipeline` (`skip-on-grid`), before the
-    expansion; not of the GPU pipeline, whose host cannot branch on a value
-    in device memory.
+    0.1 ms; the step is 3-8% faster). Part of `lpq-cpu-pipeline`
+    (`skip-on-grid`), before the expansion; not of the GPU pipeline, whose
+    host cannot branch on a value in device memory.
 
     Example:
     ```mlir
