@@ -5,12 +5,16 @@
 # step, and PyTorch's float32 and SWALP-emulated eager steps of the same
 # models on the same threads. Writes the "Training steps" section of
 # bench/RESULTS.md (between the <!-- steps --> markers) and prints it.
-#   bench/step.sh              # 60 timed steps per figure (~2 minutes)
-#   REPEAT=200 bench/step.sh
+# lpq and PyTorch run in turn, ROUNDS times (default 3), so that each
+# round's ratios compare steps timed close together; the tables give the
+# median of the rounds (ratios with their range).
+#   bench/step.sh              # 60 timed steps per figure per round (~3 minutes)
+#   REPEAT=200 ROUNDS=5 bench/step.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
 repeat=${REPEAT:-60}
+rounds=${ROUNDS:-3}
 out=bench/RESULTS.md
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -31,27 +35,32 @@ if ((${#missing[@]})) && [[ $(id -u) -eq 0 ]]; then
   missing=()
 fi
 
-echo "bench/step.sh: lpq steps ($repeat timed steps each)..." >&2
-build/bin/lpq-bench-step --repeat="$repeat" > "$work/lpq.txt"
+: > "$work/lpq.txt"
+: > "$work/torch.txt"
 if ((${#missing[@]})); then
   echo "bench/step.sh: no PyTorch baseline: install ${missing[*]}" >&2
-  : > "$work/torch.txt"
-else
-  for t in 1 2; do
-    echo "bench/step.sh: PyTorch steps, $t thread(s)..." >&2
-    # One OpenBLAS thread: torch's own pool runs the T threads (with T
-    # OpenBLAS threads as well the two pools fight over the cores).
-    OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=1 \
-      /usr/bin/python3 bench/torch_swalp_step.py --threads "$t" \
-      --steps "$repeat" >> "$work/torch.txt"
-  done
 fi
+for ((round = 1; round <= rounds; round++)); do
+  echo "bench/step.sh: round $round of $rounds: lpq steps ($repeat timed steps each)..." >&2
+  build/bin/lpq-bench-step --repeat="$repeat" >> "$work/lpq.txt"
+  if ((${#missing[@]} == 0)); then
+    for t in 1 2; do
+      echo "bench/step.sh: round $round of $rounds: PyTorch steps, $t thread(s)..." >&2
+      # One OpenBLAS thread: torch's own pool runs the T threads (with T
+      # OpenBLAS threads as well the two pools fight over the cores).
+      OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=1 \
+        /usr/bin/python3 bench/torch_swalp_step.py --threads "$t" \
+        --steps "$repeat" >> "$work/torch.txt"
+    done
+  fi
+done
 
 {
   echo "<!-- steps -->"
   echo "## Training steps (bench/step.sh)"
   echo
-  echo "Produced by \`bench/step.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores," \
+  echo "Produced by \`REPEAT=$repeat ROUNDS=$rounds bench/step.sh\` on" \
+       "$(date -u +%Y-%m-%d): $(nproc) cores," \
        "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)."
   echo
   python3 bench/step_report.py "$work/lpq.txt" "$work/torch.txt"

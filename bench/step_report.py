@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Turns lpq-bench-step's and torch_swalp_step.py's key=value lines into the
 markdown tables of bench/RESULTS.md, with the ratios issue #6 asks for and
-whether each target is met. Usage: step_report.py LPQ.txt TORCH.txt"""
+whether each target is met. Usage: step_report.py LPQ.txt TORCH.txt
+
+The files may hold several rounds (bench/step.sh runs lpq and PyTorch in
+turn, ROUNDS times): each time is the median over the rounds, each ratio
+the median of the rounds' own ratios (lpq and PyTorch of the same round,
+timed minutes apart at most), with its range across the rounds."""
+import statistics
 import sys
 
 
@@ -14,11 +20,26 @@ def records(path):
     return rows
 
 
+def find_all(rows, **keys):
+    return [r for r in rows
+            if all(r.get(k) == str(v) for k, v in keys.items())]
+
+
 def find(rows, **keys):
-    for r in rows:
-        if all(r.get(k) == str(v) for k, v in keys.items()):
-            return r
-    return None
+    found = find_all(rows, **keys)
+    return found[0] if found else None
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def ratio(values, digits):
+    """The median of per-round ratios, with their range when they differ."""
+    text = f"{median(values):.{digits}f}"
+    if len(values) > 1:
+        text += f" ({min(values):.{digits}f}-{max(values):.{digits}f})"
+    return text
 
 
 def main():
@@ -35,16 +56,22 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|")
     for m in models:
         for t in (1, 2):
-            r = find(lpq, model=m, threads=t)
-            p = find(torch, model=m, threads=t)
-            fp, lp = float(r["fp32_ms"]), float(r["swalp_ms"])
-            cells = [f"{m} (batch {batch[m]})", str(t), f"{fp:.2f}",
-                     f"{lp:.2f}", f"{lp / fp:.2f}",
-                     f"{float(r['swalp_unfused_ms']):.2f}"]
-            if p:
-                tf, ts = float(p["fp32_ms"]), float(p["swalp_ms"])
-                cells += [f"{tf:.2f}", f"{fp / tf:.2f}", f"{ts:.2f}",
-                          f"{ts / lp:.1f}"]
+            rs = find_all(lpq, model=m, threads=t)
+            ps = find_all(torch, model=m, threads=t)
+            fp = [float(r["fp32_ms"]) for r in rs]
+            lp = [float(r["swalp_ms"]) for r in rs]
+            un = [float(r["swalp_unfused_ms"]) for r in rs]
+            cells = [f"{m} (batch {batch[m]})", str(t), f"{median(fp):.2f}",
+                     f"{median(lp):.2f}",
+                     ratio([b / a for a, b in zip(fp, lp)], 2),
+                     f"{median(un):.2f}"]
+            if ps:
+                tf = [float(p["fp32_ms"]) for p in ps]
+                ts = [float(p["swalp_ms"]) for p in ps]
+                cells += [f"{median(tf):.2f}",
+                          ratio([a / b for a, b in zip(fp, tf)], 2),
+                          f"{median(ts):.2f}",
+                          ratio([b / a for a, b in zip(lp, ts)], 1)]
             else:
                 cells += ["-"] * 4
             print("| " + " | ".join(cells) + " |")
