@@ -202,6 +202,11 @@ int countKernels(ModuleOp module) {
   return n;
 }
 
+/// The parameters of a float32 or SWALP train_step: its arguments are the
+/// parameters, their momenta, then images, labels, lr, seed and step; it
+/// returns the loss, the logits, then new parameters and momenta.
+size_t stepParams(FunctionType type) { return (type.getNumInputs() - 5) / 2; }
+
 /// Realistic arguments: parameters normal(0, 0.05), momenta 0, images in
 /// [0, 1), labels in [0, 10), lr 0.05, seed 1, step 0. (Each variant then
 /// runs one step and times the following ones from the state it left.)
@@ -210,7 +215,7 @@ std::vector<Argument> stepArguments(FunctionType type) {
   std::normal_distribution<float> normal(0.f, 0.05f);
   std::uniform_real_distribution<float> uniform(0.f, 1.f);
   std::vector<Argument> args;
-  size_t numParams = (type.getNumInputs() - 5) / 2;
+  size_t numParams = stepParams(type);
   for (auto [i, t] : llvm::enumerate(type.getInputs())) {
     auto tensor = dyn_cast<RankedTensorType>(t);
     if (!tensor) {
@@ -248,7 +253,8 @@ struct Variant {
   Variant(ModuleOp module, bool fused, bool cuda = false,
           bool skipOnGrid = true) {
     OwningOpRef<ModuleOp> copy(module.clone());
-    args = stepArguments(stepOf(*copy).getFunctionType());
+    FunctionType type = stepOf(*copy).getFunctionType();
+    args = stepArguments(type);
     JitOptions options;
     options.fusion = fused;
     options.tileContractions = fused;
@@ -270,8 +276,7 @@ struct Variant {
       std::fprintf(stderr, "%s\n", error.c_str());
       std::exit(1);
     }
-    size_t state = 2 * ((args.size() - 5) / 2);
-    for (size_t i = 0; i < state; ++i)
+    for (size_t i = 0; i < 2 * stepParams(type); ++i)
       args[i] = Argument::of(std::move((*first)[2 + i]));
   }
 

@@ -358,16 +358,16 @@ TEST_F(Differential, SkipRoundingOnGrid) {
   for (size_t f = 0; f < std::size(formats); ++f) {
     auto format = cast<FormatAttrInterface>(parseAttribute(formats[f], context))
                       .getNumericsFormat();
-    std::vector<float> random_ = makeInput(n, rng);
+    std::vector<float> randomInput = makeInput(n, rng);
     std::vector<float> onGrid = numerics::quantize(
-        random_, shape, format, numerics::Rounding::NearestEven);
+        randomInput, shape, format, numerics::Rounding::NearestEven);
     std::vector<float> offByOne = onGrid;
     for (int64_t i = n / 3;; ++i)
       if (std::isfinite(offByOne[i]) && offByOne[i] != 0) {
         offByOne[i] = std::nextafter(offByOne[i], 0.0f);
         break;
       }
-    for (const auto *x : {&onGrid, &offByOne, &random_}) {
+    for (const auto *x : {&onGrid, &offByOne, &randomInput}) {
       std::vector<float> expected =
           numerics::stochasticRound(*x, shape, format, random);
       Array xa = Array::zeros(DType::F32, shape);
