@@ -15,6 +15,10 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
 repeat=${REPEAT:-60}
 rounds=${ROUNDS:-3}
+if ! [[ $rounds =~ ^[1-9][0-9]*$ ]]; then
+  echo "bench/step.sh: ROUNDS must be a positive integer, got '$rounds'" >&2
+  exit 1
+fi
 out=bench/RESULTS.md
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
