@@ -121,7 +121,7 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   }
   p += "func.func(convert-linalg-to-affine-loops),";
   if (options.tileContractions)
-    p += "func.func(lpq-vectorize-transposes),";
+    p += "func.func(lpq-vectorize-transposes,lpq-sink-output-loops),";
   if (options.fusion && options.fuseRows)
     p += "func.func(lpq-fuse-row-loops),";
   // Only the outermost parallel loop is parallelized: reductions stay

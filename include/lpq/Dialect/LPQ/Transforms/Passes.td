@@ -714,6 +714,56 @@ def LPQBufferRandomWordsPass : Pass<"lpq-buffer-random-words"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def LPQSinkOutputLoopsPass : Pass<"lpq-sink-output-loops"> {
+  let summary = "Move a reduction's output loop inside its reduction loops so that it vectorizes";
+  let description = [{
+    A reduction whose innermost loop is a reduction loop runs one dependent
+    scalar chain per output element: the bias gradient `db[i] += dy[j, i]`
+    summed over the batch `j` (reading a column of `dy`), a max-pool
+    `out[b, c, h, w] = max(out, in[b, c, 2h + kh, 2w + kw])` over its
+    window. LLVM cannot vectorize such an inner loop without reassociating
+    float sums, but the outputs are independent. This pass moves the loop
+    that walks the output's last, contiguous subscript (coefficient 1)
+    innermost, below the reduction loops, so that the innermost loop runs
+    over neighbouring outputs and LLVM vectorizes it. Each output still
+    takes its terms in the same order; the permutation is checked against
+    the nest's dependences (`isValidLoopInterchangePermutation`), so results
+    are the same bit for bit. When that loop is the outermost one (the loop
+    `affine-parallelize` hands to OpenMP), it is strip-mined into tiles of
+    whole cache lines (16, 32, 48 or 64 outputs, dividing its extent, at
+    most half of it, so two threads never write the same line) and only the
+    intra-tile loop moves; without such a tile the nest is left alone.
+
+    Applies to perfect nests of `affine.for` from 0 with step 1 whose
+    innermost body holds one scalar `affine.store` and otherwise only
+    `affine.load`s and ops without memory effects. Order-free reductions
+    (max, min, integer operations: anything but a float add, subtract or
+    multiply) whose inner loop already streams an input along its last axis
+    for at least 16 iterations are left alone too: LLVM vectorizes those
+    as they are (a row maximum). Part of `lpq-cpu-pipeline` with
+    `tile-contractions`, after `convert-linalg-to-affine-loops`.
+
+    ```mlir
+    affine.for %i = 0 to 512 {
+      affine.for %j = 0 to 128 {
+        %d = affine.load %dy[%j, %i] : memref<128x512xf32>
+        %s = affine.load %db[%i] : memref<512xf32>
+        %t = arith.addf %s, %d : f32
+        affine.store %t, %db[%i] : memref<512xf32>
+      }
+    }
+    // becomes
+    affine.for %ii = 0 to 512 step 64 {
+      affine.for %j = 0 to 128 {
+        affine.for %i = #map(%ii) to #map1(%ii) {   // %ii to %ii + 64
+          ... the same body
+        }
+      }
+    }
+    ```
+  }];
+}
+
 def LPQVectorizeTransposesPass : Pass<"lpq-vectorize-transposes"> {
   let summary = "Copy transposed matrices in 8x8 register blocks";
   let description = [{
