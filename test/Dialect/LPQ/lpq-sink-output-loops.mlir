@@ -127,3 +127,26 @@ func.func @dependent_outputs(%out: memref<33xf32>) {
   }
   return
 }
+
+// -----
+
+// ... and a nest with a reduction loop outermost: moving the output loop
+// deeper would only give OpenMP more, smaller parallel regions.
+
+// CHECK-LABEL: func.func @reduction_outermost
+// CHECK:      affine.for %{{.*}} = 0 to 4 {
+// CHECK-NEXT:   affine.for %{{.*}} = 0 to 64 {
+// CHECK-NEXT:     affine.for %{{.*}} = 0 to 2 {
+func.func @reduction_outermost(%x: memref<4x2x64xf32>, %out: memref<64xf32>) {
+  affine.for %k = 0 to 4 {
+    affine.for %i = 0 to 64 {
+      affine.for %l = 0 to 2 {
+        %v = affine.load %x[%k, %l, %i] : memref<4x2x64xf32>
+        %o = affine.load %out[%i] : memref<64xf32>
+        %s = arith.addf %o, %v : f32
+        affine.store %s, %out[%i] : memref<64xf32>
+      }
+    }
+  }
+  return
+}

@@ -185,7 +185,11 @@ void sinkOutputLoop(AffineForOp root) {
   if (!affine::isValidLoopInterchangePermutation(band, perm))
     return;
   if (p > 0) {
-    affine::permuteLoops(band, perm);
+    // Only below an outer loop over outputs, which stays the one OpenMP
+    // distributes: a nest with a reduction outermost would get a parallel
+    // region for every iteration of the loops above the moved one.
+    if (indexes(accessMap, band.front()))
+      affine::permuteLoops(band, perm);
     return;
   }
   // The outermost loop stays a loop over tiles of outputs for the threads.
