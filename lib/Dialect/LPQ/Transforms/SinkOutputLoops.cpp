@@ -14,8 +14,10 @@
 // loop runs over neighbouring outputs and vectorizes. Every output element
 // still takes its terms in the same order (the permutation is checked against
 // the nest's dependences), so results are the same bit for bit. When that loop
-// is the outermost one (the loop OpenMP distributes), it is strip-mined first
-// and only its intra-tile loop moves.
+// is the outermost one (the loop OpenMP distributes), it is strip-mined into
+// tiles of whole cache lines first and only its intra-tile loop moves; an
+// inner one moves only when the outermost loop is over outputs too, so that
+// OpenMP still gets one parallel loop outside the reductions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +47,8 @@ namespace {
 constexpr int64_t kMaxTile = 64;
 /// float32 elements per 64-byte cache line.
 constexpr int64_t kLineFloats = 16;
+/// Iterations from which an inner loop streaming its input counts as long.
+constexpr int64_t kLongStream = 16;
 
 /// The single scalar affine.store of the innermost loop's body, when the body
 /// holds nothing else with side effects but affine loads.
@@ -113,7 +117,6 @@ bool isOrderedReduction(affine::AffineStoreOp store) {
 /// memref's last axis along `innermost` with coefficient 1, over at least
 /// `kLongStream` iterations: an inner loop LLVM vectorizes as it is when the
 /// reduction is order-free (max, min, integer operations).
-constexpr int64_t kLongStream = 16;
 bool streamsInputs(AffineForOp innermost, Value output) {
   std::optional<uint64_t> trips = affine::getConstantTripCount(innermost);
   if (trips && *trips < uint64_t(kLongStream))
