@@ -6,11 +6,12 @@
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::lpq {
 #define GEN_PASS_DEF_LPQROLLSHORTREDUCTIONSPASS
@@ -22,6 +23,12 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kMinIterations = 8, kMaxIterations = 128;
+/// Elementwise loops of 8 or 12 iterations vectorize well unrolled (SLP):
+/// rolled, the bias and ReLU of [64, 8, 12, 12] took 0.054-0.059 ms
+/// against 0.039-0.044 ms. From 16 on, unrolling lets the vectorizer take
+/// the loop around with gathers: [64, 16, 16, 16] 0.38-0.42 ms unrolled,
+/// 0.032-0.039 ms rolled (one core).
+constexpr int64_t kMinElementwiseIterations = 16;
 
 /// Whether `loop` is innermost and its only store writes
 /// max/min(load of the same address, x) to an address that does not depend
@@ -58,6 +65,38 @@ bool isShortMaxReduction(scf::ForOp loop) {
   });
 }
 
+/// Whether `loop` is innermost, of kMinElementwiseIterations to
+/// kMaxIterations static iterations, and writes only through memref.store
+/// whose last index is its induction variable: an elementwise loop along a
+/// short contiguous axis (the bias and ReLU of a [64, 8, 24, 24]
+/// activation).
+bool isShortElementwiseLoop(scf::ForOp loop) {
+  std::optional<APInt> trip = loop.getStaticTripCount();
+  if (!trip || trip->getSExtValue() < kMinElementwiseIterations ||
+      trip->getSExtValue() > kMaxIterations)
+    return false;
+  bool elementwise = true, stores = false;
+  loop.getBody()->walk([&](Operation *op) {
+    if (isa<LoopLikeOpInterface>(op)) {
+      elementwise = false;
+      return;
+    }
+    if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      stores = true;
+      if (store.getIndices().empty() ||
+          store.getIndices().back() != loop.getInductionVar())
+        elementwise = false;
+      return;
+    }
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if ((effects && effects.hasEffect<MemoryEffects::Write>()) ||
+        (!effects && !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() &&
+         !isa<scf::YieldOp>(op)))
+      elementwise = false;
+  });
+  return elementwise && stores;
+}
+
 struct LPQRollShortReductionsPass
     : mlir::lpq::impl::LPQRollShortReductionsPassBase<
           LPQRollShortReductionsPass> {
@@ -69,7 +108,7 @@ struct LPQRollShortReductionsPass
     // attribute, which the translation to LLVM IR ignores.
     constexpr llvm::StringLiteral name = "llvm.loop_annotation";
     getOperation()->walk([&](scf::ForOp loop) {
-      if (isShortMaxReduction(loop))
+      if (isShortMaxReduction(loop) || isShortElementwiseLoop(loop))
         loop->setAttr(name, rolled);
     });
     // After lowering to the LLVM dialect: into llvm.br's own attribute.
