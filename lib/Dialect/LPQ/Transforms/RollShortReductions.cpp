@@ -1,4 +1,4 @@
-//===- RollShortReductions.cpp - No full unrolling of short maxima --------===//
+//===- RollShortReductions.cpp - No full unrolling of short loops ---------===//
 //
 // Part of the lpq project.
 //
