@@ -30,13 +30,18 @@ constexpr int64_t kMinIterations = 8, kMaxIterations = 128;
 /// 0.032-0.039 ms rolled (one core).
 constexpr int64_t kMinElementwiseIterations = 16;
 
+/// Whether `loop` has a static trip count from `min` to kMaxIterations.
+bool hasShortTripCount(scf::ForOp loop, int64_t min) {
+  std::optional<APInt> trip = loop.getStaticTripCount();
+  return trip && trip->getSExtValue() >= min &&
+         trip->getSExtValue() <= kMaxIterations;
+}
+
 /// Whether `loop` is innermost and its only store writes
 /// max/min(load of the same address, x) to an address that does not depend
 /// on the loop.
 bool isShortMaxReduction(scf::ForOp loop) {
-  std::optional<APInt> trip = loop.getStaticTripCount();
-  if (!trip || trip->getSExtValue() < kMinIterations ||
-      trip->getSExtValue() > kMaxIterations)
+  if (!hasShortTripCount(loop, kMinIterations))
     return false;
   SmallVector<memref::StoreOp> stores;
   bool nested = false;
@@ -71,9 +76,7 @@ bool isShortMaxReduction(scf::ForOp loop) {
 /// short contiguous axis (the bias and ReLU of a [64, 8, 24, 24]
 /// activation).
 bool isShortElementwiseLoop(scf::ForOp loop) {
-  std::optional<APInt> trip = loop.getStaticTripCount();
-  if (!trip || trip->getSExtValue() < kMinElementwiseIterations ||
-      trip->getSExtValue() > kMaxIterations)
+  if (!hasShortTripCount(loop, kMinElementwiseIterations))
     return false;
   bool elementwise = true, stores = false;
   loop.getBody()->walk([&](Operation *op) {

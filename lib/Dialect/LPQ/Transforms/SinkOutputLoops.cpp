@@ -121,13 +121,13 @@ bool streamsInputs(AffineForOp innermost, Value output) {
   std::optional<uint64_t> trips = affine::getConstantTripCount(innermost);
   if (trips && *trips < uint64_t(kLongStream))
     return false;
+  AffineForOp loop[] = {innermost};
   for (auto load : innermost.getBody()->getOps<affine::AffineLoadOp>()) {
     if (load.getMemRef() == output)
       continue;
     affine::MemRefAccess access(load);
     affine::AffineValueMap map;
     access.getAccessMap(&map);
-    SmallVector<AffineForOp> loop{innermost};
     if (contiguousLoop(map, loop) == 0)
       return true;
   }
