@@ -76,6 +76,11 @@ static llvm::cl::opt<bool> compareSkipOnGrid(
     llvm::cl::desc("Also time the fused SWALP step with skip-on-grid=false "
                    "(its weights rounded every step), interleaved with the "
                    "others"));
+static llvm::cl::opt<bool> compareFuseRows(
+    llvm::cl::cat(stepBenchOptions), "compare-fuse-rows",
+    llvm::cl::desc("Also time the fused float32 and SWALP steps with "
+                   "fuse-rows=true (lpq-fuse-row-loops), interleaved with "
+                   "the others"));
 static llvm::cl::opt<std::string>
     device(llvm::cl::cat(stepBenchOptions), "device",
            llvm::cl::desc("Where to run the steps: cpu or cuda"),
@@ -251,14 +256,14 @@ struct Variant {
   std::vector<double> times;
 
   Variant(ModuleOp module, bool fused, bool cuda = false,
-          bool skipOnGrid = true) {
+          bool skipOnGrid = true, bool rows = fuseRows) {
     OwningOpRef<ModuleOp> copy(module.clone());
     FunctionType type = stepOf(*copy).getFunctionType();
     args = stepArguments(type);
     JitOptions options;
     options.fusion = fused;
     options.tileContractions = fused;
-    options.fuseRows = fuseRows;
+    options.fuseRows = rows;
     options.cuda = cuda;
     options.skipOnGrid = skipOnGrid;
     std::string error;
@@ -386,6 +391,11 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
     variants.emplace_back(*swalp, false);
     if (compareSkipOnGrid)
       variants.emplace_back(*swalp, true, false, /*skipOnGrid=*/false);
+    size_t rowsFirst = variants.size();
+    if (compareFuseRows) {
+      variants.emplace_back(*fp32, true, false, true, /*rows=*/true);
+      variants.emplace_back(*swalp, true, false, true, /*rows=*/true);
+    }
     for (int threads : {1, 2}) {
       std::vector<double> ms = medians(variants, threads);
       std::printf("model=%s threads=%d fp32_ms=%.3f swalp_ms=%.3f "
@@ -393,6 +403,9 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
                   model.str().c_str(), threads, ms[0], ms[1], ms[2]);
       if (compareSkipOnGrid)
         std::printf(" swalp_no_skip_ms=%.3f", ms[3]);
+      if (compareFuseRows)
+        std::printf(" fp32_rows_ms=%.3f swalp_rows_ms=%.3f", ms[rowsFirst],
+                    ms[rowsFirst + 1]);
       std::printf("\n");
     }
     std::fflush(stdout);

@@ -392,6 +392,17 @@ def LPQFuseElementwisePass : Pass<"lpq-fuse-elementwise"> {
     default would also fuse a quantizer into the matmul that reads it,
     recomputing it (Philox included) once per row of the other operand.
 
+    A producer with several uses fuses into its first elementwise consumer
+    when both read and write in the same order (identity maps) and every
+    other user comes after that consumer: the fused generic yields the
+    producer's result as well, and the other users read that. SGD's
+    momentum, which the weight update reads and the step returns (SWALP:
+    which its quantizer reads too), is computed in the weight update's loop
+    instead of a loop of its own. A sum into a zero-filled tensor that ends
+    up as such a fused generic's unused result (the gradient of a
+    parameter) is no longer written: its init becomes an input, the fill
+    folds into the payload and the result goes.
+
     Example: `quantize(w)` followed by a transpose becomes one generic; the
     transposed result feeding a matmul stays a separate loop nest.
   }];
