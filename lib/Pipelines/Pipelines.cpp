@@ -132,7 +132,8 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   p += "func.func(";
   if (options.bufferRandomWords)
     p += "lpq-buffer-random-words,";
-  p += "lpq-unroll-random-groups),lower-affine,canonicalize,"
+  p += "lpq-unroll-random-groups,lpq-unswitch-fast-paths),lower-affine,"
+       "canonicalize,"
        "func.func(lpq-roll-short-reductions),";
   if (options.threads)
     p += "convert-scf-to-openmp,";
@@ -157,7 +158,8 @@ static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
          "func.func(lpq-gpu-prepare-loops{block-size=" +
          std::to_string(options.blockSize) +
          " elements-per-thread=" + std::to_string(options.elementsPerThread) +
-         " block-reductions=" + (blockReductions ? "true" : "false") + "}),";
+         " block-reductions=" + (blockReductions ? "true" : "false") +
+         "},lpq-unswitch-fast-paths{unswitch=false}),";
 }
 
 std::string lpq::gpuLoopsOnHostPipelineText(const GPUPipelineOptions &options) {

@@ -81,6 +81,21 @@ std::vector<float> makeInput(int64_t n, std::mt19937 &rng) {
   return x;
 }
 
+/// Normal values times one power of two for the whole tensor, 2^-140 to
+/// 2^12, no special values: a tensor's blocks all have exponents near that
+/// power, so that across shapes and kernels some lie in [-127, 0] (the
+/// block rounding's one-scaling fast path, lpq-unswitch-fast-paths) and
+/// some outside it (values from 2^7 up, or all below 2^-120, subnormals
+/// included).
+std::vector<float> makeNarrowInput(int64_t n, std::mt19937 &rng) {
+  std::normal_distribution<float> normal(0, 1);
+  int power = std::uniform_int_distribution<int>(-140, 12)(rng);
+  std::vector<float> x(n);
+  for (float &v : x)
+    v = std::ldexp(normal(rng), power);
+  return x;
+}
+
 bool sameBits(float a, float b) {
   if (std::isnan(a) && std::isnan(b))
     return true;
@@ -141,7 +156,9 @@ protected:
     checkAll(JitOptions{threads, vectorize, vectorWidth, false}, numThreads);
   }
 
-  void checkAll(const JitOptions &options, int numThreads) {
+  void checkAll(const JitOptions &options, int numThreads,
+                std::vector<float> (*makeValues)(int64_t,
+                                                 std::mt19937 &) = makeInput) {
     JitModule &jit = compiled(options);
     setNumThreads(numThreads);
     std::mt19937 rng(20261123);
@@ -154,7 +171,7 @@ protected:
                           : std::vector<std::vector<int64_t>>{k.shape};
       for (const std::vector<int64_t> &shape : shapes) {
         Array x = Array::zeros(DType::F32, shape);
-        std::vector<float> values = makeInput(x.numElements(), rng);
+        std::vector<float> values = makeValues(x.numElements(), rng);
         std::memcpy(x.bytes.data(), values.data(), values.size() * 4);
         std::vector<Argument> args{Argument::of(x)};
         numerics::RandomStream random{0x0123456789abcdefULL, 5, 17};
@@ -201,6 +218,9 @@ TEST_F(Differential, TwoThreadsVectorized) { checkAll(true, true, 2); }
 TEST_F(Differential, OneThreadVectorized) { checkAll(true, true, 1); }
 TEST_F(Differential, SequentialScalar) { checkAll(false, false, 1); }
 TEST_F(Differential, TwoThreads128BitVectors) { checkAll(true, true, 2, 128); }
+TEST_F(Differential, NarrowRangeTensors) {
+  checkAll(JitOptions{true, true, 0, false}, 2, makeNarrowInput);
+}
 
 /// The same kernels through lpq-gpu-pipeline on CUDA device 0, bit for bit
 /// against the reference. Skipped (with the reason) without a CUDA device.

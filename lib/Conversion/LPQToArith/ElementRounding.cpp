@@ -19,6 +19,8 @@
 
 #include "ElementRounding.h"
 
+#include "lpq/Dialect/LPQ/IR/LPQDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
@@ -144,6 +146,11 @@ public:
   /// subnormal of v's sign: every rounding of a quotient below 2^-126 in
   /// magnitude (to an integer, and the stochastic threshold) comes out the
   /// same for both.
+  /// For e in [-127, 0] (block values below 2^7 and above 2^-120, the usual
+  /// case) one scaling by 2^-e >= 1 gives the same bits: no underflow, and
+  /// overflow to Inf either way. The result selects it then, in a select
+  /// marked `lpq.fast_path` that lpq-unswitch-fast-paths turns into two
+  /// versions of the loop when e does not change inside it.
   Value divideByPow2F32(Value v, Value e) {
     using FP = arith::CmpFPredicate;
     Value negExp = arith::SubIOp::create(b, i32(0), e);
@@ -155,11 +162,19 @@ public:
     Value lost =
         arith::AndIOp::create(b, arith::CmpFOp::create(b, FP::OEQ, y, f32(0)),
                               arith::CmpFOp::create(b, FP::ONE, v, f32(0)));
-    return arith::SelectOp::create(
+    Value general = arith::SelectOp::create(
         b, lost,
         math::CopySignOp::create(
             b, f32(std::numeric_limits<float>::denorm_min()), v),
         y);
+    Value fast = arith::AndIOp::create(
+        b, arith::CmpIOp::create(b, arith::CmpIPredicate::sge, negExp, i32(0)),
+        arith::CmpIOp::create(b, arith::CmpIPredicate::sle, negExp, i32(127)));
+    Value single =
+        arith::MulFOp::create(b, v, pow2NormalF32(clampI(negExp, 0, 127)));
+    auto select = arith::SelectOp::create(b, fast, single, general);
+    select->setAttr(kFastPathAttrName, b.getUnitAttr());
+    return select;
   }
 
   /// roundToStep(widen(x), stepExp, stochastic), narrowed and saturated to
