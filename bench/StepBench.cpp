@@ -190,10 +190,20 @@ LoopCounts countLoops(ModuleOp module, bool fusion) {
     counts.regions += times;
   });
   step.walk([&](omp::WsloopOp) { ++counts.nests; });
+  // Sequential nests: outermost loops, a loop in two versions (the then
+  // branch of an scf.if whose else branch has loops too, as
+  // lpq-unswitch-fast-paths makes them) once.
   step.walk([&](scf::ForOp loop) {
-    Operation *p = loop->getParentOp();
-    if (p == step || isa<omp::SingleOp>(p))
-      ++counts.nests;
+    for (Operation *p = loop->getParentOp(); p != step; p = p->getParentOp()) {
+      if (isa<scf::ForOp, omp::WsloopOp>(p))
+        return;
+      if (auto branch = dyn_cast<scf::IfOp>(p);
+          branch &&
+          branch.getThenRegion().isAncestor(loop->getParentRegion()) &&
+          !branch.getElseRegion().getOps<scf::ForOp>().empty())
+        return;
+    }
+    ++counts.nests;
   });
   return counts;
 }
