@@ -83,10 +83,10 @@ std::vector<float> makeInput(int64_t n, std::mt19937 &rng) {
 
 /// Normal values times one power of two for the whole tensor, 2^-140 to
 /// 2^12, no special values: a tensor's blocks all have exponents near that
-/// power, so that across shapes and kernels some lie in [-127, 0] (the
-/// block rounding's one-scaling fast path, lpq-unswitch-fast-paths) and
-/// some outside it (values from 2^7 up, or all below 2^-120, subnormals
-/// included).
+/// power, so that across shapes and kernels some have grid steps 2^s with
+/// s in [-127, 0] (the block rounding's one-scaling fast path,
+/// lpq-unswitch-fast-paths) and some not (values from 2^7 up, or all below
+/// 2^-121, subnormals included).
 std::vector<float> makeNarrowInput(int64_t n, std::mt19937 &rng) {
   std::normal_distribution<float> normal(0, 1);
   int power = std::uniform_int_distribution<int>(-140, 12)(rng);

@@ -146,11 +146,11 @@ public:
   /// subnormal of v's sign: every rounding of a quotient below 2^-126 in
   /// magnitude (to an integer, and the stochastic threshold) comes out the
   /// same for both.
-  /// For e in [-127, 0] (block values below 2^7 and above 2^-120, the usual
-  /// case) one scaling by 2^-e >= 1 gives the same bits: no underflow, and
-  /// overflow to Inf either way. The result selects it then, in a select
-  /// marked `lpq.fast_path` that lpq-unswitch-fast-paths turns into two
-  /// versions of the loop when e does not change inside it.
+  /// For e in [-127, 0] (8-bit blocks: largest value below 2^7 and at least
+  /// 2^-121, the usual case) one scaling by 2^-e >= 1 gives the same bits: no
+  /// underflow, and overflow to Inf either way. The result selects it then, in
+  /// a select marked `lpq.fast_path` that lpq-unswitch-fast-paths turns into
+  /// two versions of the loop when e does not change inside it.
   Value divideByPow2F32(Value v, Value e) {
     using FP = arith::CmpFPredicate;
     Value negExp = arith::SubIOp::create(b, i32(0), e);

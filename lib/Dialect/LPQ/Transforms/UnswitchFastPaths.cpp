@@ -6,9 +6,9 @@
 //
 // convert-lpq-to-arith divides a block's values by the block's power of two
 // in two exact scalings, then repairs a quotient that underflowed to zero.
-// When the block exponent lies in [-127, 0] (the block's largest value below
-// 2^7 and above 2^-120: nearly always), one scaling gives the same bits. The
-// lowering emits both and
+// When the grid step is 2^s with s in [-127, 0] (8-bit blocks: the block's
+// largest value below 2^7 and at least 2^-121: nearly always), one scaling
+// gives the same bits. The lowering emits both and
 //
 //   %q = arith.select %fast, %single, %general {lpq.fast_path}
 //
@@ -198,6 +198,13 @@ struct LPQUnswitchFastPathsPass
         for (arith::SelectOp select : same)
           resolve(select, false);
     }
+    // Copies of marked selects that versioning an outer loop made after
+    // its inner loop was listed (the lowering puts them in innermost loops
+    // only): their general value.
+    getOperation()->walk([&](arith::SelectOp select) {
+      if (select->hasAttr(lpq::kFastPathAttrName))
+        resolve(select, false);
+    });
   }
 };
 

@@ -649,7 +649,8 @@ def LPQUnswitchFastPathsPass : Pass<"lpq-unswitch-fast-paths"> {
   let description = [{
     `convert-lpq-to-arith` divides a block's values by the block's power of
     two in two exact scalings and repairs quotients that underflow; for a
-    block exponent in [-127, 0] (largest value below 2^7 and above 2^-120)
+    grid step 2^s with s in [-127, 0] (8-bit blocks: largest value below 2^7
+    and at least 2^-121)
     one scaling gives the same bits. The lowering emits both, chosen by an
     `arith.select` marked `lpq.fast_path` whose condition depends only on
     the block exponent. Where that exponent does not change inside the
