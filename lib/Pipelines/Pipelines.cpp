@@ -39,8 +39,12 @@ void registerUpstreamPasses() {
 /// `skipOnGrid`: stochastic roundings marked lpq.expect_on_grid first check
 /// whether their input lies on the grid (CPU only: the GPU's host cannot
 /// branch on device memory).
+/// `runtimeChecks`: dynamic extents the ops need to agree are checked where
+/// the program runs (CPU only, likewise); after fusion, so that fused-away
+/// ops are not checked, and canonicalized: static ones fold away.
 static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes,
-                                           bool skipOnGrid) {
+                                           bool skipOnGrid,
+                                           bool runtimeChecks) {
   std::string p = "lpq-result-dims,";
   if (skipOnGrid)
     p += "func.func(lpq-skip-rounding-on-grid),";
@@ -49,6 +53,8 @@ static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes,
        "canonicalize,cse,";
   if (fusion)
     p += "lpq-fuse-elementwise,";
+  if (runtimeChecks)
+    p += "generate-runtime-verification{verbose-level=1},canonicalize,";
   if (tileLanes)
     p += "lpq-gather-windows,lpq-transpose-contractions{lanes=" +
          std::to_string(tileLanes) + "},";
@@ -111,7 +117,8 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   unsigned lanes = options.vectorLanes ? options.vectorLanes
                                        : hostVectorLanes();
   std::string p = bufferizedTensorProgram(
-      options.fusion, options.tileContractions ? lanes : 0, options.skipOnGrid);
+      options.fusion, options.tileContractions ? lanes : 0, options.skipOnGrid,
+      options.runtimeChecks);
   if (options.tileContractions) {
     // Tiles of up to rows x 3 vectors: 12 accumulators in the 16 registers of
     // AVX2, 24 in the 32 of AVX-512.
@@ -153,7 +160,8 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
 static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
                                 bool blockReductions) {
   return bufferizedTensorProgram(/*fusion=*/true, /*tileLanes=*/0,
-                                 /*skipOnGrid=*/false) +
+                                 /*skipOnGrid=*/false,
+                                 /*runtimeChecks=*/false) +
          "func.func(convert-linalg-to-parallel-loops),"
          "func.func(lpq-gpu-prepare-loops{block-size=" +
          std::to_string(options.blockSize) +

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <malloc.h>
@@ -133,6 +134,24 @@ makeTransformer(bool vectorize, llvm::TargetMachine *tm) {
     mpm.run(*m, mam);
     return llvm::Error::success();
   };
+}
+
+/// A failed runtime check (`cf.assert` from lpq-cpu-pipeline's
+/// runtime-checks) calls puts(message), then abort(). In the JIT the message
+/// goes to stderr, and the process exits with status 1 instead of a signal
+/// (which would leave the message in stdout's buffer and print LLVM's crash
+/// report).
+extern "C" int lpqRuntimeCheckMessage(const char *message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s\n", message);
+  return 0;
+}
+
+extern "C" void lpqRuntimeCheckFailed() {
+  std::fprintf(stderr, "lpq: a runtime check of the compiled program failed "
+                       "(above); stopping\n");
+  std::fflush(stderr);
+  std::_Exit(1);
 }
 
 } // namespace
@@ -280,6 +299,16 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     return nullptr;
   }
   jit->engine = std::move(*engine);
+  jit->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto bind = [&](const char *name, auto *function) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(function),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    bind("puts", &lpqRuntimeCheckMessage);
+    bind("abort", &lpqRuntimeCheckFailed);
+    return symbols;
+  });
   // Runs global constructors: GPU modules load their kernels there.
   jit->engine->initialize();
 #ifdef LPQ_HAVE_CUDA_RUNTIME

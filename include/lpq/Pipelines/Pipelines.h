@@ -61,6 +61,15 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "off by default: no faster on the example steps; same "
                      "results)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> runtimeChecks{
+      *this, "runtime-checks",
+      llvm::cl::desc("Check at run time that dynamic extents agree where the "
+                     "program needs them to (upstream "
+                     "generate-runtime-verification: a mismatch prints the "
+                     "failing op and aborts instead of reading out of "
+                     "bounds; static shapes are checked at compile time and "
+                     "cost nothing)"),
+      llvm::cl::init(true)};
   PassOptions::Option<unsigned> vectorLanes{
       *this, "vector-lanes",
       llvm::cl::desc("float32 lanes of the contraction tiles (0: the host's: "
