@@ -257,6 +257,14 @@ std::vector<Argument> stepArguments(FunctionType type) {
   return args;
 }
 
+/// The options of the fused steps: lpq-cpu-pipeline's defaults, with
+/// --fuse-rows.
+JitOptions fusedOptions() {
+  JitOptions options;
+  options.fuseRows = fuseRows;
+  return options;
+}
+
 /// A compiled step with its arguments, timed interleaved with the others
 /// so that drifts of the machine's speed affect all alike.
 struct Variant {
@@ -265,17 +273,10 @@ struct Variant {
   std::vector<Array> results;
   std::vector<double> times;
 
-  Variant(ModuleOp module, bool fused, bool cuda = false,
-          bool skipOnGrid = true, bool rows = fuseRows) {
+  Variant(ModuleOp module, const JitOptions &options) {
     OwningOpRef<ModuleOp> copy(module.clone());
     FunctionType type = stepOf(*copy).getFunctionType();
     args = stepArguments(type);
-    JitOptions options;
-    options.fusion = fused;
-    options.tileContractions = fused;
-    options.fuseRows = rows;
-    options.cuda = cuda;
-    options.skipOnGrid = skipOnGrid;
     std::string error;
     jit = JitModule::compile(*copy, options, error);
     if (!jit) {
@@ -340,8 +341,10 @@ int benchCuda() {
     OwningOpRef<ModuleOp> fp32 = trainStep(model.str(), "fp32");
     OwningOpRef<ModuleOp> swalp = trainStep(model.str(), "swalp");
     std::vector<Variant> variants;
-    variants.emplace_back(*fp32, true, true);
-    variants.emplace_back(*swalp, true, true);
+    JitOptions onDevice = fusedOptions();
+    onDevice.cuda = true;
+    variants.emplace_back(*fp32, onDevice);
+    variants.emplace_back(*swalp, onDevice);
     std::vector<double> ms = medians(variants, 0);
     std::printf("model=%s device=cuda gpu_kernels_fp32=%d gpu_kernels_swalp=%d "
                 "fp32_ms=%.3f swalp_ms=%.3f\n",
@@ -396,15 +399,22 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
                   countKernels(module));
     }
     std::vector<Variant> variants;
-    variants.emplace_back(*fp32, true);
-    variants.emplace_back(*swalp, true);
-    variants.emplace_back(*swalp, false);
-    if (compareSkipOnGrid)
-      variants.emplace_back(*swalp, true, false, /*skipOnGrid=*/false);
+    JitOptions fused = fusedOptions(), unfused = fused;
+    unfused.fusion = unfused.tileContractions = false;
+    variants.emplace_back(*fp32, fused);
+    variants.emplace_back(*swalp, fused);
+    variants.emplace_back(*swalp, unfused);
+    if (compareSkipOnGrid) {
+      JitOptions noSkip = fused;
+      noSkip.skipOnGrid = false;
+      variants.emplace_back(*swalp, noSkip);
+    }
     size_t rowsFirst = variants.size();
     if (compareFuseRows) {
-      variants.emplace_back(*fp32, true, false, true, /*rows=*/true);
-      variants.emplace_back(*swalp, true, false, true, /*rows=*/true);
+      JitOptions rows = fused;
+      rows.fuseRows = true;
+      variants.emplace_back(*fp32, rows);
+      variants.emplace_back(*swalp, rows);
     }
     for (int threads : {1, 2}) {
       std::vector<double> ms = medians(variants, threads);
