@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -204,17 +205,6 @@ std::optional<gpu::AllReduceOperation> idempotentReduction(Operation *op) {
       .Default(std::nullopt);
 }
 
-/// The memref `v` is a view of (or is) `root`.
-bool viewOf(Value v, Value root) {
-  while (v != root) {
-    auto view = v.getDefiningOp<ViewLikeOpInterface>();
-    if (!view)
-      return false;
-    v = view.getViewSource();
-  }
-  return true;
-}
-
 /// A reduction into memory: a perfect nest of `scf.for` loops whose
 /// innermost body loads acc[I] from a fresh allocation, combines it with a
 /// value computed from the rest of the body by an idempotent reduction and
@@ -262,7 +252,7 @@ std::optional<MemoryReduction> matchMemoryReduction(scf::ForOp outer) {
     if (!outer.isDefinedOutsideOfLoop(index))
       return std::nullopt;
   for (auto load : body->getOps<memref::LoadOp>()) {
-    if (!viewOf(load.getMemRef(), acc))
+    if (memref::skipViewLikeOps(cast<MemrefValue>(load.getMemRef())) != acc)
       continue;
     if (r.load || load.getMemRef() != acc ||
         load.getIndices() != r.store.getIndices())

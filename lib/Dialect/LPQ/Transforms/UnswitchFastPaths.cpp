@@ -36,6 +36,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -63,11 +64,11 @@ Operation *enclosingLoop(Operation *op) {
   return nullptr;
 }
 
-/// The memref a view (reshape, subview, cast) was taken of, through views.
-Value viewRoot(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
-  return memref;
+/// The memref a view (reshape, subview, cast) was taken of, through views;
+/// null for values that are not memrefs.
+Value viewRoot(Value value) {
+  auto memref = dyn_cast<TypedValue<BaseMemRefType>>(value);
+  return memref ? memref::skipViewLikeOps(memref) : Value();
 }
 
 /// Whether `loop` may write to (or free) memory that `root`, an allocation,
