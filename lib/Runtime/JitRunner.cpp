@@ -232,6 +232,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     pipelineOptions.bufferRandomWords = options.bufferRandomWords;
     pipelineOptions.skipOnGrid = options.skipOnGrid;
     pipelineOptions.fuseRows = options.fuseRows;
+    pipelineOptions.runtimeChecks = options.runtimeChecks;
     if (std::optional<std::string> why = checkOptions(pipelineOptions)) {
       error = "lpq-cpu-pipeline: " + *why;
       return nullptr;

@@ -8,7 +8,10 @@
 
 #include "lpq/Data/Idx.h"
 
+#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Program.h"
@@ -204,6 +207,24 @@ bool mlir::lpq::runtime::checkTrainInputs(const TrainableModule &info,
     return false;
   return options.initParams.empty() ||
          loadInitParams(options.initParams, info.paramShapes, error);
+}
+
+bool mlir::lpq::runtime::specializeBatch(ModuleOp module, TrainableModule &info,
+                                         const TrainOptions &options,
+                                         std::string &error) {
+  if (!ShapedType::isDynamic(info.batch))
+    return true;
+  int64_t batch = options.batch > 0 ? options.batch : 128;
+  PassManager pm(module.getContext());
+  LPQSpecializeBatchPassOptions passOptions;
+  passOptions.size = batch;
+  pm.addPass(createLPQSpecializeBatchPass(passOptions));
+  if (failed(pm.run(module))) {
+    error = "cannot compile the model for a batch of " + std::to_string(batch);
+    return false;
+  }
+  info.batch = batch;
+  return true;
 }
 
 double mlir::lpq::runtime::swalpLearningRateFactor(int epoch, int swaStart,

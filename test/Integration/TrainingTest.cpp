@@ -32,14 +32,22 @@ struct CompiledExample {
   std::unique_ptr<JitModule> jit;
 };
 
-/// `module` through lpq-train-step{options} and the JIT.
+/// `module` through lpq-train-step{options} and the JIT; with
+/// `specializeFor`, a dynamic batch compiled for that many examples
+/// (specializeBatch, as lpq-run train does).
 std::optional<CompiledExample> compileModule(OwningOpRef<ModuleOp> module,
-                                             const std::string &options) {
+                                             const std::string &options,
+                                             int64_t specializeFor = 0) {
   if (!module || !lpq_test::buildTrainStep(*module, options))
     return std::nullopt;
   std::string error;
   std::optional<TrainableModule> info = inspectTrainableModule(*module, error);
   EXPECT_TRUE(info) << error;
+  if (info && specializeFor) {
+    TrainOptions batch;
+    batch.batch = specializeFor;
+    EXPECT_TRUE(specializeBatch(*module, *info, batch, error)) << error;
+  }
   std::unique_ptr<JitModule> jit = JitModule::compile(*module, {}, error);
   EXPECT_TRUE(jit) << error;
   if (!info || !jit)
@@ -186,6 +194,21 @@ TEST(Training, DynamicBatchMatchesStaticBatch) {
   EXPECT_EQ((*a)[0].trainLoss, (*b)[0].trainLoss);
   EXPECT_EQ((*a)[0].testAccuracy, (*b)[0].testAccuracy);
   EXPECT_EQ((*a)[0].swaTestAccuracy, (*b)[0].swaTestAccuracy);
+  // Compiled for batches of 128 (lpq-specialize-batch, what lpq-run train
+  // does with an open model): the same bits again.
+  std::optional<CompiledExample> specialized =
+      compileModule(dynamicBatchMLP(), "recipe=swalp", 128);
+  ASSERT_TRUE(specialized);
+  EXPECT_EQ(specialized->info.batch, 128);
+  EXPECT_EQ(specialized->jit->signature("train_step")->getInput(8),
+            RankedTensorType::get({128, 1, 28, 28},
+                                  Float32Type::get(&lpq_test::context())));
+  auto s = train(*specialized->jit, specialized->info, options, llvm::nulls(),
+                 error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_EQ((*a)[0].trainLoss, (*s)[0].trainLoss);
+  EXPECT_EQ((*a)[0].testAccuracy, (*s)[0].testAccuracy);
+  EXPECT_EQ((*a)[0].swaTestAccuracy, (*s)[0].swaTestAccuracy);
   // Another batch size needs the open model: 50 steps of 64 learn too.
   options.batch = 64;
   EXPECT_FALSE(checkTrainInputs(fixed->info, options, error));

@@ -92,6 +92,11 @@ static cl::opt<bool> noSkipOnGrid(
     "no-skip-on-grid",
     cl::desc("Round weights stochastically even when they already lie on "
              "the grid (lpq-skip-rounding-on-grid off; same results)"));
+static cl::opt<bool> noRuntimeChecks(
+    cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
+    "no-runtime-checks",
+    cl::desc("Do not check that dynamic extents agree (a mismatch then reads "
+             "out of bounds)"));
 static cl::opt<bool>
     fuseRows(cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
              "fuse-rows",
@@ -120,6 +125,7 @@ static JitOptions compileOptions() {
   options.bufferRandomWords = !noBufferRandomWords;
   options.skipOnGrid = !noSkipOnGrid;
   options.fuseRows = fuseRows;
+  options.runtimeChecks = !noRuntimeChecks;
   return options;
 }
 
@@ -564,6 +570,9 @@ static int runTraining(ModuleOp module) {
 
   if (!checkTrainInputs(*info, options, error))
     return fail(error);
+  bool openBatch = ShapedType::isDynamic(info->batch);
+  if (!specializeBatch(module, *info, options, error))
+    return fail(error);
 
   llvm::errs() << "lpq-run train: recipe "
                << (info->recipe.empty() ? "?" : info->recipe) << ", "
@@ -571,7 +580,11 @@ static int runTraining(ModuleOp module) {
   if (options.swaStart >= 0)
     llvm::errs() << ", averaging from epoch " << options.swaStart
                  << " at lr " << options.swaLr;
-  llvm::errs() << ", seed " << options.seed << "\n  compiling...\n";
+  llvm::errs() << ", seed " << options.seed << "\n";
+  if (openBatch)
+    llvm::errs() << "  the model's batch is dynamic: compiled for batches of "
+                 << info->batch << "\n";
+  llvm::errs() << "  compiling...\n";
   std::unique_ptr<JitModule> jit =
       JitModule::compile(module, compileOptions(), error);
   if (!jit)

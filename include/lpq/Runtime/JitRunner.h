@@ -60,6 +60,9 @@ struct JitOptions {
   bool skipOnGrid = true;
   /// Fuse loop nests over the same rows (`fuse-rows`, off by default).
   bool fuseRows = false;
+  /// Check that dynamic extents agree where the ops need it
+  /// (`runtime-checks`).
+  bool runtimeChecks = true;
   /// Compile with lpq-gpu-pipeline for CUDA device 0 (its architecture,
   /// cubin) instead of the CPU: tensors are copied to the device and back.
   bool cuda = false;

@@ -96,6 +96,14 @@ loadInitParams(const std::string &prefix,
 bool checkTrainInputs(const TrainableModule &info, const TrainOptions &options,
                       std::string &error);
 
+/// For a model with a dynamic batch: compiles it for the batch it will
+/// train with (`options.batch`, or 128) by running lpq-specialize-batch on
+/// `module`, and records that batch in `info`; about twice as fast as
+/// compiling it for any batch. Nothing to do for a fixed batch. False and
+/// `error` if the pass fails.
+bool specializeBatch(ModuleOp module, TrainableModule &info,
+                     const TrainOptions &options, std::string &error);
+
 /// The first epoch (0-based) whose AskewSGD tolerance is annealed.
 int askewAnnealStart(const TrainOptions &options);
 

@@ -59,6 +59,39 @@ def LPQResultsToDestinationsPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def LPQSpecializeBatchPass : Pass<"lpq-specialize-batch", "::mlir::ModuleOp"> {
+  let summary = "Compile a model with a dynamic batch for one batch size";
+  let description = [{
+    A model exported with a symbolic batch (`tensor<?x1x28x28xf32>`) runs
+    every kernel over extents it reads at run time: fewer fused loops, no
+    register-tiled products, about half the speed of the same model with
+    the batch written in. When the batch size is known before compiling
+    (`lpq-run train --batch=N`), this pass gives the leading dimension of
+    every ranked tensor argument of every public function that has one
+    dynamic there the extent `size`: the argument takes the static type and
+    a `tensor.cast` back to the dynamic one feeds its uses, so function
+    results keep their types and callers their calling convention; the
+    canonicalizations of the pipelines then carry the static extent through
+    the program. Other dynamic dimensions are left alone. `size` must be
+    positive.
+
+    Example (`lpq-specialize-batch{size=128}`):
+    ```mlir
+    func.func @f(%x: tensor<?x784xf32>) -> tensor<?x10xf32>
+    // becomes
+    func.func @f(%x: tensor<128x784xf32>) -> tensor<?x10xf32> {
+      %0 = tensor.cast %x : tensor<128x784xf32> to tensor<?x784xf32>
+      ...
+    ```
+  }];
+  let options = [
+    Option<"size", "size", "int64_t", /*default=*/"0",
+           "The batch: the extent given to every dynamic leading dimension "
+           "of public functions' tensor arguments">,
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def LPQResultDimsPass : Pass<"lpq-result-dims", "::mlir::ModuleOp"> {
   let summary = "Give every public function with dynamically shaped results "
                 "a function computing their extents";
