@@ -143,6 +143,8 @@ def main():
     args = ap.parse_args()
     passes = args.passes or ["", "--convert-lpq-to-arith",
                              "--lpq-cpu-pipeline",
+                             "--lpq-specialize-batch=size=3 "
+                             "--lpq-cpu-pipeline",
                              "--lpq-gpu-pipeline=format=isa",
                              "--lpq-train-step"]
     rng = random.Random(args.seed)

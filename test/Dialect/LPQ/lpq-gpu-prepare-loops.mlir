@@ -1,4 +1,5 @@
 // RUN: lpq-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(lpq-gpu-prepare-loops{block-size=64}))" | FileCheck %s
+// RUN: lpq-opt %S/Inputs/declaration.mlir -lpq-gpu-pipeline="format=isa" | FileCheck %s --check-prefix=PIPELINE
 
 /// A parallel nest becomes one linear dimension (8 x 1000 = 8000)
 /// distributed over blocks of 64 threads running 4 iterations each: thread
@@ -293,3 +294,11 @@ func.func @host_loads(%scale: memref<f32>, %x: memref<1000xf32>, %loss: memref<f
   memref.store %h, %loss[] : memref<f32>
   return
 }
+
+// -----
+
+/// A declaration has no body to prepare (it crashed the pass before
+/// 2026-12-04); the whole GPU pipeline takes it too.
+// CHECK-LABEL: func.func private @external(memref<?xf32>)
+// PIPELINE: llvm.func @external
+func.func private @external(memref<?xf32>)

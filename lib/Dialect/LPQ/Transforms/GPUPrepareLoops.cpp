@@ -502,6 +502,9 @@ struct LPQGPUPrepareLoopsPass
           << static_cast<int64_t>(elementsPerThread);
       return signalPassFailure();
     }
+    // A declaration has nothing to prepare.
+    if (getOperation().isExternal())
+      return;
     SmallVector<scf::ParallelOp> parallels;
     // Sequential loops that touch memory, and stores outside any loop (the
     // extents of tensor.from_elements, a loss): device memory is not the
