@@ -67,8 +67,7 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "program needs them to (upstream "
                      "generate-runtime-verification: a mismatch prints the "
                      "failing op and aborts instead of reading out of "
-                     "bounds; static shapes are checked at compile time and "
-                     "cost nothing)"),
+                     "bounds; static extents are checked at compile time)"),
       llvm::cl::init(true)};
   PassOptions::Option<unsigned> vectorLanes{
       *this, "vector-lanes",
