@@ -161,6 +161,11 @@ mlir::lpq::runtime::inspectTrainableModule(ModuleOp module,
 
 namespace {
 
+/// The batch a model with a dynamic batch trains with: --batch, or 128.
+int64_t openBatchSize(const TrainOptions &options) {
+  return options.batch > 0 ? options.batch : 128;
+}
+
 /// Why `requested` examples per batch (0: the default) cannot train a model
 /// whose batch is `modelBatch` (dynamic or fixed); nullopt when they can.
 std::optional<std::string> batchMismatch(int64_t modelBatch,
@@ -214,7 +219,7 @@ bool mlir::lpq::runtime::specializeBatch(ModuleOp module, TrainableModule &info,
                                          std::string &error) {
   if (!ShapedType::isDynamic(info.batch))
     return true;
-  int64_t batch = options.batch > 0 ? options.batch : 128;
+  int64_t batch = openBatchSize(options);
   PassManager pm(module.getContext());
   LPQSpecializeBatchPassOptions passOptions;
   passOptions.size = batch;
@@ -324,7 +329,7 @@ mlir::lpq::runtime::train(JitModule &jit, const TrainableModule &info,
       return std::nullopt;
     }
     if (ShapedType::isDynamic(xShape[0]))
-      xShape[0] = options.batch > 0 ? options.batch : 128;
+      xShape[0] = openBatchSize(options);
   }
   int64_t batch = xShape.empty() ? 0 : xShape[0], exampleSize = 1;
   for (size_t i = 1; i < xShape.size(); ++i)
