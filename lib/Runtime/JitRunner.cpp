@@ -22,6 +22,7 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <algorithm>
 #include <chrono>
@@ -136,6 +137,20 @@ makeTransformer(bool vectorize, llvm::TargetMachine *tm) {
   };
 }
 
+/// The vector width the CPU pipeline prefers when the options leave it to
+/// the target (0): 512 bits on hosts with AVX-512. LLVM's tuning for Intel
+/// server CPUs prefers 256 bits (to spare the clock); lpq's stochastic
+/// rounding (Philox's 64-bit multiplies, the decision) runs 3-5% faster per
+/// SWALP step with 512, and the float32 steps take the same time
+/// (docs/performance.md, "Vector width").
+unsigned hostVectorWidth(unsigned requested) {
+  if (requested != 0)
+    return requested;
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  auto avx512 = features.find("avx512f");
+  return avx512 != features.end() && avx512->second ? 512 : 0;
+}
+
 /// A failed runtime check (`cf.assert` from lpq-cpu-pipeline's
 /// runtime-checks) calls puts(message), then abort(). In the JIT the message
 /// goes to stderr, and the process exits with status 1 instead of a signal
@@ -226,7 +241,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
   } else {
     CPUPipelineOptions pipelineOptions;
     pipelineOptions.threads = options.threads;
-    pipelineOptions.vectorWidth = options.vectorWidth;
+    pipelineOptions.vectorWidth = hostVectorWidth(options.vectorWidth);
     pipelineOptions.fusion = options.fusion;
     pipelineOptions.tileContractions = options.tileContractions;
     pipelineOptions.bufferRandomWords = options.bufferRandomWords;

@@ -105,7 +105,8 @@ static cl::opt<bool>
 static cl::opt<unsigned>
     vectorWidth(cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
                 "vector-width",
-                cl::desc("Preferred vector width in bits (0: target default)"),
+                cl::desc("Preferred vector width in bits (0: 512 on hosts "
+                         "with AVX-512, else the target's default)"),
                 cl::init(0));
 static cl::opt<std::string>
     device(cl::cat(lpqRunOptions), "device",

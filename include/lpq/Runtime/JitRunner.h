@@ -47,7 +47,7 @@ struct JitOptions {
   /// Let LLVM vectorize loops (loop and SLP vectorizers).
   bool vectorize = true;
   /// Preferred vector width in bits (lpq-cpu-pipeline's `vector-width`;
-  /// 0: the target's default).
+  /// 0: 512 on hosts with AVX-512, else the target's default).
   unsigned vectorWidth = 0;
   /// Fuse elementwise loop nests (lpq-cpu-pipeline's `fusion`).
   bool fusion = true;
