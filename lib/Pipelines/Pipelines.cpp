@@ -40,8 +40,9 @@ void registerUpstreamPasses() {
 /// whether their input lies on the grid (CPU only: the GPU's host cannot
 /// branch on device memory).
 /// `runtimeChecks`: dynamic extents the ops need to agree are checked where
-/// the program runs (CPU only, likewise); after fusion, so that fused-away
-/// ops are not checked, and canonicalized: static ones fold away.
+/// the program runs; after fusion, so that fused-away ops are not checked,
+/// and canonicalized: static ones fold away. The checks read only extents
+/// (memref descriptors, on the host for the GPU) and indices.
 static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes,
                                            bool skipOnGrid,
                                            bool runtimeChecks) {
@@ -160,8 +161,7 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
 static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
                                 bool blockReductions) {
   return bufferizedTensorProgram(/*fusion=*/true, /*tileLanes=*/0,
-                                 /*skipOnGrid=*/false,
-                                 /*runtimeChecks=*/false) +
+                                 /*skipOnGrid=*/false, options.runtimeChecks) +
          "func.func(convert-linalg-to-parallel-loops),"
          "func.func(lpq-gpu-prepare-loops{block-size=" +
          std::to_string(options.blockSize) +
@@ -188,8 +188,13 @@ std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
        "nvvm-attach-target{chip=" +
        options.chip.getValue() +
        " features=+ptx80 O=3},"
-       "gpu.module(convert-gpu-to-nvvm,canonicalize,cse),"
-       "func.func(gpu-async-region),gpu-to-llvm,expand-strided-metadata,"
+       // A runtime check's cf.assert lowers by splitting its block, which
+       // an scf region cannot hold: structured control flow becomes cf
+       // first, in the kernels (whose asserts become __assertfail) and on
+       // the host (where the checks sit in scf.if's over non-empty loops).
+       "gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse),"
+       "func.func(gpu-async-region,convert-scf-to-cf),gpu-to-llvm,"
+       "expand-strided-metadata,"
        "lower-affine,finalize-memref-to-llvm,"
        "convert-scf-to-cf,"
        "convert-to-llvm,reconcile-unrealized-casts,"

@@ -225,6 +225,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
       gpuOptions.toolkit = toolkit;
     gpuOptions.blockSize = options.gpuBlockSize;
     gpuOptions.elementsPerThread = options.gpuElementsPerThread;
+    gpuOptions.runtimeChecks = options.runtimeChecks;
     if (failed(buildGPUPipeline(pm, gpuOptions))) {
       error = "cannot build lpq-gpu-pipeline";
       return nullptr;
@@ -234,6 +235,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     GPUPipelineOptions gpuOptions;
     gpuOptions.blockSize = options.gpuBlockSize;
     gpuOptions.elementsPerThread = options.gpuElementsPerThread;
+    gpuOptions.runtimeChecks = options.runtimeChecks;
     if (failed(buildGPULoopsOnHostPipeline(pm, gpuOptions))) {
       error = "cannot build the GPU loop nests for the host";
       return nullptr;

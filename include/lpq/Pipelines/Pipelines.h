@@ -97,6 +97,14 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<std::string> toolkit{
       *this, "toolkit", llvm::cl::desc("CUDA toolkit (for ptxas)"),
       llvm::cl::init("/usr/local/cuda")};
+  PassOptions::Option<bool> runtimeChecks{
+      *this, "runtime-checks",
+      llvm::cl::desc("Check at run time that dynamic extents agree where the "
+                     "program needs them to, as lpq-cpu-pipeline does: the "
+                     "host's checks print the failing op and abort; checks "
+                     "inside kernels (indices computed in a loop) stop the "
+                     "kernel with a device-side assertion"),
+      llvm::cl::init(true)};
 };
 
 /// What is wrong with these options (vector-width not 0 or a power of two
