@@ -18,11 +18,14 @@
 //
 //   lpq-bench-step [--repeat=N] [--models=mlp,cnn] [--device=cpu|cuda]
 //                  [--fuse-rows] [--compare-skip-on-grid]
+//                  [--compare-fuse-rows] [--compare-vector-width=BITS]
 //
 // --fuse-rows compiles the fused steps with lpq-fuse-row-loops too (off by
 // default in lpq-cpu-pipeline), for measuring it on another machine.
 // --compare-skip-on-grid adds the fused SWALP step with skip-on-grid=false
-// (swalp_no_skip_ms=...).
+// (swalp_no_skip_ms=...). --compare-vector-width=256 adds the fused float32
+// and SWALP steps compiled for 256-bit vectors (fp32_width_ms=...,
+// swalp_width_ms=...), against the JIT's default (512 bits with AVX-512).
 //
 // With --device=cuda the fused float32 and SWALP steps run on CUDA device 0
 // (lpq-gpu-pipeline, cubin for its architecture; arguments stay on the
@@ -81,6 +84,12 @@ static llvm::cl::opt<bool> compareFuseRows(
     llvm::cl::desc("Also time the fused float32 and SWALP steps with "
                    "fuse-rows=true (lpq-fuse-row-loops), interleaved with "
                    "the others"));
+static llvm::cl::opt<unsigned> compareVectorWidth(
+    llvm::cl::cat(stepBenchOptions), "compare-vector-width",
+    llvm::cl::desc("Also time the fused float32 and SWALP steps compiled for "
+                   "vectors of this many bits, interleaved with the others "
+                   "(0: no comparison)"),
+    llvm::cl::init(0));
 static llvm::cl::opt<std::string>
     device(llvm::cl::cat(stepBenchOptions), "device",
            llvm::cl::desc("Where to run the steps: cpu or cuda"),
@@ -416,6 +425,13 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
       variants.emplace_back(*fp32, rows);
       variants.emplace_back(*swalp, rows);
     }
+    size_t widthFirst = variants.size();
+    if (compareVectorWidth) {
+      JitOptions width = fused;
+      width.vectorWidth = compareVectorWidth;
+      variants.emplace_back(*fp32, width);
+      variants.emplace_back(*swalp, width);
+    }
     for (int threads : {1, 2}) {
       std::vector<double> ms = medians(variants, threads);
       std::printf("model=%s threads=%d fp32_ms=%.3f swalp_ms=%.3f "
@@ -426,6 +442,9 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
       if (compareFuseRows)
         std::printf(" fp32_rows_ms=%.3f swalp_rows_ms=%.3f", ms[rowsFirst],
                     ms[rowsFirst + 1]);
+      if (compareVectorWidth)
+        std::printf(" fp32_width_ms=%.3f swalp_width_ms=%.3f", ms[widthFirst],
+                    ms[widthFirst + 1]);
       std::printf("\n");
     }
     std::fflush(stdout);

@@ -59,13 +59,22 @@ for ((round = 1; round <= rounds; round++)); do
   fi
 done
 
+# The JIT's vector width (lib/Runtime/JitRunner.cpp, hostVectorWidth): 512
+# bits on hosts with AVX-512, else LLVM's default for the host.
+if grep -qw avx512f /proc/cpuinfo; then
+  vectors="512-bit vectors (AVX-512)"
+else
+  vectors="LLVM's default vector width for this CPU"
+fi
+
 {
   echo "<!-- steps -->"
   echo "## Training steps (bench/step.sh)"
   echo
   echo "Produced by \`REPEAT=$repeat ROUNDS=$rounds bench/step.sh\` on" \
        "$(date -u +%Y-%m-%d): $(nproc) cores," \
-       "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)."
+       "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+       "lpq with $vectors."
   echo
   python3 bench/step_report.py "$work/lpq.txt" "$work/torch.txt"
   echo "<!-- /steps -->"

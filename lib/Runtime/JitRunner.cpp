@@ -139,10 +139,10 @@ makeTransformer(bool vectorize, llvm::TargetMachine *tm) {
 
 /// The vector width the CPU pipeline prefers when the options leave it to
 /// the target (0): 512 bits on hosts with AVX-512. LLVM's tuning for Intel
-/// server CPUs prefers 256 bits (to spare the clock); lpq's stochastic
-/// rounding (Philox's 64-bit multiplies, the decision) runs 3-5% faster per
-/// SWALP step with 512, and the float32 steps take the same time
-/// (docs/performance.md, "Vector width").
+/// server CPUs prefers 256 bits (to spare the clock). With 512, lpq's
+/// stochastic rounding (Philox, the decision) makes the SWALP steps 4-6%
+/// faster, while the MLP's float32 step is 2-3% slower (docs/performance.md,
+/// "Vector width"): quantized steps are what lpq is for.
 unsigned hostVectorWidth(unsigned requested) {
   if (requested != 0)
     return requested;
