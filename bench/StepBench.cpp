@@ -418,19 +418,23 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
       noSkip.skipOnGrid = false;
       variants.emplace_back(*swalp, noSkip);
     }
-    size_t rowsFirst = variants.size();
+    // Both steps compiled with `options`; returns the index of the first.
+    auto addBoth = [&](const JitOptions &options) {
+      size_t first = variants.size();
+      variants.emplace_back(*fp32, options);
+      variants.emplace_back(*swalp, options);
+      return first;
+    };
+    size_t rowsFirst = 0, widthFirst = 0;
     if (compareFuseRows) {
       JitOptions rows = fused;
       rows.fuseRows = true;
-      variants.emplace_back(*fp32, rows);
-      variants.emplace_back(*swalp, rows);
+      rowsFirst = addBoth(rows);
     }
-    size_t widthFirst = variants.size();
     if (compareVectorWidth) {
       JitOptions width = fused;
       width.vectorWidth = compareVectorWidth;
-      variants.emplace_back(*fp32, width);
-      variants.emplace_back(*swalp, width);
+      widthFirst = addBoth(width);
     }
     for (int threads : {1, 2}) {
       std::vector<double> ms = medians(variants, threads);

@@ -146,13 +146,11 @@ makeTransformer(bool vectorize, llvm::TargetMachine *tm) {
 unsigned hostVectorWidth(unsigned requested) {
   if (requested != 0)
     return requested;
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  auto avx512 = features.find("avx512f");
-  return avx512 != features.end() && avx512->second ? 512 : 0;
+  return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 512 : 0;
 }
 
-/// A failed runtime check (`cf.assert` from lpq-cpu-pipeline's
-/// runtime-checks) calls puts(message), then abort(). In the JIT the message
+/// A failed runtime check (`cf.assert` from the pipelines' runtime-checks,
+/// on the host) calls puts(message), then abort(). In the JIT the message
 /// goes to stderr, and the process exits with status 1 instead of a signal
 /// (which would leave the message in stdout's buffer and print LLVM's crash
 /// report).
