@@ -390,6 +390,9 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
     }
   if (device == "cuda")
     return benchCuda();
+  // The vector width the fused steps are compiled for (0: LLVM's default
+  // for the host), for bench/step.sh's header.
+  std::printf("vector_width=%u\n", hostVectorWidth(fusedOptions().vectorWidth));
   for (llvm::StringRef model : llvm::split(models, ',')) {
     // fp32 fused, SWALP fused, SWALP unfused (and SWALP fused without
     // lpq-skip-rounding-on-grid).

@@ -59,10 +59,11 @@ for ((round = 1; round <= rounds; round++)); do
   fi
 done
 
-# The JIT's vector width (lib/Runtime/JitRunner.cpp, hostVectorWidth): 512
-# bits on hosts with AVX-512, else LLVM's default for the host.
-if grep -qw avx512f /proc/cpuinfo; then
-  vectors="512-bit vectors (AVX-512)"
+# The vector width the JIT compiled lpq's steps for, as lpq-bench-step
+# reports it (0: LLVM's default for this CPU).
+vector_bits=$(grep -m1 -o '^vector_width=[0-9]*' "$work/lpq.txt" | cut -d= -f2)
+if [[ -n $vector_bits && $vector_bits != 0 ]]; then
+  vectors="$vector_bits-bit vectors"
 else
   vectors="LLVM's default vector width for this CPU"
 fi

@@ -137,18 +137,6 @@ makeTransformer(bool vectorize, llvm::TargetMachine *tm) {
   };
 }
 
-/// The vector width the CPU pipeline prefers when the options leave it to
-/// the target (0): 512 bits on hosts with AVX-512. LLVM's tuning for Intel
-/// server CPUs prefers 256 bits (to spare the clock). With 512, lpq's
-/// stochastic rounding (Philox, the decision) makes the SWALP steps 4-6%
-/// faster, while the MLP's float32 step is 2-3% slower (docs/performance.md,
-/// "Vector width"): quantized steps are what lpq is for.
-unsigned hostVectorWidth(unsigned requested) {
-  if (requested != 0)
-    return requested;
-  return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 512 : 0;
-}
-
 /// A failed runtime check (`cf.assert` from the pipelines' runtime-checks,
 /// on the host) calls puts(message), then abort(). In the JIT the message
 /// goes to stderr, and the process exits with status 1 instead of a signal
@@ -168,6 +156,18 @@ extern "C" void lpqRuntimeCheckFailed() {
 }
 
 } // namespace
+
+/// The vector width the CPU pipeline prefers when the options leave it to
+/// the target (0): 512 bits on hosts with AVX-512. LLVM's tuning for Intel
+/// server CPUs prefers 256 bits (to spare the clock). With 512, lpq's
+/// stochastic rounding (Philox, the decision) makes the SWALP steps 4-6%
+/// faster, while the MLP's float32 step is 2-3% slower (docs/performance.md,
+/// "Vector width"): quantized steps are what lpq is for.
+unsigned mlir::lpq::runtime::hostVectorWidth(unsigned requested) {
+  if (requested != 0)
+    return requested;
+  return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 512 : 0;
+}
 
 std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
                                               const JitOptions &options,

@@ -75,6 +75,11 @@ struct JitOptions {
   int64_t gpuElementsPerThread = 4;
 };
 
+/// The vector width (bits) the JIT's CPU pipeline prefers for a requested
+/// `JitOptions::vectorWidth`: the request itself, or for 0, 512 on hosts
+/// with AVX-512 and else 0 (the target's default).
+unsigned hostVectorWidth(unsigned requested);
+
 /// A module lowered by lpq-cpu-pipeline and compiled by MLIR's
 /// ExecutionEngine. Entry functions take tensors and scalars and return
 /// tensors; tensors are passed as dense row-major arrays.
