@@ -17,11 +17,13 @@
 // for bench/step.sh.
 //
 //   lpq-bench-step [--repeat=N] [--models=mlp,cnn] [--device=cpu|cuda]
-//                  [--fuse-rows] [--compare-skip-on-grid]
+//                  [--fuse-rows[=false]] [--compare-skip-on-grid]
 //                  [--compare-fuse-rows] [--compare-vector-width=BITS]
 //
-// --fuse-rows compiles the fused steps with lpq-fuse-row-loops too (off by
-// default in lpq-cpu-pipeline), for measuring it on another machine.
+// --fuse-rows (=false) compiles the fused steps with (without)
+// lpq-fuse-row-loops instead of the JIT's choice for the host (on for Intel
+// CPUs with AVX-512); --compare-fuse-rows adds both steps with the other
+// setting (fp32_other_rows_ms=..., swalp_other_rows_ms=...).
 // --compare-skip-on-grid adds the fused SWALP step with skip-on-grid=false
 // (swalp_no_skip_ms=...). --compare-vector-width=256 adds the fused float32
 // and SWALP steps compiled for 256-bit vectors (fp32_width_ms=...,
@@ -71,9 +73,11 @@ static llvm::cl::opt<std::string>
     models(llvm::cl::cat(stepBenchOptions), "models",
            llvm::cl::desc("Comma-separated: mlp, cnn"),
            llvm::cl::init("mlp,cnn"));
-static llvm::cl::opt<bool> fuseRows(
+static llvm::cl::opt<llvm::cl::boolOrDefault> fuseRows(
     llvm::cl::cat(stepBenchOptions), "fuse-rows",
-    llvm::cl::desc("Fused steps with lpq-fuse-row-loops (fuse-rows=true)"));
+    llvm::cl::desc("Fused steps with lpq-fuse-row-loops (fuse-rows=true) or "
+                   "without (=false); default: the JIT's choice for the "
+                   "host"));
 static llvm::cl::opt<bool> compareSkipOnGrid(
     llvm::cl::cat(stepBenchOptions), "compare-skip-on-grid",
     llvm::cl::desc("Also time the fused SWALP step with skip-on-grid=false "
@@ -81,9 +85,9 @@ static llvm::cl::opt<bool> compareSkipOnGrid(
                    "others"));
 static llvm::cl::opt<bool> compareFuseRows(
     llvm::cl::cat(stepBenchOptions), "compare-fuse-rows",
-    llvm::cl::desc("Also time the fused float32 and SWALP steps with "
-                   "fuse-rows=true (lpq-fuse-row-loops), interleaved with "
-                   "the others"));
+    llvm::cl::desc("Also time the fused float32 and SWALP steps with the "
+                   "other fuse-rows setting (lpq-fuse-row-loops), "
+                   "interleaved with the others"));
 static llvm::cl::opt<unsigned> compareVectorWidth(
     llvm::cl::cat(stepBenchOptions), "compare-vector-width",
     llvm::cl::desc("Also time the fused float32 and SWALP steps compiled for "
@@ -169,6 +173,14 @@ int countContractions(ModuleOp module) {
   return n;
 }
 
+/// The options of the fused steps: the JIT's defaults, with --fuse-rows.
+JitOptions fusedOptions() {
+  JitOptions options;
+  if (fuseRows != llvm::cl::BOU_UNSET)
+    options.fuseRows = fuseRows == llvm::cl::BOU_TRUE;
+  return options;
+}
+
 struct LoopCounts {
   int regions = 0;   // omp.parallel executed per step
   int nests = 0;     // worksharing loops + sequential top-level loops
@@ -180,7 +192,7 @@ struct LoopCounts {
 LoopCounts countLoops(ModuleOp module, bool fusion) {
   CPUPipelineOptions options;
   options.fusion = fusion;
-  options.fuseRows = fuseRows;
+  options.fuseRows = hostFuseRows(fusedOptions().fuseRows);
   OwningOpRef<ModuleOp> lowered =
       lowerUntil(module, cpuPipelineText(options),
                  fusion ? "lpq-merge-parallel-regions" : "convert-scf-to-openmp");
@@ -264,14 +276,6 @@ std::vector<Argument> stepArguments(FunctionType type) {
     args.push_back(Argument::of(std::move(a)));
   }
   return args;
-}
-
-/// The options of the fused steps: lpq-cpu-pipeline's defaults, with
-/// --fuse-rows.
-JitOptions fusedOptions() {
-  JitOptions options;
-  options.fuseRows = fuseRows;
-  return options;
 }
 
 /// A compiled step with its arguments, timed interleaved with the others
@@ -393,6 +397,7 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
   // The vector width the fused steps are compiled for (0: LLVM's default
   // for the host), for bench/step.sh's header.
   std::printf("vector_width=%u\n", hostVectorWidth(fusedOptions().vectorWidth));
+  std::printf("fuse_rows=%d\n", hostFuseRows(fusedOptions().fuseRows));
   for (llvm::StringRef model : llvm::split(models, ',')) {
     // fp32 fused, SWALP fused, SWALP unfused (and SWALP fused without
     // lpq-skip-rounding-on-grid).
@@ -431,7 +436,7 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
     size_t rowsFirst = 0, widthFirst = 0;
     if (compareFuseRows) {
       JitOptions rows = fused;
-      rows.fuseRows = true;
+      rows.fuseRows = !hostFuseRows(fused.fuseRows);
       rowsFirst = addBoth(rows);
     }
     if (compareVectorWidth) {
@@ -447,8 +452,8 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
       if (compareSkipOnGrid)
         std::printf(" swalp_no_skip_ms=%.3f", ms[3]);
       if (compareFuseRows)
-        std::printf(" fp32_rows_ms=%.3f swalp_rows_ms=%.3f", ms[rowsFirst],
-                    ms[rowsFirst + 1]);
+        std::printf(" fp32_other_rows_ms=%.3f swalp_other_rows_ms=%.3f",
+                    ms[rowsFirst], ms[rowsFirst + 1]);
       if (compareVectorWidth)
         std::printf(" fp32_width_ms=%.3f swalp_width_ms=%.3f", ms[widthFirst],
                     ms[widthFirst + 1]);

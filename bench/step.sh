@@ -67,6 +67,11 @@ if [[ -n $vector_bits && $vector_bits != 0 ]]; then
 else
   vectors="LLVM's default vector width for this CPU"
 fi
+# Whether the fused steps fused loop nests over the same rows (the JIT's
+# choice for this CPU: on for Intel with AVX-512).
+if grep -q '^fuse_rows=1' "$work/lpq.txt"; then
+  vectors="$vectors and fuse-rows"
+fi
 
 {
   echo "<!-- steps -->"

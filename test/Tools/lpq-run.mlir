@@ -2,6 +2,7 @@
 // RUN: lpq-run %s --entry=quantize --arg=%S/Inputs/x.npy --no-threads --no-vectorize | FileCheck %s
 // RUN: lpq-run %s --entry=stochastic --arg=rand:3x5 --arg=7 --arg=0 --seed=1 | FileCheck %s --check-prefix=RAND
 // RUN: lpq-run %s --entry=stochastic --arg=rand:3x5 --arg=7 --arg=0 --seed=1 --fuse-rows --repeat=3 | FileCheck %s --check-prefixes=RAND,REPEAT
+// RUN: lpq-run %s --entry=stochastic --arg=rand:3x5 --arg=7 --arg=0 --seed=1 --fuse-rows=false | FileCheck %s --check-prefix=RAND
 // RUN: not lpq-run %s 2>&1 | FileCheck %s --check-prefix=NOENTRY
 // RUN: not lpq-run %s --entry=nope 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not lpq-run %s --entry=quantize 2>&1 | FileCheck %s --check-prefix=ARITY

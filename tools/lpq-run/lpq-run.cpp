@@ -97,11 +97,12 @@ static cl::opt<bool> noRuntimeChecks(
     "no-runtime-checks",
     cl::desc("Do not check that dynamic extents agree (a mismatch then reads "
              "out of bounds)"));
-static cl::opt<bool>
+static cl::opt<cl::boolOrDefault>
     fuseRows(cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
              "fuse-rows",
              cl::desc("Fuse consecutive loop nests over the same rows "
-                      "(lpq-fuse-row-loops; same results)"));
+                      "(lpq-fuse-row-loops; same results). Default: on for "
+                      "Intel CPUs with AVX-512, off elsewhere"));
 static cl::opt<unsigned>
     vectorWidth(cl::cat(lpqRunOptions), cl::sub(cl::SubCommand::getAll()),
                 "vector-width",
@@ -125,7 +126,8 @@ static JitOptions compileOptions() {
   options.tileContractions = !noTileContractions;
   options.bufferRandomWords = !noBufferRandomWords;
   options.skipOnGrid = !noSkipOnGrid;
-  options.fuseRows = fuseRows;
+  if (fuseRows != cl::BOU_UNSET)
+    options.fuseRows = fuseRows == cl::BOU_TRUE;
   options.runtimeChecks = !noRuntimeChecks;
   return options;
 }

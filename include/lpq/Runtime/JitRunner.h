@@ -58,8 +58,9 @@ struct JitOptions {
   /// No random bits for a marked stochastic rounding whose input is on the
   /// grid already (`skip-on-grid`).
   bool skipOnGrid = true;
-  /// Fuse loop nests over the same rows (`fuse-rows`, off by default).
-  bool fuseRows = false;
+  /// Fuse loop nests over the same rows (lpq-cpu-pipeline's `fuse-rows`;
+  /// unset: `hostFuseRows`'s choice for the host).
+  std::optional<bool> fuseRows;
   /// Check that dynamic extents agree where the ops need it
   /// (`runtime-checks`).
   bool runtimeChecks = true;
@@ -79,6 +80,12 @@ struct JitOptions {
 /// `JitOptions::vectorWidth`: the request itself, or for 0, 512 on hosts
 /// with AVX-512 and else 0 (the target's default).
 unsigned hostVectorWidth(unsigned requested);
+
+/// Whether the JIT's CPU pipeline fuses loop nests over the same rows
+/// (`fuse-rows`) for a requested `JitOptions::fuseRows`: the request
+/// itself, or when unset, on Intel CPUs with AVX-512 (where it was measured
+/// faster) and off elsewhere.
+bool hostFuseRows(std::optional<bool> requested);
 
 /// A module lowered by lpq-cpu-pipeline and compiled by MLIR's
 /// ExecutionEngine. Entry functions take tensors and scalars and return

@@ -900,8 +900,11 @@ def LPQFuseRowLoopsPass : Pass<"lpq-fuse-row-loops"> {
     to be distinct buffers (lpq's calling convention). Every element is
     computed by the same operations in the same order within its row:
     results are unchanged bit for bit. In `lpq-cpu-pipeline` with `fusion`
-    and `fuse-rows` (off by default: no faster on the example steps, whose
-    tensors fit in L3), after `convert-linalg-to-affine-loops`.
+    and `fuse-rows`, after `convert-linalg-to-affine-loops`. Off by default
+    in the pipeline; the JIT (lpq-run, the trainer) turns it on on Intel
+    CPUs with AVX-512, where it made the MLP's SWALP step 4-6% faster, and
+    leaves it off elsewhere (4-9% slower on AMD Zen 4, whose L3 holds the
+    example steps' tensors and streams separate passes well).
 
     ```mlir
     affine.for %i = 0 to 512 step 8 {    // a contraction's row tiles
