@@ -91,3 +91,89 @@ func.func @untouched(%a: memref<4x5xf32>, %bt: memref<16x5xf32>, %c: memref<4x16
   }
   return
 }
+
+// -----
+
+// A matmul into a freshly filled buffer: the tiles start from the fill's
+// value (0 + a*b first, as the fill then the loop give) instead of loading
+// it, and the fill goes: nothing reads the buffer in between, and the tiles
+// store every element.
+
+// CHECK-LABEL: func.func @filled
+// CHECK-SAME: (%{{.*}}: memref<8x5xf32>, %{{.*}}: memref<5x16xf32>, %[[V:.*]]: f32)
+// CHECK-NOT: linalg.fill
+// CHECK: %[[ALLOC:.*]] = memref.alloc() : memref<8x16xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: affine.for %[[I:.*]] = 0 to 8 step 4 {
+// CHECK:   affine.for %[[J:.*]] = 0 to 16 step 16 {
+// CHECK:     %[[INIT:.*]] = vector.broadcast %[[V]] : f32 to vector<8xf32>
+// CHECK-NOT: affine.vector_load %[[ALLOC]][
+// CHECK:     affine.for %{{.*}} = 0 to 5 iter_args(%{{.*}} = %[[INIT]], %{{.*}} = %[[INIT]],
+// CHECK:     affine.vector_store %{{.*}}, %[[ALLOC]][%[[I]] + 3, %[[J]] + 8]
+func.func @filled(%a: memref<8x5xf32>, %b: memref<5x16xf32>, %v: f32) -> memref<8x16xf32> {
+  %c = memref.alloc() : memref<8x16xf32>
+  linalg.fill ins(%v : f32) outs(%c : memref<8x16xf32>)
+  linalg.matmul ins(%a, %b : memref<8x5xf32>, memref<5x16xf32>) outs(%c : memref<8x16xf32>)
+  return %c : memref<8x16xf32>
+}
+
+// -----
+
+// What fusion leaves of a fill (a generic without inputs yielding a value
+// from outside), with a transposed copy into another fresh buffer in
+// between: the copy cannot touch the filled buffer, the fill still goes.
+
+// CHECK-LABEL: func.func @filled_generic
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[ALLOC:.*]] = memref.alloc() : memref<8x16xf32>
+// CHECK: linalg.transpose
+// CHECK-NOT: linalg.generic
+// CHECK: vector.broadcast %[[ZERO]] : f32 to vector<8xf32>
+// CHECK-NOT: affine.vector_load %[[ALLOC]][
+// CHECK: affine.vector_store %{{.*}}, %[[ALLOC]][
+func.func @filled_generic(%a: memref<8x5xf32>, %bt: memref<16x5xf32>) -> memref<8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<8x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      outs(%c : memref<8x16xf32>) {
+  ^bb0(%o: f32):
+    linalg.yield %zero : f32
+  }
+  %b = memref.alloc() : memref<5x16xf32>
+  linalg.transpose ins(%bt : memref<16x5xf32>) outs(%b : memref<5x16xf32>) permutation = [1, 0]
+  linalg.matmul ins(%a, %b : memref<8x5xf32>, memref<5x16xf32>) outs(%c : memref<8x16xf32>)
+  return %c : memref<8x16xf32>
+}
+
+// -----
+
+// The fill stays, and the tiles load the output, when something between
+// them may touch the filled buffer (here a store into it; a copy into a
+// view of a fresh buffer), and when the output is not a fresh allocation
+// and something writes memory in between (another buffer's fill).
+
+// CHECK-LABEL: func.func @fill_kept
+// CHECK: linalg.fill
+// CHECK: memref.copy
+// CHECK: affine.vector_load
+// CHECK: linalg.fill
+// CHECK: memref.store
+// CHECK: affine.vector_load
+// CHECK: linalg.fill
+// CHECK: affine.vector_load
+func.func @fill_kept(%a: memref<8x5xf32>, %b: memref<5x16xf32>, %c: memref<8x16xf32>,
+                     %d: memref<8x16xf32>, %v: f32) {
+  %i0 = arith.constant 0 : index
+  %e = memref.alloc() : memref<8x16xf32>
+  %view = memref.subview %e[0, 0] [8, 8] [1, 1] : memref<8x16xf32> to memref<8x8xf32, strided<[16, 1]>>
+  linalg.fill ins(%v : f32) outs(%e : memref<8x16xf32>)
+  %src = memref.alloc() : memref<8x8xf32>
+  memref.copy %src, %view : memref<8x8xf32> to memref<8x8xf32, strided<[16, 1]>>
+  linalg.matmul ins(%a, %b : memref<8x5xf32>, memref<5x16xf32>) outs(%e : memref<8x16xf32>)
+  linalg.fill ins(%v : f32) outs(%c : memref<8x16xf32>)
+  memref.store %v, %c[%i0, %i0] : memref<8x16xf32>
+  linalg.matmul ins(%a, %b : memref<8x5xf32>, memref<5x16xf32>) outs(%c : memref<8x16xf32>)
+  linalg.fill ins(%v : f32) outs(%d : memref<8x16xf32>)
+  linalg.matmul ins(%a, %b : memref<8x5xf32>, memref<5x16xf32>) outs(%c : memref<8x16xf32>)
+  return
+}

@@ -585,6 +585,15 @@ def LPQTileContractionsPass : Pass<"lpq-tile-contractions"> {
     along the output's last dimension, other element types and dynamic
     shapes keep the default lowering.
 
+    When the output buffer was filled with one value just before (a
+    `linalg.fill`, or the generic without inputs that fusion makes of one)
+    and nothing in between can touch it (only ops without memory effects,
+    allocations, and ops whose effects are on other buffers, when the
+    output is a fresh allocation), the accumulators start from that value
+    and the fill goes: `v + a*b` first, as before, without storing the fill
+    and loading it back (the MLP's float32 step 5-9% faster, its SWALP
+    step 2-6%).
+
     Example: a 128x784 by 784x512 matmul becomes loops over blocks of 4
     rows and 24 columns, each a 784-step loop carrying 12 `vector<8xf32>`
     accumulators.
