@@ -150,7 +150,8 @@ func.func @filled_generic(%a: memref<8x5xf32>, %bt: memref<16x5xf32>) -> memref<
 // The fill stays, and the tiles load the output, when something between
 // them may touch the filled buffer (here a store into it; a copy into a
 // view of a fresh buffer), and when the output is not a fresh allocation
-// and something writes memory in between (another buffer's fill).
+// and something writes memory in between (another buffer's fill), and
+// when the contraction reads the filled buffer itself.
 
 // CHECK-LABEL: func.func @fill_kept
 // CHECK: linalg.fill
@@ -158,6 +159,8 @@ func.func @filled_generic(%a: memref<8x5xf32>, %bt: memref<16x5xf32>) -> memref<
 // CHECK: affine.vector_load
 // CHECK: linalg.fill
 // CHECK: memref.store
+// CHECK: affine.vector_load
+// CHECK: linalg.fill
 // CHECK: affine.vector_load
 // CHECK: linalg.fill
 // CHECK: affine.vector_load
@@ -175,5 +178,9 @@ func.func @fill_kept(%a: memref<8x5xf32>, %b: memref<5x16xf32>, %c: memref<8x16x
   linalg.matmul ins(%a, %b : memref<8x5xf32>, memref<5x16xf32>) outs(%c : memref<8x16xf32>)
   linalg.fill ins(%v : f32) outs(%d : memref<8x16xf32>)
   linalg.matmul ins(%a, %b : memref<8x5xf32>, memref<5x16xf32>) outs(%c : memref<8x16xf32>)
+  %sq = memref.alloc() : memref<16x16xf32>
+  %sqb = memref.alloc() : memref<16x16xf32>
+  linalg.fill ins(%v : f32) outs(%sq : memref<16x16xf32>)
+  linalg.matmul ins(%sq, %sqb : memref<16x16xf32>, memref<16x16xf32>) outs(%sq : memref<16x16xf32>)
   return
 }

@@ -132,6 +132,10 @@ std::pair<Operation *, Value> fillBefore(linalg::LinalgOp op) {
         if (isa<BaseMemRefType>(r.getType()))
           work.push_back(r);
   }
+  // The contraction itself must not read the filled values.
+  if (llvm::any_of(op.getDpsInputs(),
+                   [&](Value v) { return aliases.contains(v); }))
+    return {};
   bool outIsFresh = out.getDefiningOp<memref::AllocOp>() ||
                     out.getDefiningOp<memref::AllocaOp>();
   for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
