@@ -14,6 +14,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 
 #include <chrono>
@@ -656,9 +657,10 @@ bool runGnuplot(const std::string &script, const std::string &data,
     error = "gnuplot not found (apt-get install gnuplot-nox)";
     return false;
   }
-  llvm::SmallString<128> dataPath, scriptPath;
+  llvm::SmallString<128> dataPath, scriptPath, messagesPath;
   if (llvm::sys::fs::createTemporaryFile("lpq-metrics", "dat", dataPath) ||
-      llvm::sys::fs::createTemporaryFile("lpq-plot", "gp", scriptPath)) {
+      llvm::sys::fs::createTemporaryFile("lpq-plot", "gp", scriptPath) ||
+      llvm::sys::fs::createTemporaryFile("lpq-plot", "txt", messagesPath)) {
     error = "cannot create temporary files for gnuplot";
     return false;
   }
@@ -672,13 +674,22 @@ bool runGnuplot(const std::string &script, const std::string &data,
       text.replace(at, 4, "'" + dataPath.str().str() + "'");
     scriptFile << text;
   }
+  // gnuplot's messages (such as its warnings about the empty ranges of a
+  // one-epoch run) are shown only when it fails.
   std::string message;
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, std::nullopt,
+                                                messagesPath.str()};
   int rc = llvm::sys::ExecuteAndWait(*gnuplot, {*gnuplot, scriptPath.str()},
-                                     std::nullopt, {}, 0, 0, &message);
+                                     std::nullopt, redirects, 0, 0, &message);
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> messages =
+      llvm::MemoryBuffer::getFile(messagesPath);
   llvm::sys::fs::remove(dataPath);
   llvm::sys::fs::remove(scriptPath);
+  llvm::sys::fs::remove(messagesPath);
   if (rc != 0) {
     error = "gnuplot failed" + (message.empty() ? "" : ": " + message);
+    if (messages && !(*messages)->getBuffer().trim().empty())
+      error += "\n" + (*messages)->getBuffer().trim().str();
     return false;
   }
   return true;

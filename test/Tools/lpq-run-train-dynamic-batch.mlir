@@ -5,11 +5,19 @@
 // RUN: lpq-opt %s --lpq-train-step="recipe=fp32" -o %t.train.mlir
 // RUN: lpq-run train %t.train.mlir --data=synthetic-logistic --batch=20 --epochs=2 --lr=0.5 --no-progress 2>&1 | FileCheck %s --check-prefix=TWENTY
 // RUN: lpq-run train %t.train.mlir --data=synthetic-logistic --epochs=1 --no-progress 2>&1 | FileCheck %s --check-prefix=DEFAULT
+// A one-epoch run's plot: gnuplot's warnings about its empty ranges are
+// not shown (only its messages when it fails); the compile line names the
+// vector width and row fusion.
+// RUN: lpq-run train %t.train.mlir --data=synthetic-logistic --epochs=1 --no-progress --plot=%t.png 2>&1 | FileCheck %s --check-prefix=PLOT
+// RUN: test -s %t.png
 
 // TWENTY: the model's batch is dynamic: compiled for batches of 20
 // TWENTY: final test accuracy
 // DEFAULT: the model's batch is dynamic: compiled for batches of 128
 // DEFAULT: final test accuracy
+// PLOT: compiling ({{.*}}, row fusion {{on|off}})...
+// PLOT-NOT: Warning
+// PLOT: wrote {{.*}}.png
 
 func.func @forward(%x: tensor<?x10xf32>, %w: tensor<1x10xf32> {lpq.param})
     -> tensor<?x2xf32> {

@@ -587,9 +587,16 @@ static int runTraining(ModuleOp module) {
   if (openBatch)
     llvm::errs() << "  the model's batch is dynamic: compiled for batches of "
                  << info->batch << "\n";
-  llvm::errs() << "  compiling...\n";
+  JitOptions jitOptions = compileOptions();
+  unsigned width = hostVectorWidth(jitOptions.vectorWidth);
+  llvm::errs() << "  compiling ("
+               << (width ? std::to_string(width) + "-bit vectors"
+                         : std::string("the target's vector width"))
+               << ", row fusion "
+               << (hostFuseRows(jitOptions.fuseRows) ? "on" : "off")
+               << ")...\n";
   std::unique_ptr<JitModule> jit =
-      JitModule::compile(module, compileOptions(), error);
+      JitModule::compile(module, jitOptions, error);
   if (!jit)
     return fail(error);
   setNumThreads(trainThreads);
