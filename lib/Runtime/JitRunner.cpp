@@ -161,6 +161,11 @@ extern "C" void lpqRuntimeCheckFailed() {
 
 } // namespace
 
+/// Whether the host's CPU has AVX-512 (its foundation, `avx512f`).
+static bool hostHasAVX512() {
+  return llvm::sys::getHostCPUFeatures().lookup("avx512f");
+}
+
 /// The vector width the CPU pipeline prefers when the options leave it to
 /// the target (0): 512 bits on hosts with AVX-512. LLVM's tuning for Intel
 /// server CPUs prefers 256 bits (to spare the clock). With 512, lpq's
@@ -170,7 +175,7 @@ extern "C" void lpqRuntimeCheckFailed() {
 unsigned mlir::lpq::runtime::hostVectorWidth(unsigned requested) {
   if (requested != 0)
     return requested;
-  return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 512 : 0;
+  return hostHasAVX512() ? 512 : 0;
 }
 
 /// Whether the host's CPU is an Intel one (CPUID's vendor string).
@@ -197,7 +202,15 @@ static bool hostIsIntel() {
 bool mlir::lpq::runtime::hostFuseRows(std::optional<bool> requested) {
   if (requested)
     return *requested;
-  return llvm::sys::getHostCPUFeatures().lookup("avx512f") && hostIsIntel();
+  return hostHasAVX512() && hostIsIntel();
+}
+
+/// The GPU pipelines' loop shape and checks, as `options` ask.
+static void setGPULoopOptions(mlir::lpq::GPUPipelineOptions &gpuOptions,
+                              const JitOptions &options) {
+  gpuOptions.blockSize = options.gpuBlockSize;
+  gpuOptions.elementsPerThread = options.gpuElementsPerThread;
+  gpuOptions.runtimeChecks = options.runtimeChecks;
 }
 
 std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
@@ -252,9 +265,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     const char *toolkit = std::getenv("LPQ_CUDA_TOOLKIT");
     if (toolkit && *toolkit)
       gpuOptions.toolkit = toolkit;
-    gpuOptions.blockSize = options.gpuBlockSize;
-    gpuOptions.elementsPerThread = options.gpuElementsPerThread;
-    gpuOptions.runtimeChecks = options.runtimeChecks;
+    setGPULoopOptions(gpuOptions, options);
     if (failed(buildGPUPipeline(pm, gpuOptions))) {
       error = "cannot build lpq-gpu-pipeline";
       return nullptr;
@@ -262,9 +273,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
 #endif
   } else if (options.gpuLoopsOnHost) {
     GPUPipelineOptions gpuOptions;
-    gpuOptions.blockSize = options.gpuBlockSize;
-    gpuOptions.elementsPerThread = options.gpuElementsPerThread;
-    gpuOptions.runtimeChecks = options.runtimeChecks;
+    setGPULoopOptions(gpuOptions, options);
     if (failed(buildGPULoopsOnHostPipeline(pm, gpuOptions))) {
       error = "cannot build the GPU loop nests for the host";
       return nullptr;

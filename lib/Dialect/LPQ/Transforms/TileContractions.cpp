@@ -314,10 +314,8 @@ private:
     // Accumulators start from the output's values, or from the value that
     // fills it (`v + a*b` in the same order: the same bits).
     Value filled = c.fillValue;
-    if (filled) {
-      if (width > 1)
-        filled = vector::BroadcastOp::create(b, loc, accType, filled);
-    }
+    if (filled && width > 1)
+      filled = vector::BroadcastOp::create(b, loc, accType, filled);
     for (int64_t r = 0; r < c.rows; ++r)
       for (int64_t col = 0; col < cols; ++col)
         accs.push_back(
