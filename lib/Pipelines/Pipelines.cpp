@@ -32,10 +32,11 @@ void registerUpstreamPasses() {
 
 /// Expansion and bufferization, shared by the CPU and GPU pipelines: results
 /// are computed in caller-provided buffers.
-/// `tileLanes`: the lanes of the CPU's contraction tiles, for which
-/// convolutions take gather form and short output rows are transposed; 0 for
-/// neither (the GPU pipeline: tensor.pad and the transposes bufferize to
-/// copies it does not place on the device).
+/// `gatherWindows`: convolutions' input gradients take gather form, an
+/// output element per iteration of the parallel loops (for the CPU's tiles
+/// and the GPU's threads).
+/// `tileLanes`: the lanes of the CPU's contraction tiles, for which short
+/// output rows are transposed; 0 for none (the GPU pipeline).
 /// `skipOnGrid`: stochastic roundings marked lpq.expect_on_grid first check
 /// whether their input lies on the grid (CPU only: the GPU's host cannot
 /// branch on device memory).
@@ -43,8 +44,8 @@ void registerUpstreamPasses() {
 /// the program runs; after fusion, so that fused-away ops are not checked,
 /// and canonicalized: static ones fold away. The checks read only extents
 /// (memref descriptors, on the host for the GPU) and indices.
-static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes,
-                                           bool skipOnGrid,
+static std::string bufferizedTensorProgram(bool fusion, bool gatherWindows,
+                                           unsigned tileLanes, bool skipOnGrid,
                                            bool runtimeChecks) {
   std::string p = "lpq-result-dims,";
   if (skipOnGrid)
@@ -56,9 +57,10 @@ static std::string bufferizedTensorProgram(bool fusion, unsigned tileLanes,
     p += "lpq-fuse-elementwise,";
   if (runtimeChecks)
     p += "generate-runtime-verification{verbose-level=1},canonicalize,";
+  if (gatherWindows)
+    p += "lpq-gather-windows,";
   if (tileLanes)
-    p += "lpq-gather-windows,lpq-transpose-contractions{lanes=" +
-         std::to_string(tileLanes) + "},";
+    p += "lpq-transpose-contractions{lanes=" + std::to_string(tileLanes) + "},";
   return p + "lpq-order-loops,lpq-unshare-destinations,"
              "lpq-results-to-destinations,eliminate-empty-tensors,"
              "one-shot-bufferize{bufferize-function-boundaries "
@@ -117,9 +119,10 @@ lpq::checkOptions(const GPUPipelineOptions &options) {
 std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   unsigned lanes = options.vectorLanes ? options.vectorLanes
                                        : hostVectorLanes();
-  std::string p = bufferizedTensorProgram(
-      options.fusion, options.tileContractions ? lanes : 0, options.skipOnGrid,
-      options.runtimeChecks);
+  std::string p =
+      bufferizedTensorProgram(options.fusion, options.tileContractions,
+                              options.tileContractions ? lanes : 0,
+                              options.skipOnGrid, options.runtimeChecks);
   if (options.tileContractions) {
     // Tiles of up to rows x 3 vectors: 12 accumulators in the 16 registers of
     // AVX2, 24 in the 32 of AVX-512.
@@ -160,9 +163,11 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
 /// Expansion, bufferization and the loop nests shaped for blocks and threads.
 static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
                                 bool blockReductions) {
-  return bufferizedTensorProgram(/*fusion=*/true, /*tileLanes=*/0,
+  return bufferizedTensorProgram(/*fusion=*/true, /*gatherWindows=*/true,
+                                 /*tileLanes=*/0,
                                  /*skipOnGrid=*/false, options.runtimeChecks) +
-         "func.func(convert-linalg-to-parallel-loops),"
+         "func.func(lpq-gpu-contraction-loops,"
+         "convert-linalg-to-parallel-loops),"
          "func.func(lpq-gpu-prepare-loops{block-size=" +
          std::to_string(options.blockSize) +
          " elements-per-thread=" + std::to_string(options.elementsPerThread) +

@@ -24,7 +24,7 @@
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
-#include "MultiplyAccumulate.h"
+#include "Contractions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

@@ -16,7 +16,7 @@
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
-#include "MultiplyAccumulate.h"
+#include "Contractions.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -32,6 +32,7 @@ namespace mlir::lpq {
 using namespace mlir;
 using mlir::lpq::matchMultiplyAccumulate;
 using mlir::lpq::MultiplyAccumulate;
+using mlir::lpq::usesDim;
 
 namespace {
 
@@ -46,14 +47,8 @@ struct Contraction {
   unsigned n = 0;              // the output's last dimension: vector lanes
   std::optional<unsigned> m;   // the dimension unrolled over tile rows
   int64_t rows = 1;            // tile rows (divides the extent of m)
-  Operation *fill = nullptr;   // fills the whole output before it
-  Value fillValue;             // with this value
+  lpq::OutputFill fill;        // of the whole output, just before it
 };
-
-bool usesDim(AffineMap map, unsigned dim) {
-  return llvm::any_of(map.getResults(),
-                      [&](AffineExpr e) { return e.isFunctionOfDim(dim); });
-}
 
 /// Whether the operand with this map can be read as a vector along `n`:
 /// `n` appears only in the last result, with coefficient 1.
@@ -67,84 +62,6 @@ bool contiguousAlong(AffineMap map, unsigned n) {
   AffineExpr rest = simplifyAffineExpr(
       last - getAffineDimExpr(n, map.getContext()), map.getNumDims(), 0);
   return last.isFunctionOfDim(n) && !rest.isFunctionOfDim(n);
-}
-
-/// The value `op` writes to every element of the buffer `out`, when it is a
-/// fill of it: `linalg.fill`, or a `linalg.generic` without inputs whose
-/// body yields a value from outside (what fusion leaves of a fill).
-Value filledWith(Operation *op, Value out) {
-  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-  if (!linalgOp || !linalgOp.hasPureBufferSemantics() ||
-      linalgOp.getNumDpsInits() != 1 ||
-      linalgOp.getDpsInitOperand(0)->get() != out)
-    return {};
-  if (auto fill = dyn_cast<linalg::FillOp>(op))
-    return fill.getDpsInputOperand(0)->get();
-  auto generic = dyn_cast<linalg::GenericOp>(op);
-  if (!generic || generic.getNumDpsInputs() != 0 ||
-      generic.getNumReductionLoops() != 0 ||
-      !generic.getIndexingMapsArray()[0].isIdentity())
-    return {};
-  Block &body = generic.getRegion().front();
-  Value v = body.getTerminator()->getOperand(0);
-  if (body.getOperations().size() != 1 || v.getParentBlock() == &body)
-    return {};
-  return v;
-}
-
-/// Whether `op`, between a fill of `out` and the contraction into it, may
-/// read or write `out`: it uses one of `aliases` (`out` and the views made
-/// of it), or has effects it does not tie to a value, or (when `out` is not
-/// a fresh allocation, which only its views can reach) has any effect.
-bool mayTouch(Operation *op, const llvm::SmallPtrSetImpl<Value> &aliases,
-              bool outIsFresh) {
-  if (isMemoryEffectFree(op))
-    return false;
-  if (llvm::any_of(op->getOperands(),
-                   [&](Value v) { return aliases.contains(v); }))
-    return true;
-  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-  if (!effects)
-    return true;
-  SmallVector<MemoryEffects::EffectInstance> instances;
-  effects.getEffects(instances);
-  return llvm::any_of(instances, [&](MemoryEffects::EffectInstance &e) {
-    if (isa<MemoryEffects::Allocate>(e.getEffect()))
-      return false;
-    return !e.getValue() || !outIsFresh || aliases.contains(e.getValue());
-  });
-}
-
-/// The fill of `op`'s output buffer before it in its block, with nothing in
-/// between that may read or write that buffer, and the value it fills with:
-/// the accumulators can start from that value instead of loading what the
-/// fill stored.
-std::pair<Operation *, Value> fillBefore(linalg::LinalgOp op) {
-  Value out = op.getDpsInitOperand(0)->get();
-  llvm::SmallPtrSet<Value, 8> aliases;
-  SmallVector<Value> work{out};
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    if (!aliases.insert(v).second)
-      continue;
-    for (Operation *user : v.getUsers())
-      for (Value r : user->getResults())
-        if (isa<BaseMemRefType>(r.getType()))
-          work.push_back(r);
-  }
-  // The contraction itself must not read the filled values.
-  if (llvm::any_of(op.getDpsInputs(),
-                   [&](Value v) { return aliases.contains(v); }))
-    return {};
-  bool outIsFresh = out.getDefiningOp<memref::AllocOp>() ||
-                    out.getDefiningOp<memref::AllocaOp>();
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (Value v = filledWith(prev, out))
-      return {prev, v};
-    if (mayTouch(prev, aliases, outIsFresh))
-      return {};
-  }
-  return {};
 }
 
 /// The contraction `op` computes, or nothing when it is not one this pass
@@ -185,7 +102,7 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op,
       return std::nullopt;
 
   c.n = cast<AffineDimExpr>(out.getResults().back()).getPosition();
-  std::tie(c.fill, c.fillValue) = fillBefore(op);
+  c.fill = lpq::fillBefore(op);
   for (AffineMap map : ArrayRef(c.maps).take_front(2))
     if (usesDim(map, c.n) && !contiguousAlong(map, c.n))
       return std::nullopt;
@@ -313,7 +230,7 @@ private:
     SmallVector<Value> accs;
     // Accumulators start from the output's values, or from the value that
     // fills it (`v + a*b` in the same order: the same bits).
-    Value filled = c.fillValue;
+    Value filled = c.fill.value;
     if (filled && width > 1)
       filled = vector::BroadcastOp::create(b, loc, accType, filled);
     for (int64_t r = 0; r < c.rows; ++r)
@@ -413,8 +330,8 @@ struct LPQTileContractionsPass
           .emit();
       c.op->erase();
       // Every element of the output is stored by the tiles.
-      if (c.fill)
-        c.fill->erase();
+      if (c.fill.fill)
+        c.fill.fill->erase();
     }
   }
 };

@@ -19,7 +19,7 @@
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
-#include "MultiplyAccumulate.h"
+#include "Contractions.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"

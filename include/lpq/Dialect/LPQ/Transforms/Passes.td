@@ -198,6 +198,50 @@ def LPQSetVectorWidthPass : Pass<"lpq-set-vector-width", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def LPQGPUContractionLoopsPass
+    : Pass<"lpq-gpu-contraction-loops", "::mlir::func::FuncOp"> {
+  let summary = "Lower contractions on buffers to one parallel loop "
+                "over their outputs, each summed in a register";
+  let description = [{
+    Rewrites every bufferized linalg op computing `out += a * b` over
+    reduction loops (matmul, convolutions and the generics reverse mode
+    makes of them; multiply then add, no fast-math flags) into one
+    `scf.parallel` over the output's elements, in loop order (so that on
+    the GPU consecutive threads write consecutive elements), whose body
+    loads the element once, adds the terms one at a time in a chain of
+    `scf.for` loops carrying it (the reduction loops in their order), and
+    stores it once. `convert-linalg-to-parallel-loops` would load and store
+    the element at every term: from and to device memory on the GPU, since
+    nothing there proves that the operands do not alias.
+
+    When the output buffer was filled with one value just before (a
+    `linalg.fill`, or the generic without inputs that fusion makes of one)
+    and nothing in between can touch it, the sums start from that value and
+    the fill goes: one kernel less per contraction. The sums are the plain
+    loop nest's, term for term: results are unchanged bit for bit (and equal
+    to `lpq-tile-contractions`' on the CPU). Dynamic extents are allowed;
+    outputs without parallel dimensions keep the default lowering.
+
+    Example (a fill of zeros and a 128x784 by 784x512 matmul):
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c128, %c512) step (%c1, %c1) {
+      %s = scf.for %k = %c0 to %c784 step %c1 iter_args(%acc = %zero) -> (f32) {
+        %a = memref.load %A[%i, %k] : memref<128x784xf32>
+        %b = memref.load %B[%k, %j] : memref<784x512xf32>
+        %p = arith.mulf %a, %b : f32
+        %t = arith.addf %acc, %p : f32
+        scf.yield %t : f32
+      }
+      memref.store %s, %C[%i, %j] : memref<128x512xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def LPQGPUPrepareLoopsPass
     : Pass<"lpq-gpu-prepare-loops", "::mlir::func::FuncOp"> {
   let summary = "Shape bufferized loop nests for mapping onto GPU blocks and "

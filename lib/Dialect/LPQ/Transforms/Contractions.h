@@ -1,11 +1,11 @@
-//===- MultiplyAccumulate.h - Matching `out + a * b` bodies -----*- C++ -*-===//
+//===- Contractions.h - Matching `out += a * b` and its fill ----*- C++ -*-===//
 //
 // Part of the lpq project.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LPQ_DIALECT_LPQ_TRANSFORMS_MULTIPLYACCUMULATE_H
-#define LPQ_DIALECT_LPQ_TRANSFORMS_MULTIPLYACCUMULATE_H
+#ifndef LPQ_DIALECT_LPQ_TRANSFORMS_CONTRACTIONS_H
+#define LPQ_DIALECT_LPQ_TRANSFORMS_CONTRACTIONS_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -51,6 +51,22 @@ inline std::optional<MultiplyAccumulate> matchMultiplyAccumulate(Block &body) {
   return MultiplyAccumulate{*mulSwapped, *addSwapped};
 }
 
+/// Whether one of `map`'s results uses loop dimension `dim`.
+bool usesDim(AffineMap map, unsigned dim);
+
+/// A fill of a contraction's whole output buffer just before it.
+struct OutputFill {
+  Operation *fill = nullptr; // linalg.fill, or a generic without inputs
+  Value value;               // what it stores to every element
+};
+
+/// The fill of `op`'s output buffer before it in its block, with nothing in
+/// between that may read or write that buffer, and with `op` not reading it
+/// through its inputs: a lowering of `op` that stores every output element
+/// can start its sums from the fill's value and erase the fill. Empty when
+/// there is none.
+OutputFill fillBefore(linalg::LinalgOp op);
+
 } // namespace mlir::lpq
 
-#endif // LPQ_DIALECT_LPQ_TRANSFORMS_MULTIPLYACCUMULATE_H
+#endif // LPQ_DIALECT_LPQ_TRANSFORMS_CONTRACTIONS_H
