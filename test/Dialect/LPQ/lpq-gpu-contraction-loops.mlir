@@ -91,6 +91,31 @@ func.func @dynamic(%err: memref<?x16xf32>, %act: memref<?x5xf32>, %v: f32) -> (m
 
 // -----
 
+/// A product written transposed (`c[j, i] = sum_k a[i, k] * b[k, j]`): the
+/// parallel loop runs over c's dimensions in c's order, j outermost.
+
+// CHECK-LABEL: func.func @transposed_output
+// CHECK-SAME: (%[[A:.*]]: memref<4x5xf32>, %[[B:.*]]: memref<5x3xf32>, %[[C:.*]]: memref<3x4xf32>)
+// CHECK: scf.parallel (%[[J:[a-z0-9_]+]], %[[I:[a-z0-9_]+]]) = ({{.*}}) to (%c3, %c4)
+// CHECK:   memref.load %[[C]][%[[J]], %[[I]]]
+// CHECK:   memref.load %[[A]][%[[I]], %{{.*}}]
+// CHECK:   memref.store %{{.*}}, %[[C]][%[[J]], %[[I]]]
+#ta = affine_map<(i, j, k) -> (i, k)>
+#tb = affine_map<(i, j, k) -> (k, j)>
+#tc = affine_map<(i, j, k) -> (j, i)>
+func.func @transposed_output(%a: memref<4x5xf32>, %b: memref<5x3xf32>, %c: memref<3x4xf32>) {
+  linalg.generic {indexing_maps = [#ta, #tb, #tc], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<4x5xf32>, memref<5x3xf32>) outs(%c : memref<3x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 /// A fill that must stay: a store into the buffer in between. The sum
 /// starts from the buffer's value.
 

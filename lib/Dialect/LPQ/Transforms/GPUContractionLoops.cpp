@@ -104,22 +104,21 @@ void lower(const Contraction &c) {
     ubs.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
     steps.push_back(getValueOrCreateConstantIndexOp(b, loc, r.stride));
   }
-  auto par = utils::IteratorType::parallel;
-  auto ofParallel = [&](ArrayRef<Value> all) {
-    SmallVector<Value> some;
-    for (unsigned d = 0; d < all.size(); ++d)
-      if (iterators[d] == par)
-        some.push_back(all[d]);
-    return some;
+  // The parallel loops in the order of the output's dimensions: the loop
+  // is linearized with its last dimension fastest, so consecutive GPU
+  // threads store consecutive output elements.
+  SmallVector<unsigned> outputDims;
+  for (AffineExpr e : maps[2].getResults())
+    outputDims.push_back(cast<AffineDimExpr>(e).getPosition());
+  auto ofOutput = [&](ArrayRef<Value> all) {
+    return llvm::map_to_vector(outputDims, [&](unsigned d) { return all[d]; });
   };
-  auto parallel = scf::ParallelOp::create(b, loc, ofParallel(lbs),
-                                          ofParallel(ubs), ofParallel(steps));
+  auto parallel = scf::ParallelOp::create(b, loc, ofOutput(lbs), ofOutput(ubs),
+                                          ofOutput(steps));
   b.setInsertionPointToStart(parallel.getBody());
   SmallVector<Value> ivs(ranges.size());
-  unsigned next = 0;
-  for (unsigned d = 0; d < ranges.size(); ++d)
-    if (iterators[d] == par)
-      ivs[d] = parallel.getInductionVars()[next++];
+  for (auto [d, iv] : llvm::zip_equal(outputDims, parallel.getInductionVars()))
+    ivs[d] = iv;
 
   Value outMem = op.getDpsInitOperand(0)->get();
   SmallVector<Value> outIndices = indicesAt(b, loc, maps[2], ivs);

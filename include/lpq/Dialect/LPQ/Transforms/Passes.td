@@ -206,8 +206,9 @@ def LPQGPUContractionLoopsPass
     Rewrites every bufferized linalg op computing `out += a * b` over
     reduction loops (matmul, convolutions and the generics reverse mode
     makes of them; multiply then add, no fast-math flags) into one
-    `scf.parallel` over the output's elements, in loop order (so that on
-    the GPU consecutive threads write consecutive elements), whose body
+    `scf.parallel` over the output's elements, its dimensions in the
+    output's order (so that on the GPU consecutive threads write
+    consecutive elements), whose body
     loads the element once, adds the terms one at a time in a chain of
     `scf.for` loops carrying it (the reduction loops in their order), and
     stores it once. `convert-linalg-to-parallel-loops` would load and store
