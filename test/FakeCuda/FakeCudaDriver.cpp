@@ -15,7 +15,9 @@
 //   fake-cuda: L launches of K kernels from M modules, A allocations
 //   (P live), E errors
 // Errors (bad handles, bad dimensions, freeing unknown memory, names not
-// in the cubin) are printed as they happen and make the call fail.
+// in the cubin) are printed as they happen and make the call fail. With
+// LPQ_FAKE_CUDA_TRACE set, every launch is printed with its kernel's name
+// and its grid and block dimensions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -192,6 +194,10 @@ CUresult cuLaunchKernel(CUfunction function, unsigned gridX, unsigned gridY,
     return fail("cuLaunchKernel: no parameters");
   ++state().launches;
   state().launchedKernels.insert(f->name);
+  if (std::getenv("LPQ_FAKE_CUDA_TRACE"))
+    std::fprintf(stderr, "fake-cuda: launch %s grid %u,%u,%u block %u,%u,%u\n",
+                 f->name.substr(f->name.find('/') + 1).c_str(), gridX, gridY,
+                 gridZ, blockX, blockY, blockZ);
   return CUDA_SUCCESS;
 }
 

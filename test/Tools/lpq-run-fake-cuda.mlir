@@ -16,6 +16,15 @@
 // CHECK: median time over 3 runs
 // CHECK: fake-cuda: {{[0-9]+}} launches of [[N]] kernels from [[M]] modules, [[A]] allocations ({{[0-9]+}} live), 0 errors
 //
+// LPQ_FAKE_CUDA_TRACE prints each launch: the 64 row maxima one block of
+// 256 threads each, the rounding's 16384 Philox groups 16 blocks of 256
+// threads that take 4 groups each.
+// RUN: env LPQ_FAKE_CUDA_TRACE=1 LD_LIBRARY_PATH=%fake_cuda_dir lpq-run %s --entry=sr --arg=rand:64x1024 --arg=42 --arg=0 --device=cuda 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=TRACE
+// TRACE: fake-cuda: launch sr_kernel{{.*}} grid 64,1,1 block 256,1,1
+// TRACE: fake-cuda: launch sr_kernel{{.*}} grid 16,1,1 block 256,1,1
+// TRACE: fake-cuda: 4 launches
+//
 // Empty tensors: loops of no iterations launch nothing (CUDA rejects an
 // empty grid; only the single-thread kernels run: two of the function's,
 // and the two of dynamic_result_dims, which sizes the result first), and
