@@ -141,11 +141,11 @@ func.func @fill_kept(%a: memref<4x4xf32>, %i: index, %v: f32) -> memref<4x4xf32>
 /// then an add (a block maximum, which lpq-gpu-prepare-loops makes a block
 /// reduction), fast-math flags (the sum may be reassociated), an output
 /// without parallel dimensions (a dot product), a parallel loop the output
-/// does not name (threads would race on an element), an input that is a
-/// view of the output (it would read finished sums).
+/// does not name (threads would race on an element), a scalar operand, an
+/// input that is a view of the output (it would read finished sums).
 
 // CHECK-LABEL: func.func @untouched
-// CHECK-COUNT-4: linalg.generic
+// CHECK-COUNT-5: linalg.generic
 // CHECK: linalg.matmul
 // CHECK-NOT: scf.parallel
 #a = affine_map<(i, j, k) -> (i, k)>
@@ -156,7 +156,7 @@ func.func @fill_kept(%a: memref<4x4xf32>, %i: index, %v: f32) -> memref<4x4xf32>
 #s = affine_map<(k) -> ()>
 func.func @untouched(%a: memref<4x5xf32>, %b: memref<5x16xf32>, %c: memref<4x16xf32>,
                      %u: memref<5xf32>, %dot: memref<f32>, %r: memref<4xf32>,
-                     %sq: memref<4x4xf32>) {
+                     %sq: memref<4x4xf32>, %scale: f32) {
   linalg.generic {indexing_maps = [#a, #b, #o], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %b : memref<4x5xf32>, memref<5x16xf32>) outs(%c : memref<4x16xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
@@ -180,6 +180,13 @@ func.func @untouched(%a: memref<4x5xf32>, %b: memref<5x16xf32>, %c: memref<4x16x
   }
   linalg.generic {indexing_maps = [#a, #b, #row], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %b : memref<4x5xf32>, memref<5x16xf32>) outs(%r : memref<4xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#a, affine_map<(i, j, k) -> ()>, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %scale : memref<4x5xf32>, f32) outs(%c : memref<4x16xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32

@@ -44,7 +44,8 @@ struct Contraction {
 std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
-      op.getNumParallelLoops() == 0 || !op.getBlock())
+      op.getNumParallelLoops() == 0 || !op.getBlock() ||
+      !llvm::all_of(op->getOperandTypes(), llvm::IsaPred<MemRefType>))
     return std::nullopt;
   std::optional<lpq::MultiplyAccumulate> body =
       lpq::matchMultiplyAccumulate(*op.getBlock());
