@@ -166,7 +166,7 @@ static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
   return bufferizedTensorProgram(/*fusion=*/true, /*gatherWindows=*/true,
                                  /*tileLanes=*/0,
                                  /*skipOnGrid=*/false, options.runtimeChecks) +
-         "func.func(lpq-gpu-contraction-loops,"
+         "func.func(lpq-gpu-reduction-loops,"
          "convert-linalg-to-parallel-loops),"
          "func.func(lpq-gpu-prepare-loops{block-size=" +
          std::to_string(options.blockSize) +

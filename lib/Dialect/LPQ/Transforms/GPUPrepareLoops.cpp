@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+#include "GPUReductions.h"
 #include "RandomBits.h"
+#include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -18,7 +19,6 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 #include <numeric>
 
@@ -181,30 +181,6 @@ LogicalResult sinkHostLoads(func::FuncOp function) {
   return success();
 }
 
-/// The gpu.all_reduce operation of a combining op whose result does not
-/// depend on the order or the multiplicity of its inputs (associative,
-/// commutative, idempotent), so a block of threads may fold the same
-/// elements in any order and each its own copy of the initial value.
-/// minnumf/maxnumf qualify up to the sign of a zero result and
-/// minimumf/maximumf up to the payload of a NaN result, which lpq's block
-/// maxima never see: they combine magnitudes with infinities and NaNs
-/// mapped to zero.
-std::optional<gpu::AllReduceOperation> idempotentReduction(Operation *op) {
-  using K = gpu::AllReduceOperation;
-  return llvm::TypeSwitch<Operation *, std::optional<K>>(op)
-      .Case([](arith::MaxNumFOp) { return K::MAXNUMF; })
-      .Case([](arith::MinNumFOp) { return K::MINNUMF; })
-      .Case([](arith::MaximumFOp) { return K::MAXIMUMF; })
-      .Case([](arith::MinimumFOp) { return K::MINIMUMF; })
-      .Case([](arith::MaxSIOp) { return K::MAXSI; })
-      .Case([](arith::MinSIOp) { return K::MINSI; })
-      .Case([](arith::MaxUIOp) { return K::MAXUI; })
-      .Case([](arith::MinUIOp) { return K::MINUI; })
-      .Case([](arith::AndIOp) { return K::AND; })
-      .Case([](arith::OrIOp) { return K::OR; })
-      .Default(std::nullopt);
-}
-
 /// A reduction into memory: a perfect nest of `scf.for` loops whose
 /// innermost body loads acc[I] from a fresh allocation, combines it with a
 /// value computed from the rest of the body by an idempotent reduction and
@@ -265,7 +241,8 @@ std::optional<MemoryReduction> matchMemoryReduction(scf::ForOp outer) {
   if (!r.combine || r.combine->getBlock() != body || !r.combine->hasOneUse() ||
       *r.load->user_begin() != r.combine)
     return std::nullopt;
-  std::optional<gpu::AllReduceOperation> kind = idempotentReduction(r.combine);
+  std::optional<gpu::AllReduceOperation> kind =
+      lpq::idempotentReduction(r.combine);
   if (!kind)
     return std::nullopt;
   r.kind = *kind;

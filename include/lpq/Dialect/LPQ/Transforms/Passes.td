@@ -198,30 +198,36 @@ def LPQSetVectorWidthPass : Pass<"lpq-set-vector-width", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
-def LPQGPUContractionLoopsPass
-    : Pass<"lpq-gpu-contraction-loops", "::mlir::func::FuncOp"> {
-  let summary = "Lower contractions on buffers to one parallel loop "
-                "over their outputs, each summed in a register";
+def LPQGPUReductionLoopsPass
+    : Pass<"lpq-gpu-reduction-loops", "::mlir::func::FuncOp"> {
+  let summary = "Lower reductions on buffers to one parallel loop over their "
+                "outputs, each accumulated in a register";
   let description = [{
-    Rewrites every bufferized linalg op computing `out += a * b` over
-    reduction loops (matmul, convolutions and the generics reverse mode
-    makes of them; multiply then add, no fast-math flags) into one
-    `scf.parallel` over the output's elements, its dimensions in the
-    output's order (so that on the GPU consecutive threads write
-    consecutive elements), whose body
-    loads the element once, adds the terms one at a time in a chain of
-    `scf.for` loops carrying it (the reduction loops in their order), and
-    stores it once. `convert-linalg-to-parallel-loops` would load and store
-    the element at every term: from and to device memory on the GPU, since
-    nothing there proves that the operands do not alias.
+    Rewrites every bufferized linalg op with one output, parallel and
+    reduction loops and an output indexed by exactly its parallel loops
+    (contractions `out += a * b` such as matmuls, convolutions and their
+    gradients; sums such as bias gradients) into one `scf.parallel` over
+    the output's elements, its dimensions in the output's order (so that on
+    the GPU consecutive threads write consecutive elements), whose body
+    loads the element once, carries it through a chain of `scf.for` loops
+    (the reduction loops in their order) that apply the op's body to it and
+    the inputs' elements, and stores it once.
+    `convert-linalg-to-parallel-loops` would load and store the element at
+    every term: from and to device memory on the GPU, since nothing there
+    proves that the operands do not alias (the first convolution's bias
+    gradient in the example CNN: 36864 terms per channel, each a load and a
+    store).
 
     When the output buffer was filled with one value just before (a
     `linalg.fill`, or the generic without inputs that fusion makes of one)
-    and nothing in between can touch it, the sums start from that value and
-    the fill goes: one kernel less per contraction. The sums are the plain
-    loop nest's, term for term: results are unchanged bit for bit (and equal
-    to `lpq-tile-contractions`' on the CPU). Dynamic extents are allowed;
-    outputs without parallel dimensions keep the default lowering.
+    and nothing in between can touch it, the accumulators start from that
+    value and the fill goes: one kernel less per reduction. The body sees
+    the same values in the same order as in the plain loop nest: results
+    are unchanged bit for bit (and equal to `lpq-tile-contractions`' on the
+    CPU). Dynamic extents are allowed. Left to the default lowering:
+    max/min/and/or reductions (`lpq-gpu-prepare-loops` makes them
+    block-wide), outputs without parallel dimensions, several outputs, and
+    inputs that are views of the output.
 
     Example (a fill of zeros and a 128x784 by 784x512 matmul):
 

@@ -1,4 +1,4 @@
-// RUN: lpq-opt %s -lpq-gpu-contraction-loops -split-input-file | FileCheck %s
+// RUN: lpq-opt %s -lpq-gpu-reduction-loops -split-input-file | FileCheck %s
 
 // A matmul into a buffer filled with zeros: one parallel loop over the
 // output, the sum carried through the k loop from the fill's value (the
@@ -137,15 +137,74 @@ func.func @fill_kept(%a: memref<4x4xf32>, %i: index, %v: f32) -> memref<4x4xf32>
 
 // -----
 
-/// Left to convert-linalg-to-parallel-loops: a body that is not a multiply
-/// then an add (a block maximum, which lpq-gpu-prepare-loops makes a block
-/// reduction), fast-math flags (the sum may be reassociated), an output
-/// without parallel dimensions (a dot product), a parallel loop the output
-/// does not name (threads would race on an element), a scalar operand, an
-/// input that is a view of the output (it would read finished sums).
+/// A bias gradient (a sum over the batch, the reduction loop outermost as
+/// reverse mode writes it) into a zero fill, with fast-math flags and an
+/// index-dependent body: the body is applied to the accumulator as it is,
+/// with linalg.index replaced by the loop variable.
+
+// CHECK-LABEL: func.func @bias_gradient
+// CHECK-SAME: (%[[DY:.*]]: memref<8x4xf32>)
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NOT: linalg.fill
+// CHECK: scf.parallel (%[[C:[a-z0-9_]+]]) =
+// CHECK:   %[[SUM:[a-z0-9_]+]] = scf.for %[[B:[a-z0-9_]+]] = {{.*}} iter_args(%[[ACC:[a-z0-9_]+]] = %[[ZERO]]) -> (f32) {
+// CHECK:     %[[X:.*]] = memref.load %[[DY]][%[[B]], %[[C]]]
+// CHECK:     %[[I:.*]] = arith.index_cast %[[B]] : index to i32
+// CHECK:     %[[F:.*]] = arith.sitofp %[[I]] : i32 to f32
+// CHECK:     %[[T:.*]] = arith.mulf %[[X]], %[[F]] : f32
+// CHECK:     %[[S:.*]] = arith.addf %[[ACC]], %[[T]] fastmath<reassoc> : f32
+// CHECK:     scf.yield %[[S]] : f32
+// CHECK:   memref.store %[[SUM]], %{{.*}}[%[[C]]] : memref<4xf32>
+// CHECK-NOT: linalg.
+func.func @bias_gradient(%dy: memref<8x4xf32>) -> memref<4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %db = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%db : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(b, c) -> (b, c)>, affine_map<(b, c) -> (c)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%dy : memref<8x4xf32>) outs(%db : memref<4xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %b = linalg.index 0 : index
+    %i = arith.index_cast %b : index to i32
+    %f = arith.sitofp %i : i32 to f32
+    %t = arith.mulf %x, %f : f32
+    %s = arith.addf %acc, %t fastmath<reassoc> : f32
+    linalg.yield %s : f32
+  }
+  return %db : memref<4xf32>
+}
+
+// -----
+
+/// A scalar operand is used as it is.
+
+// CHECK-LABEL: func.func @scalar_operand
+// CHECK-SAME: (%[[A:.*]]: memref<4x5xf32>, %[[S:.*]]: f32, %[[C:.*]]: memref<4x16xf32>)
+// CHECK: scf.for
+// CHECK:   %[[X:.*]] = memref.load %[[A]]
+// CHECK:   arith.mulf %[[X]], %[[S]] : f32
+func.func @scalar_operand(%a: memref<4x5xf32>, %scale: f32, %c: memref<4x16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, k)>, affine_map<(i, j, k) -> ()>, affine_map<(i, j, k) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %scale : memref<4x5xf32>, f32) outs(%c : memref<4x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+/// Left to convert-linalg-to-parallel-loops: a maximum (lpq-gpu-prepare-loops
+/// makes such reductions block-wide: block maxima), an output without
+/// parallel dimensions (a dot product), a parallel loop the output does not
+/// name (threads would race on an element), two outputs, an input that is a
+/// view of the output (it would read finished results).
 
 // CHECK-LABEL: func.func @untouched
-// CHECK-COUNT-5: linalg.generic
+// CHECK-COUNT-4: linalg.generic
 // CHECK: linalg.matmul
 // CHECK-NOT: scf.parallel
 #a = affine_map<(i, j, k) -> (i, k)>
@@ -156,41 +215,35 @@ func.func @fill_kept(%a: memref<4x4xf32>, %i: index, %v: f32) -> memref<4x4xf32>
 #s = affine_map<(k) -> ()>
 func.func @untouched(%a: memref<4x5xf32>, %b: memref<5x16xf32>, %c: memref<4x16xf32>,
                      %u: memref<5xf32>, %dot: memref<f32>, %r: memref<4xf32>,
-                     %sq: memref<4x4xf32>, %scale: f32) {
+                     %c2: memref<4x16xf32>, %sq: memref<4x4xf32>) {
   linalg.generic {indexing_maps = [#a, #b, #o], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %b : memref<4x5xf32>, memref<5x16xf32>) outs(%c : memref<4x16xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
-    %s = arith.maximumf %acc, %p : f32
-    linalg.yield %s : f32
-  }
-  linalg.generic {indexing_maps = [#a, #b, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %b : memref<4x5xf32>, memref<5x16xf32>) outs(%c : memref<4x16xf32>) {
-  ^bb0(%x: f32, %y: f32, %acc: f32):
-    %p = arith.mulf %x, %y fastmath<reassoc> : f32
-    %s = arith.addf %acc, %p fastmath<reassoc> : f32
-    linalg.yield %s : f32
+    %m = arith.maximumf %acc, %p : f32
+    linalg.yield %m : f32
   }
   linalg.generic {indexing_maps = [#v, #v, #s], iterator_types = ["reduction"]}
       ins(%u, %u : memref<5xf32>, memref<5xf32>) outs(%dot : memref<f32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
-    %s = arith.addf %acc, %p : f32
-    linalg.yield %s : f32
+    %t = arith.addf %acc, %p : f32
+    linalg.yield %t : f32
   }
   linalg.generic {indexing_maps = [#a, #b, #row], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %b : memref<4x5xf32>, memref<5x16xf32>) outs(%r : memref<4xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
-    %s = arith.addf %acc, %p : f32
-    linalg.yield %s : f32
+    %t = arith.addf %acc, %p : f32
+    linalg.yield %t : f32
   }
-  linalg.generic {indexing_maps = [#a, affine_map<(i, j, k) -> ()>, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %scale : memref<4x5xf32>, f32) outs(%c : memref<4x16xf32>) {
-  ^bb0(%x: f32, %y: f32, %acc: f32):
+  linalg.generic {indexing_maps = [#a, #b, #o, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<4x5xf32>, memref<5x16xf32>) outs(%c, %c2 : memref<4x16xf32>, memref<4x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32, %acc2: f32):
     %p = arith.mulf %x, %y : f32
-    %s = arith.addf %acc, %p : f32
-    linalg.yield %s : f32
+    %t = arith.addf %acc, %p : f32
+    %t2 = arith.addf %acc2, %x : f32
+    linalg.yield %t, %t2 : f32, f32
   }
   %view = memref.subview %sq[0, 0] [4, 4] [1, 1] : memref<4x4xf32> to memref<4x4xf32, strided<[4, 1]>>
   linalg.matmul ins(%view, %sq : memref<4x4xf32, strided<[4, 1]>>, memref<4x4xf32>) outs(%sq : memref<4x4xf32>)
