@@ -4,9 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lpq/Dialect/LPQ/Transforms/Passes.h"
+
 #include "GPUReductions.h"
 #include "RandomBits.h"
-#include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
