@@ -212,6 +212,22 @@ TEST(LoweringEquivalence, GPULoopsOnHostMLPStepSQTWN) {
                     optimizedCPU(), gpuLoopsOnHost());
 }
 
+/// AskewSGD's grid scales, clamp and direction, and the float32 CNN's bias
+/// gradients and pools: reductions lpq-gpu-reduction-loops accumulates in
+/// registers with bodies other than a multiply-add. (The SWALP MLP step
+/// cannot tell the order of its sums: its operands are 8-bit block values,
+/// whose products add up exactly in float32. With the reduction loops
+/// reversed on purpose, every other test here failed and it passed.)
+TEST(LoweringEquivalence, GPULoopsOnHostMLPStepAskewSGD) {
+  expectSameResults(trainStep("mlp", "askewsgd"), "train_step", 0.05,
+                    optimizedCPU(), gpuLoopsOnHost());
+}
+
+TEST(LoweringEquivalence, GPULoopsOnHostCNNStepFloat32) {
+  expectSameResults(trainStep("cnn", "fp32"), "train_step", 0.2,
+                    optimizedCPU(), gpuLoopsOnHost());
+}
+
 /// Whole steps on CUDA device 0 (lpq-gpu-pipeline, cubin) against the CPU
 /// pipeline, every bit of every result. Skipped without a CUDA device.
 JitOptions onCuda() {
