@@ -6,7 +6,9 @@
 
 #include "Contractions.h"
 
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
@@ -36,13 +38,28 @@ Value filledWith(Operation *op, Value out) {
   return v;
 }
 
+/// Whether `op` only computes and checks values, reading and writing no
+/// memory: the runtime checks `generate-runtime-verification` puts between
+/// a fill and a contraction with dynamic extents (an `scf.if` of index
+/// arithmetic and `cf.assert`s). An assertion that fails stops the program,
+/// so whether the fill was stored no longer matters.
+bool onlyChecks(Operation *op) {
+  return !op->walk([](Operation *inner) {
+              if (isa<cf::AssertOp>(inner) ||
+                  inner->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
+                  isMemoryEffectFree(inner))
+                return WalkResult::advance();
+              return WalkResult::interrupt();
+            }).wasInterrupted();
+}
+
 /// Whether `op`, between a fill of `out` and the contraction into it, may
 /// read or write `out`: it uses one of `aliases` (`out` and the views made
 /// of it), or has effects it does not tie to a value, or (when `out` is not
 /// a fresh allocation, which only its views can reach) has any effect.
 bool mayTouch(Operation *op, const llvm::SmallPtrSetImpl<Value> &aliases,
               bool outIsFresh) {
-  if (isMemoryEffectFree(op))
+  if (isMemoryEffectFree(op) || onlyChecks(op))
     return false;
   if (llvm::any_of(op->getOperands(),
                    [&](Value v) { return aliases.contains(v); }))
@@ -64,6 +81,16 @@ bool mayTouch(Operation *op, const llvm::SmallPtrSetImpl<Value> &aliases,
 bool lpq::usesDim(AffineMap map, unsigned dim) {
   return llvm::any_of(map.getResults(),
                       [&](AffineExpr e) { return e.isFunctionOfDim(dim); });
+}
+
+bool lpq::inputsAliasOutput(linalg::LinalgOp op) {
+  auto base = [](Value v) -> Value {
+    auto memref = dyn_cast<TypedValue<BaseMemRefType>>(v);
+    return memref ? memref::skipViewLikeOps(memref) : Value();
+  };
+  Value out = base(op.getDpsInitOperand(0)->get());
+  return out && llvm::any_of(op.getDpsInputs(),
+                             [&](Value in) { return base(in) == out; });
 }
 
 lpq::OutputFill lpq::fillBefore(linalg::LinalgOp op) {

@@ -54,6 +54,12 @@ inline std::optional<MultiplyAccumulate> matchMultiplyAccumulate(Block &body) {
 /// Whether one of `map`'s results uses loop dimension `dim`.
 bool usesDim(AffineMap map, unsigned dim);
 
+/// Whether one of `op`'s memref inputs is a view of the same buffer as its
+/// (first) output: a lowering that keeps sums in registers and stores each
+/// output element once would then read other values than the plain loop
+/// nest, which updates the output term by term.
+bool inputsAliasOutput(linalg::LinalgOp op);
+
 /// A fill of a contraction's whole output buffer just before it.
 struct OutputFill {
   Operation *fill = nullptr; // linalg.fill, or a generic without inputs

@@ -57,14 +57,8 @@ std::optional<Reduction> matchReduction(linalg::LinalgOp op) {
     return std::nullopt;
   // An input that is a view of the output would see the results stored as
   // they finish, elements the plain loop nest updates term by term.
-  auto base = [](Value v) {
-    return memref::skipViewLikeOps(cast<MemrefValue>(v));
-  };
-  Value out = op.getDpsInitOperand(0)->get();
-  if (!isa<MemRefType>(out.getType()) ||
-      llvm::any_of(op.getDpsInputs(), [&](Value in) {
-        return isa<MemRefType>(in.getType()) && base(in) == base(out);
-      }))
+  if (!isa<MemRefType>(op.getDpsInitOperand(0)->get().getType()) ||
+      lpq::inputsAliasOutput(op))
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   if (llvm::any_of(maps, [](AffineMap m) { return m.getNumSymbols() != 0; }))

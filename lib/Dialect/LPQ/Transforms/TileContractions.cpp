@@ -79,6 +79,11 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op,
       return std::nullopt;
   }
 
+  // Register tiles store each output element once: an input that is a
+  // view of the output would see other values than the plain loop nest.
+  if (lpq::inputsAliasOutput(op))
+    return std::nullopt;
+
   Contraction c;
   c.op = op;
   std::optional<MultiplyAccumulate> body =

@@ -633,8 +633,9 @@ def LPQTileContractionsPass : Pass<"lpq-tile-contractions"> {
     one tile of 8 rows). Each output element adds its terms one at a time
     in the same order, multiply then add, as the plain loop nest does:
     results are unchanged bit for bit. Operands that are not contiguous
-    along the output's last dimension, other element types and a dynamic
-    output's last dimension keep the default lowering. Other dynamic
+    along the output's last dimension, other element types, a dynamic
+    output's last dimension and inputs that are views of the output's
+    buffer (read while it is updated) keep the default lowering. Other dynamic
     extents (a symbolic batch) become symbolic loop bounds where the op is
     at the function's top level; along a dynamic tile-row dimension, tiles
     of `rows` rows run up to the last multiple of `rows`, then tiles of one
