@@ -177,9 +177,8 @@ private:
   enum class RowPart { All, FullTiles, Remainder };
 
   void emitNest(RowPart part) {
-    int64_t tileRows = c.rows;
-    if (part == RowPart::Remainder)
-      c.rows = 1;
+    // Rows per tile: single rows after the full tiles.
+    int64_t rows = part == RowPart::Remainder ? 1 : c.rows;
     SmallVector<AffineExpr> dims(c.extents.size());
     SmallVector<Value> operands;
     AffineMap out = c.maps[2];
@@ -204,8 +203,7 @@ private:
         std::rotate(outer.begin(), most, most + 1);
     }
     for (unsigned d : outer) {
-      affine::AffineForOp loop =
-          d == c.m ? loopOverRows(part, tileRows) : loopOver(d, 1);
+      affine::AffineForOp loop = d == c.m ? loopOverRows(part) : loopOver(d, 1);
       b.setInsertionPointToStart(loop.getBody());
       dims[d] = b.getAffineDimExpr(operands.size());
       operands.push_back(loop.getInductionVar());
@@ -221,12 +219,12 @@ private:
       dims[c.n] = b.getAffineDimExpr(operands.size());
       SmallVector<Value> inner(operands);
       inner.push_back(loop.getInductionVar());
-      emitTile(dims, inner, vectors, lanes);
+      emitTile(dims, inner, rows, vectors, lanes);
     }
     int64_t rest = (extent - full) / lanes;
     if (rest) {
       dims[c.n] = b.getAffineConstantExpr(full);
-      emitTile(dims, operands, rest, lanes);
+      emitTile(dims, operands, rows, rest, lanes);
     }
     // The last elements: one column of narrower vectors (half the lanes,
     // a quarter, ..., single elements), so a short row stays vectorized.
@@ -235,10 +233,9 @@ private:
       if (extent - start < width)
         continue;
       dims[c.n] = b.getAffineConstantExpr(start);
-      emitTile(dims, operands, 1, width);
+      emitTile(dims, operands, rows, 1, width);
       start += width;
     }
-    c.rows = tileRows;
   }
 
   /// A loop over dimension `d` from 0 to its extent, by `step`.
@@ -252,11 +249,11 @@ private:
         AffineMap::get(0, 1, b.getAffineSymbolExpr(0)), step, iterArgs);
   }
 
-  /// The loop over the tile-row dimension: all of it by `tileRows`, or
-  /// (dynamic extent) its full tiles by `tileRows`, or the rows after them
-  /// one by one.
-  affine::AffineForOp loopOverRows(RowPart part, int64_t tileRows) {
+  /// The loop over the tile-row dimension: all of it by tiles of `c.rows`,
+  /// or (dynamic extent) its full tiles, or the rows after them one by one.
+  affine::AffineForOp loopOverRows(RowPart part) {
     unsigned m = *c.m;
+    int64_t tileRows = c.rows;
     if (part == RowPart::All)
       return loopOver(m, tileRows);
     AffineExpr s0 = b.getAffineSymbolExpr(0);
@@ -298,7 +295,7 @@ private:
   /// One tile: rows x cols accumulators of `width` lanes starting at
   /// `dims`, loaded, updated over every reduction index in order, stored.
   void emitTile(SmallVector<AffineExpr> dims, SmallVector<Value> operands,
-                int64_t cols, int64_t width) {
+                int64_t rows, int64_t cols, int64_t width) {
     Type f32 = b.getF32Type();
     Type accType = width > 1 ? VectorType::get({width}, f32) : f32;
     Value outMem = c.op.getDpsInitOperand(0)->get();
@@ -308,7 +305,7 @@ private:
     Value filled = c.fill.value;
     if (filled && width > 1)
       filled = vector::BroadcastOp::create(b, loc, accType, filled);
-    for (int64_t r = 0; r < c.rows; ++r)
+    for (int64_t r = 0; r < rows; ++r)
       for (int64_t col = 0; col < cols; ++col)
         accs.push_back(
             filled ? filled
@@ -340,8 +337,8 @@ private:
       Value memref = c.op.getDpsInputOperand(i)->get();
       bool perRow = c.m && usesDim(map, *c.m);
       bool perCol = usesDim(map, c.n);
-      SmallVector<Value> values(c.rows * cols);
-      for (int64_t r = 0; r < c.rows; ++r)
+      SmallVector<Value> values(rows * cols);
+      for (int64_t r = 0; r < rows; ++r)
         for (int64_t col = 0; col < cols; ++col) {
           int64_t r0 = perRow ? r : 0, col0 = perCol ? col : 0;
           if (r0 != r || col0 != col) {
@@ -371,7 +368,7 @@ private:
 
     b.setInsertionPointAfter(loops.front());
     operands.resize(operands.size() - loops.size());
-    for (int64_t r = 0; r < c.rows; ++r)
+    for (int64_t r = 0; r < rows; ++r)
       for (int64_t col = 0; col < cols; ++col)
         store(loops.front().getResult(r * cols + col), outMem,
               at(c.maps[2], dims, operands.size(), r, col, width), operands);
