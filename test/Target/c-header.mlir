@@ -4,6 +4,7 @@
 // RUN: llc -O2 -filetype=obj -relocation-model=pic %t.ll -o %t.o
 // RUN: cc -DKERNELS_HEADER='"%t.h"' %S/Inputs/main.c %t.o -L/usr/lib/llvm-22/lib -lomp -Wl,-rpath,/usr/lib/llvm-22/lib -lm -o %t.exe
 // RUN: %t.exe | FileCheck %s --check-prefix=EXE
+// RUN: not --crash %t.exe wrong-destination 2>&1 | FileCheck %s --check-prefix=WRONG
 // RUN: lpq-opt %s -lpq-cpu-pipeline | not lpq-translate --lpq-to-c-header 2>&1 | FileCheck %s --check-prefix=LOWERED
 
 /// The header declares one descriptor struct per rank and element type and
@@ -31,6 +32,11 @@
 // EXE: 0 -0.25 5 0
 // EXE-NEXT: 1 2 3 4
 // EXE-NEXT: step's result: 2 rows
+/// A destination with the wrong extent is refused before anything is
+/// written (runtime checks, on by default).
+// WRONG: step's result: 2 rows
+// WRONG-NEXT: lpq: result #0 of @step: its destination's dimension #0 differs from the result's (@step_result_dims computes the extents to allocate)
+// WRONG-NOT: wrote
 func.func @quantize(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %0 = lpq.quantize %x : tensor<2x4xf32> to #lpq.fixed<8, 2>
   return %0 : tensor<2x4xf32>

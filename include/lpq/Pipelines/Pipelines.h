@@ -68,7 +68,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "program needs them to (upstream "
                      "generate-runtime-verification: a mismatch prints the "
                      "failing op and aborts instead of reading out of "
-                     "bounds; static extents are checked at compile time)"),
+                     "bounds; static extents are checked at compile time), "
+                     "and that the caller's destinations have the dynamic "
+                     "extents of the results"),
       llvm::cl::init(true)};
   PassOptions::Option<unsigned> vectorLanes{
       *this, "vector-lanes",

@@ -6,8 +6,11 @@
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
+#include "lpq/Dialect/LPQ/Transforms/ResultDims.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -57,12 +60,106 @@ Value expandedDestination(tensor::CollapseShapeOp collapse, Value out) {
       out, collapse.getReassociationIndices(), sizes);
 }
 
+/// The body of `dims` (`f`'s `lpq-result-dims` companion, same arguments)
+/// when it only computes scalars from the arguments' extents, as it does
+/// once canonicalized: no regions, no memory effects, no element of an
+/// argument read, no tensor made but the extents'. Null otherwise.
+Block *cheapResultDims(func::FuncOp dims) {
+  if (!dims || dims.isExternal() || !dims.getBody().hasOneBlock())
+    return nullptr;
+  Block &body = dims.getBody().front();
+  auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
+  if (!ret || ret.getNumOperands() != 1 ||
+      !ret.getOperand(0).getDefiningOp<tensor::FromElementsOp>())
+    return nullptr;
+  for (Operation &op : body.without_terminator()) {
+    bool makesTensor =
+        !isa<tensor::FromElementsOp>(op) &&
+        llvm::any_of(op.getResultTypes(), llvm::IsaPred<ShapedType>);
+    if (op.getNumRegions() != 0 || !isMemoryEffectFree(&op) ||
+        isa<tensor::ExtractOp>(op) || makesTensor)
+      return nullptr;
+  }
+  return &body;
+}
+
+/// The extents of a function's dynamically shaped results, computed at
+/// its entry: i64 scalars, and the last op computing them (null if none).
+struct EntryExtents {
+  SmallVector<Value> values;
+  Operation *last = nullptr;
+};
+
+/// A copy of `dims`' body (a cheapResultDims) at the entry of `f` (same
+/// arguments), before anything else.
+EntryExtents cloneExtents(func::FuncOp f, Block &dims) {
+  OpBuilder b = OpBuilder::atBlockBegin(&f.getBody().front());
+  IRMapping mapping;
+  for (auto [from, to] : llvm::zip(dims.getArguments(), f.getArguments()))
+    mapping.map(from, to);
+  auto fromElements = dims.getTerminator()
+                          ->getOperand(0)
+                          .getDefiningOp<tensor::FromElementsOp>();
+  EntryExtents extents;
+  for (Operation &op : dims.without_terminator())
+    if (&op != fromElements)
+      extents.last = b.clone(op, mapping);
+  for (Value v : fromElements.getElements())
+    extents.values.push_back(mapping.lookupOrDefault(v));
+  return extents;
+}
+
+/// A `cf.assert` per dynamic extent of `f`'s results (`resultTypes`, now
+/// written into the destinations `outs`) that the destination has the
+/// extent computed at the entry, right after it.
+void assertExtents(func::FuncOp f, const EntryExtents &extents,
+                   TypeRange resultTypes, ValueRange outs) {
+  OpBuilder b = OpBuilder::atBlockBegin(&f.getBody().front());
+  if (extents.last)
+    b.setInsertionPointAfter(extents.last);
+  Location loc = f.getLoc();
+  int64_t next = 0;
+  for (auto [k, type, out] : llvm::enumerate(resultTypes, outs)) {
+    auto tensor = cast<RankedTensorType>(type);
+    for (int64_t d = 0; d < tensor.getRank(); ++d) {
+      if (!tensor.isDynamicDim(d))
+        continue;
+      Value expected = extents.values[next++];
+      Value given = arith::IndexCastOp::create(
+          b, loc, b.getI64Type(), memref::DimOp::create(b, loc, out, d));
+      Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         given, expected);
+      std::string message;
+      llvm::raw_string_ostream os(message);
+      os << "lpq: result #" << k << " of @" << f.getSymName()
+         << ": its destination's dimension #" << d
+         << " differs from the result's (@"
+         << lpq::resultDimsName(f.getSymName())
+         << " computes the extents to allocate)";
+      cf::AssertOp::create(b, loc, same, message);
+    }
+  }
+}
+
 struct LPQResultsToDestinationsPass
     : mlir::lpq::impl::LPQResultsToDestinationsPassBase<
           LPQResultsToDestinationsPass> {
   using Base::Base;
 
   void runOnOperation() override {
+    // The extents of dynamically shaped results, computed at the entry of
+    // their functions from the companions as written (before those get
+    // destinations too).
+    llvm::DenseMap<Operation *, EntryExtents> extents;
+    if (checkExtents) {
+      SymbolTable symbols(getOperation());
+      for (auto func : getOperation().getOps<func::FuncOp>())
+        if (func.isPublic() && !func.isExternal())
+          if (Block *dims = cheapResultDims(symbols.lookup<func::FuncOp>(
+                  lpq::resultDimsName(func.getSymName()))))
+            if (dims->getNumArguments() == func.getNumArguments())
+              extents[func] = cloneExtents(func, *dims);
+    }
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal() || !func.isPublic())
         continue;
@@ -118,6 +215,8 @@ struct LPQResultsToDestinationsPass
         func::ReturnOp::create(b, ret.getLoc());
         ret.erase();
       });
+      if (extents.count(func))
+        assertExtents(func, extents[func], type.getResults(), outs);
       if (failed(func.eraseResults(
               llvm::BitVector(func.getNumResults(), /*t=*/true))))
         return signalPassFailure();

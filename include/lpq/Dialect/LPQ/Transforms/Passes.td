@@ -47,6 +47,17 @@ def LPQResultsToDestinationsPass
     allocation and no copy per call, whatever the shapes (upstream
     `buffer-results-to-out-params` only avoids the copy for static shapes).
 
+    With `check-extents` (set by the pipelines' `runtime-checks`), a
+    function whose results have dynamic extents first checks that its
+    destinations have them: the extents `<name>_result_dims`
+    (`lpq-result-dims`) computes are computed again at the function's entry
+    and compared with the destinations' with `cf.assert`, before anything
+    is written (a caller that sized a destination wrongly gets the failing
+    result and dimension instead of writes out of bounds). Only where
+    `<name>_result_dims` is a few scalar operations on the arguments' extents
+    (no loops, no memory reads, no element of an argument); otherwise
+    unchecked.
+
     Example:
     ```mlir
     func.func @f(%x: tensor<?xf32>) -> tensor<?xf32>
@@ -54,7 +65,13 @@ def LPQResultsToDestinationsPass
     func.func @f(%x: tensor<?xf32>, %out0: memref<?xf32>)
     ```
   }];
+  let options = [
+    Option<"checkExtents", "check-extents", "bool", /*default=*/"false",
+           "Check at entry that destinations have the results' dynamic "
+           "extents">,
+  ];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::cf::ControlFlowDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::tensor::TensorDialect"];
 }
