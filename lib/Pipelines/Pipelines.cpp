@@ -182,7 +182,8 @@ static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
          std::to_string(options.blockSize) +
          " elements-per-thread=" + std::to_string(options.elementsPerThread) +
          " block-reductions=" + (blockReductions ? "true" : "false") +
-         "},lpq-unswitch-fast-paths{unswitch=false}),";
+         "},lpq-unswitch-fast-paths{unswitch=false},lpq-gpu-fuse-launches" +
+         (options.testReverseBlocks ? "{reverse-blocks}" : "") + "),";
 }
 
 std::string lpq::gpuLoopsOnHostPipelineText(const GPUPipelineOptions &options) {

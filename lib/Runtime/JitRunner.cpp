@@ -211,6 +211,7 @@ static void setGPULoopOptions(mlir::lpq::GPUPipelineOptions &gpuOptions,
   gpuOptions.blockSize = options.gpuBlockSize;
   gpuOptions.elementsPerThread = options.gpuElementsPerThread;
   gpuOptions.runtimeChecks = options.runtimeChecks;
+  gpuOptions.testReverseBlocks = options.gpuReverseBlocks;
 }
 
 std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,

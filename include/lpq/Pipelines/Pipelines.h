@@ -108,6 +108,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "inside kernels (indices computed in a loop) stop the "
                      "kernel with a device-side assertion"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> testReverseBlocks{
+      *this, "test-reverse-blocks",
+      llvm::cl::desc("For tests: the blocks of fused launches run in reverse "
+                     "order (lpq-gpu-fuse-launches' reverse-blocks)"),
+      llvm::cl::init(false)};
 };
 
 /// What is wrong with these options (vector-width not 0 or a power of two

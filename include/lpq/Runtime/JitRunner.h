@@ -74,6 +74,10 @@ struct JitOptions {
   /// Threads per block and iterations per thread of the GPU pipelines.
   int64_t gpuBlockSize = 256;
   int64_t gpuElementsPerThread = 4;
+  /// For tests: blocks of launches that lpq-gpu-fuse-launches fused run in
+  /// reverse order (`test-reverse-blocks`; with `gpuLoopsOnHost`, which runs
+  /// blocks in order, a dependence between fused nests then shows).
+  bool gpuReverseBlocks = false;
 };
 
 /// The vector width (bits) the JIT's CPU pipeline prefers for a requested

@@ -47,6 +47,8 @@
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
+#include "Aliasing.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -156,28 +158,11 @@ FailureOr<SmallVector<Access>> collectAccesses(affine::AffineForOp loop) {
   return accesses;
 }
 
-/// Whether two buffers may be the same memory. Distinct allocations are
-/// not, and neither are distinct arguments of the function: lpq's calling
-/// convention gives each argument and each result its own buffer (results
-/// are written into `restrict` destinations, lpq-results-to-destinations).
-bool mayAlias(Value a, Value b) {
-  if (a == b)
-    return true;
-  auto isDistinctBuffer = [](Value v) {
-    if (auto arg = dyn_cast<BlockArgument>(v))
-      return arg.getOwner()->isEntryBlock() &&
-             isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
-    return isa_and_present<memref::AllocOp, memref::AllocaOp>(
-        v.getDefiningOp());
-  };
-  return !isDistinctBuffer(a) || !isDistinctBuffer(b);
-}
-
 /// Whether B's iterations may run right after A's for the same rows.
 bool rowsIndependent(ArrayRef<Access> a, ArrayRef<Access> b) {
   for (const Access &x : a)
     for (const Access &y : b) {
-      if ((!x.write && !y.write) || !mayAlias(x.base, y.base))
+      if ((!x.write && !y.write) || !lpq::mayAlias(x.base, y.base))
         continue;
       if (x.base != y.base || !x.rowLocal || !y.rowLocal)
         return false;

@@ -1,0 +1,35 @@
+//===- Aliasing.h - Which buffers may be the same memory -------*- C++ -*-===//
+//
+// Part of the lpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LPQ_DIALECT_LPQ_TRANSFORMS_ALIASING_H
+#define LPQ_DIALECT_LPQ_TRANSFORMS_ALIASING_H
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+namespace mlir::lpq {
+
+/// Whether two buffers (bases of views) may be the same memory. Distinct
+/// allocations are not, and neither are distinct arguments of the function:
+/// lpq's calling convention gives each argument and each result its own
+/// buffer (results are written into `restrict` destinations,
+/// lpq-results-to-destinations).
+inline bool mayAlias(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto isDistinctBuffer = [](Value v) {
+    if (auto arg = dyn_cast<BlockArgument>(v))
+      return arg.getOwner()->isEntryBlock() &&
+             isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
+    return isa_and_present<memref::AllocOp, memref::AllocaOp>(
+        v.getDefiningOp());
+  };
+  return !isDistinctBuffer(a) || !isDistinctBuffer(b);
+}
+
+} // namespace mlir::lpq
+
+#endif // LPQ_DIALECT_LPQ_TRANSFORMS_ALIASING_H

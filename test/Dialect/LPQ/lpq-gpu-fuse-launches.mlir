@@ -1,0 +1,193 @@
+// RUN: lpq-opt %s -split-input-file -lpq-gpu-fuse-launches | FileCheck %s
+// RUN: lpq-opt %s -split-input-file -lpq-gpu-fuse-launches=reverse-blocks \
+// RUN:   | FileCheck %s --check-prefix=REVERSE
+
+// Two independent nests (distinct arguments) with index arithmetic and an
+// allocation between them: one nest over the blocks of both (1 + 1), block
+// g running the nest whose range holds it with its own element indices.
+
+// CHECK-LABEL: func.func @independent
+// CHECK: memref.alloc
+// CHECK: %[[N0:.*]] = arith.ceildivui %{{.*}}, %[[S0:c256[_0-9]*]]
+// CHECK: %[[E0:.*]] = arith.addi %{{.*}}, %[[N0]]
+// CHECK: %[[N1:.*]] = arith.ceildivui %{{.*}}, %[[S1:c1024[_0-9]*]]
+// CHECK: %[[E1:.*]] = arith.addi %[[E0]], %[[N1]]
+// CHECK: scf.parallel (%[[G:[a-z0-9_]+]]) = (%{{.*}}) to (%[[E1]])
+// CHECK-NEXT: scf.parallel (%[[T:[a-z0-9_]+]]) = (%{{.*}}) to (%c256
+// CHECK: scf.if
+// CHECK: %[[L0:.*]] = arith.subi %[[G]], %{{.*}}
+// CHECK: %[[F0:.*]] = arith.muli %[[L0]], %[[S0]]
+// CHECK: arith.addi %[[F0]], %[[T]]
+// CHECK: memref.store %{{.*}}, %arg1
+// CHECK: scf.if
+// CHECK: %[[L1:.*]] = arith.subi %[[G]], %[[E0]]
+// CHECK: %[[F1:.*]] = arith.muli %[[L1]], %[[S1]]
+// CHECK: scf.for
+// CHECK: memref.store %{{.*}}, %arg3
+// CHECK-NOT: scf.parallel
+// CHECK: return
+/// For tests, the blocks take their nests in reverse order.
+// REVERSE-LABEL: func.func @independent
+// REVERSE: scf.parallel (%[[G:[a-z0-9_]+]]) = (%{{.*}}) to (%[[E1:[a-z0-9_]+]])
+// REVERSE-NEXT: scf.parallel
+// REVERSE-NEXT: %[[LAST:.*]] = arith.subi %[[E1]], %c1
+// REVERSE-NEXT: %[[R:.*]] = arith.subi %[[LAST]], %[[G]]
+// REVERSE-NEXT: arith.cmpi uge, %[[R]]
+func.func @independent(%a: memref<8xf32>, %x: memref<8xf32>, %b: memref<200xf32>, %y: memref<200xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c200 = arith.constant 200 : index
+  %c256 = arith.constant 256 : index
+  %c1024 = arith.constant 1024 : index
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c256) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %i = arith.addi %blk, %t : index
+      %in = arith.cmpi slt, %i, %c8 : index
+      scf.if %in {
+        %v = memref.load %a[%i] : memref<8xf32>
+        %w = arith.addf %v, %v : f32
+        memref.store %w, %x[%i] : memref<8xf32>
+      }
+      scf.reduce
+    }
+    scf.reduce
+  }
+  %tmp = memref.alloc() : memref<4xf32>
+  %n = arith.muli %c200, %c1 : index
+  scf.parallel (%blk) = (%c0) to (%n) step (%c1024) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %i0 = arith.addi %blk, %t : index
+      scf.for %e = %c0 to %c4 step %c1 {
+        %o = arith.muli %e, %c256 : index
+        %i = arith.addi %i0, %o : index
+        %in = arith.cmpi slt, %i, %n : index
+        scf.if %in {
+          %v = memref.load %b[%i] : memref<200xf32>
+          memref.store %v, %y[%i] : memref<200xf32>
+        }
+      }
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Kept apart: the second nest reads what the first writes (directly, or
+// through a view of the same buffer); a third nest, independent of the
+// second, joins it.
+
+// CHECK-LABEL: func.func @dependent
+// CHECK: scf.parallel
+// CHECK-NEXT: scf.parallel
+// CHECK: memref.store %{{.*}}, %arg1
+// CHECK: scf.parallel
+// CHECK-NEXT: scf.parallel
+// CHECK: scf.if
+// CHECK: memref.load %[[VIEW:.*]][
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %arg3
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @dependent(%a: memref<8xf32>, %x: memref<8xf32>, %y: memref<8xf32>, %z: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c256 = arith.constant 256 : index
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c256) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %i = arith.addi %blk, %t : index
+      %v = memref.load %a[%i] : memref<8xf32>
+      memref.store %v, %x[%i] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  %view = memref.subview %x[0] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1]>>
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c256) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %i = arith.addi %blk, %t : index
+      %v = memref.load %view[%i] : memref<4xf32, strided<[1]>>
+      memref.store %v, %y[%i] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c256) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %i = arith.addi %blk, %t : index
+      %v = memref.load %a[%i] : memref<8xf32>
+      memref.store %v, %z[%i] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Kept apart: different block sizes; a store on the host between two
+// nests; a nest with a block-wide reduction, which also ends the run (the
+// nests around it may not move across it).
+
+// CHECK-LABEL: func.func @apart
+// CHECK-COUNT-10: scf.parallel
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @apart(%a: memref<8xf32>, %x: memref<8xf32>, %y: memref<8xf32>, %z: memref<8xf32>,
+                 %s: memref<f32>, %u: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c128 = arith.constant 128 : index
+  %c256 = arith.constant 256 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c256) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %v = memref.load %a[%t] : memref<8xf32>
+      memref.store %v, %x[%t] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c128) {
+    scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
+      %v = memref.load %a[%t] : memref<8xf32>
+      memref.store %v, %y[%t] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  memref.store %f, %s[] : memref<f32>
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c128) {
+    scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
+      %v = memref.load %a[%t] : memref<8xf32>
+      memref.store %v, %z[%t] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c128) {
+    scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
+      %v = memref.load %a[%t] : memref<8xf32>
+      %r = gpu.all_reduce add %v uniform {} : (f32) -> f32
+      memref.store %r, %s[] : memref<f32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c128) {
+    scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
+      %v = memref.load %a[%t] : memref<8xf32>
+      memref.store %v, %u[%t] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
