@@ -85,3 +85,32 @@ func.func @computed_result_dims(%x: tensor<?xf32>) -> tensor<1xi64> {
 func.func @alone(%x: tensor<?xf32>) -> tensor<?xf32> {
   return %x : tensor<?xf32>
 }
+
+/// Unchecked: companions whose signature is not the one lpq-result-dims
+/// gives (other argument types; fewer extents than dynamic dimensions).
+// CHECK-LABEL: func.func @other_args
+// CHECK-NOT: cf.assert
+// CHECK-LABEL: func.func @other_args_result_dims
+// CHECK-LABEL: func.func @short
+// CHECK-NOT: cf.assert
+// CHECK: return
+func.func @other_args(%x: tensor<?xf32>) -> tensor<?xf32> {
+  return %x : tensor<?xf32>
+}
+func.func @other_args_result_dims(%x: tensor<?xf64>) -> tensor<1xi64> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?xf64>
+  %n64 = arith.index_cast %n : index to i64
+  %dims = tensor.from_elements %n64 : tensor<1xi64>
+  return %dims : tensor<1xi64>
+}
+func.func @short(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  return %x : tensor<?x?xf32>
+}
+func.func @short_result_dims(%x: tensor<?x?xf32>) -> tensor<1xi64> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %n64 = arith.index_cast %n : index to i64
+  %dims = tensor.from_elements %n64 : tensor<1xi64>
+  return %dims : tensor<1xi64>
+}

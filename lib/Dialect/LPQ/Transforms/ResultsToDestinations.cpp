@@ -60,12 +60,16 @@ Value expandedDestination(tensor::CollapseShapeOp collapse, Value out) {
       out, collapse.getReassociationIndices(), sizes);
 }
 
-/// The body of `dims` (`f`'s `lpq-result-dims` companion, same arguments)
-/// when it only computes scalars from the arguments' extents, as it does
-/// once canonicalized: no regions, no memory effects, no element of an
-/// argument read, no tensor made but the extents'. Null otherwise.
-Block *cheapResultDims(func::FuncOp dims) {
-  if (!dims || dims.isExternal() || !dims.getBody().hasOneBlock())
+/// The body of `dims`, `f`'s `lpq-result-dims` companion (`f`'s arguments,
+/// one i64 per dynamic extent of `f`'s results), when it only computes
+/// scalars from the arguments' extents, as it does once canonicalized: no
+/// regions, no memory effects, no element of an argument read, no tensor
+/// made but the extents'. Null otherwise.
+Block *cheapResultDims(func::FuncOp dims, func::FuncOp f) {
+  RankedTensorType extentsType = lpq::resultDimsType(f.getFunctionType());
+  if (!dims || dims.isExternal() || !dims.getBody().hasOneBlock() ||
+      !extentsType || dims.getArgumentTypes() != f.getArgumentTypes() ||
+      dims.getResultTypes() != ArrayRef<Type>(extentsType))
     return nullptr;
   Block &body = dims.getBody().front();
   auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
@@ -155,10 +159,11 @@ struct LPQResultsToDestinationsPass
       SymbolTable symbols(getOperation());
       for (auto func : getOperation().getOps<func::FuncOp>())
         if (func.isPublic() && !func.isExternal())
-          if (Block *dims = cheapResultDims(symbols.lookup<func::FuncOp>(
-                  lpq::resultDimsName(func.getSymName()))))
-            if (dims->getNumArguments() == func.getNumArguments())
-              extents[func] = cloneExtents(func, *dims);
+          if (Block *dims =
+                  cheapResultDims(symbols.lookup<func::FuncOp>(
+                                      lpq::resultDimsName(func.getSymName())),
+                                  func))
+            extents[func] = cloneExtents(func, *dims);
     }
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal() || !func.isPublic())
