@@ -273,7 +273,8 @@ def LPQGPUFuseLaunchesPass
     Runs on host functions after `lpq-gpu-prepare-loops`, where each top-level
     pair of parallel loops (over blocks, then over the threads of a block)
     becomes one kernel launch. Consecutive pairs with the same block size,
-    nothing between them but operations without memory effects, and no
+    nothing between them but operations without memory effects and
+    allocations, and no
     buffer that one writes and the other reads or writes (distinct function
     arguments and distinct allocations are distinct buffers, as in
     `lpq-fuse-row-loops`) become one pair over the blocks of all of them:
