@@ -8,9 +8,17 @@
 #define LPQ_DIALECT_LPQ_TRANSFORMS_ALIASING_H
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 namespace mlir::lpq {
+
+/// The memref a view (reshape, subview, cast) was taken of, through views;
+/// null for values that are not memrefs.
+inline Value viewRoot(Value value) {
+  auto memref = dyn_cast<TypedValue<BaseMemRefType>>(value);
+  return memref ? memref::skipViewLikeOps(memref) : Value();
+}
 
 /// Whether two buffers (bases of views) may be the same memory. Distinct
 /// allocations are not, and neither are distinct arguments of the function:

@@ -5,10 +5,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "Contractions.h"
+#include "Aliasing.h"
 
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
@@ -84,13 +84,10 @@ bool lpq::usesDim(AffineMap map, unsigned dim) {
 }
 
 bool lpq::inputsAliasOutput(linalg::LinalgOp op) {
-  auto base = [](Value v) -> Value {
-    auto memref = dyn_cast<TypedValue<BaseMemRefType>>(v);
-    return memref ? memref::skipViewLikeOps(memref) : Value();
-  };
-  Value out = base(op.getDpsInitOperand(0)->get());
-  return out && llvm::any_of(op.getDpsInputs(),
-                             [&](Value in) { return base(in) == out; });
+  Value out = lpq::viewRoot(op.getDpsInitOperand(0)->get());
+  return out && llvm::any_of(op.getDpsInputs(), [&](Value in) {
+           return lpq::viewRoot(in) == out;
+         });
 }
 
 lpq::OutputFill lpq::fillBefore(linalg::LinalgOp op) {

@@ -25,6 +25,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -51,12 +52,6 @@ struct Nest {
   int64_t blockSize;
   SmallVector<Access> accesses;
 };
-
-std::optional<int64_t> constantIndex(Value v) {
-  if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
-    return c.value();
-  return std::nullopt;
-}
 
 /// The buffers `body` reads and writes; failure where an op has effects
 /// this cannot attribute to a buffer, or does what a launch of its own
@@ -96,17 +91,18 @@ FailureOr<SmallVector<Access>> accessesOf(Block &body) {
 std::optional<Nest> matchNest(Operation *op) {
   auto blocks = dyn_cast<scf::ParallelOp>(op);
   if (!blocks || blocks.getNumLoops() != 1 || blocks.getNumResults() != 0 ||
-      constantIndex(blocks.getLowerBound()[0]) != 0 ||
-      constantIndex(blocks.getStep()[0]).value_or(0) < 1)
+      getConstantIntValue(blocks.getLowerBound()[0]) != 0 ||
+      getConstantIntValue(blocks.getStep()[0]).value_or(0) < 1)
     return std::nullopt;
   Block *outer = blocks.getBody();
   auto threads = dyn_cast<scf::ParallelOp>(outer->front());
   if (!threads || outer->getOperations().size() != 2 ||
       threads.getNumLoops() != 1 || threads.getNumResults() != 0 ||
-      constantIndex(threads.getLowerBound()[0]) != 0 ||
-      constantIndex(threads.getStep()[0]) != 1)
+      getConstantIntValue(threads.getLowerBound()[0]) != 0 ||
+      getConstantIntValue(threads.getStep()[0]) != 1)
     return std::nullopt;
-  std::optional<int64_t> blockSize = constantIndex(threads.getUpperBound()[0]);
+  std::optional<int64_t> blockSize =
+      getConstantIntValue(threads.getUpperBound()[0]);
   if (!blockSize || *blockSize < 1)
     return std::nullopt;
   FailureOr<SmallVector<Access>> accesses = accessesOf(*threads.getBody());

@@ -220,8 +220,8 @@ struct LPQResultsToDestinationsPass
         func::ReturnOp::create(b, ret.getLoc());
         ret.erase();
       });
-      if (extents.count(func))
-        assertExtents(func, extents[func], type.getResults(), outs);
+      if (auto it = extents.find(func); it != extents.end())
+        assertExtents(func, it->second, type.getResults(), outs);
       if (failed(func.eraseResults(
               llvm::BitVector(func.getNumResults(), /*t=*/true))))
         return signalPassFailure();

@@ -33,10 +33,11 @@
 #include "lpq/Dialect/LPQ/IR/LPQDialect.h"
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
+#include "Aliasing.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -64,13 +65,6 @@ Operation *enclosingLoop(Operation *op) {
   return nullptr;
 }
 
-/// The memref a view (reshape, subview, cast) was taken of, through views;
-/// null for values that are not memrefs.
-Value viewRoot(Value value) {
-  auto memref = dyn_cast<TypedValue<BaseMemRefType>>(value);
-  return memref ? memref::skipViewLikeOps(memref) : Value();
-}
-
 /// Whether `loop` may write to (or free) memory that `root`, an allocation,
 /// holds: a write to a view of it, or an operation with unknown effects.
 bool mayWrite(Operation *loop, Value root) {
@@ -87,7 +81,7 @@ bool mayWrite(Operation *loop, Value root) {
       if (!isa<MemoryEffects::Write, MemoryEffects::Free>(e.getEffect()))
         continue;
       Value target = e.getValue();
-      if (!target || viewRoot(target) == root)
+      if (!target || lpq::viewRoot(target) == root)
         return WalkResult::interrupt();
     }
     return WalkResult::advance();
@@ -117,7 +111,7 @@ bool collectInvariantSlice(Operation *loop, Value value,
       memref = load.getMemRef();
     else
       return false;
-    Value root = viewRoot(memref);
+    Value root = lpq::viewRoot(memref);
     if (!root.getDefiningOp<memref::AllocOp>() &&
         !root.getDefiningOp<memref::AllocaOp>())
       return false;
