@@ -1,10 +1,10 @@
 // RUN: rm -rf %t.ptx %t.bin
 // RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_90 format=isa" | lpq-translate --lpq-gpu-kernels --kernel-dir=%t.ptx | FileCheck %s --check-prefix=PTX
-// RUN: FileCheck %s --check-prefix=FILE --input-file=%t.ptx/sr_kernel_2.sm_90.ptx
-// RUN: /usr/local/cuda/bin/ptxas -arch=sm_90 %t.ptx/sr_kernel_2.sm_90.ptx -o %t.cubin
+// RUN: FileCheck %s --check-prefix=FILE --input-file=%t.ptx/sr_kernel_1.sm_90.ptx
+// RUN: /usr/local/cuda/bin/ptxas -arch=sm_90 %t.ptx/sr_kernel_1.sm_90.ptx -o %t.cubin
 // RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_80 format=bin" | lpq-translate --lpq-gpu-kernels --kernel-dir=%t.bin -o %t.json
 // RUN: FileCheck %s --check-prefix=BIN --input-file=%t.json
-// RUN: od -An -c -N4 %t.bin/sr_kernel_2.sm_80.cubin | FileCheck %s --check-prefix=ELF
+// RUN: od -An -c -N4 %t.bin/sr_kernel_1.sm_80.cubin | FileCheck %s --check-prefix=ELF
 // RUN: not lpq-translate --lpq-gpu-kernels --kernel-dir=%t.none %s 2>&1 | FileCheck %s --check-prefix=UNCOMPILED
 // RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_90 format=isa" | not lpq-translate --lpq-gpu-kernels 2>&1 | FileCheck %s --check-prefix=NODIR
 
@@ -19,7 +19,7 @@
 // PTX-NEXT:   "bytes": {{[1-9][0-9]*}},
 // PTX-NEXT:   "kernels": [
 // PTX-NEXT:     "sr_kernel"
-// PTX:        "module": "sr_kernel_2",
+// PTX:        "module": "sr_kernel_1",
 // PTX:      "launches": {
 // PTX-NEXT:   "sr": [
 // PTX-NEXT:     {
@@ -27,7 +27,7 @@
 // PTX-NEXT:       "kernel": "sr_kernel",
 // PTX-NEXT:       "params": [
 // PTX-NEXT:         "i64",
-// PTX:          "module": "sr_kernel_2",
+// PTX:          "module": "sr_kernel_1",
 // PTX:              "i32",
 // PTX-NEXT:         "i64",
 // PTX-NEXT:         "!llvm.ptr",
@@ -37,7 +37,7 @@
 // FILE: .visible .entry sr_kernel(
 
 /// With format=bin the files are cubins (ELF).
-// BIN: "file": "{{.*}}.bin/sr_kernel_2.sm_80.cubin",
+// BIN: "file": "{{.*}}.bin/sr_kernel_1.sm_80.cubin",
 // BIN-NEXT: "bytes": {{[1-9][0-9]*}},
 // ELF: 177 E L F
 

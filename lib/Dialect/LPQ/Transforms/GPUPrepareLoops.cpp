@@ -29,6 +29,8 @@ namespace mlir::lpq {
 } // namespace mlir::lpq
 
 using namespace mlir;
+using mlir::lpq::matchMemoryReduction;
+using mlir::lpq::MemoryReduction;
 
 namespace {
 
@@ -182,74 +184,6 @@ LogicalResult sinkHostLoads(func::FuncOp function) {
   return success();
 }
 
-/// A reduction into memory: a perfect nest of `scf.for` loops whose
-/// innermost body loads acc[I] from a fresh allocation, combines it with a
-/// value computed from the rest of the body by an idempotent reduction and
-/// stores the result back to acc[I], with I and every loop bound defined
-/// outside the nest. (This is what `convert-linalg-to-parallel-loops`
-/// makes of the reduction dimensions of lpq's block maxima.)
-struct MemoryReduction {
-  SmallVector<scf::ForOp> nest; // outermost first
-  memref::LoadOp load;
-  memref::StoreOp store;
-  Operation *combine = nullptr;
-  gpu::AllReduceOperation kind;
-};
-
-std::optional<MemoryReduction> matchMemoryReduction(scf::ForOp outer) {
-  MemoryReduction r;
-  for (scf::ForOp f = outer;;) {
-    if (f.getNumResults() != 0)
-      return std::nullopt;
-    for (Value v : {f.getLowerBound(), f.getUpperBound(), f.getStep()})
-      if (!outer.isDefinedOutsideOfLoop(v))
-        return std::nullopt;
-    r.nest.push_back(f);
-    Block *body = f.getBody();
-    auto inner = dyn_cast<scf::ForOp>(body->front());
-    if (!inner || body->getOperations().size() != 2)
-      break;
-    f = inner;
-  }
-  Block *body = r.nest.back().getBody();
-  for (Operation &op : body->without_terminator()) {
-    if (auto store = dyn_cast<memref::StoreOp>(op)) {
-      if (r.store)
-        return std::nullopt;
-      r.store = store;
-    } else if (!isa<memref::LoadOp>(op) &&
-               !(isPure(&op) && op.getNumRegions() == 0)) {
-      return std::nullopt;
-    }
-  }
-  if (!r.store || !r.store.getMemRef().getDefiningOp<memref::AllocOp>())
-    return std::nullopt;
-  Value acc = r.store.getMemRef();
-  for (Value index : r.store.getIndices())
-    if (!outer.isDefinedOutsideOfLoop(index))
-      return std::nullopt;
-  for (auto load : body->getOps<memref::LoadOp>()) {
-    if (memref::skipViewLikeOps(cast<MemrefValue>(load.getMemRef())) != acc)
-      continue;
-    if (r.load || load.getMemRef() != acc ||
-        load.getIndices() != r.store.getIndices())
-      return std::nullopt;
-    r.load = load;
-  }
-  if (!r.load || !r.load->hasOneUse())
-    return std::nullopt;
-  r.combine = r.store.getValueToStore().getDefiningOp();
-  if (!r.combine || r.combine->getBlock() != body || !r.combine->hasOneUse() ||
-      *r.load->user_begin() != r.combine)
-    return std::nullopt;
-  std::optional<gpu::AllReduceOperation> kind =
-      lpq::idempotentReduction(r.combine);
-  if (!kind)
-    return std::nullopt;
-  r.kind = *kind;
-  return r;
-}
-
 /// The number of iterations of a loop from `lb` to `ub` by `step`:
 /// max(ceildiv(ub - lb, step), 0).
 Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
@@ -267,7 +201,9 @@ Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
 /// combines the partials with `gpu.all_reduce` and thread 0 stores the
 /// result. Every element is folded exactly once and acc[I] once per thread,
 /// which an idempotent reduction does not notice, so the result equals the
-/// sequential loop's bit for bit.
+/// sequential loop's bit for bit. What follows the nest in the body (an
+/// epilogue that `lpq-gpu-reduction-epilogues` moved there, reading acc[I])
+/// runs in thread 0 after its store.
 void rewriteAsBlockReduction(scf::ParallelOp parallel, MemoryReduction red,
                              int64_t threads) {
   scf::ForOp outer = red.nest.front();
@@ -335,6 +271,8 @@ void rewriteAsBlockReduction(scf::ParallelOp parallel, MemoryReduction red,
   b.setInsertionPointToStart(ifFirst.thenBlock());
   memref::StoreOp::create(b, loc, all.getResult(), red.store.getMemRef(),
                           red.store.getIndices());
+  while (outer->getNextNode() != threadBody->getTerminator())
+    outer->getNextNode()->moveBefore(ifFirst.thenBlock()->getTerminator());
   outer.erase();
 }
 
@@ -568,10 +506,17 @@ struct LPQGPUPrepareLoopsPass
         continue;
       scf::ForOp f = *loops.begin();
       std::optional<MemoryReduction> red = matchMemoryReduction(f);
+      // Pure ops before the nest; after it, an epilogue of loads, stores
+      // and pure ops (lpq-gpu-reduction-epilogues).
+      auto simple = [](Operation &op) {
+        return op.getNumRegions() == 0 &&
+               (isPure(&op) || isa<memref::LoadOp, memref::StoreOp>(op));
+      };
       if (!red ||
           !llvm::all_of(p.getBody()->without_terminator(), [&](Operation &op) {
-            return &op == f.getOperation() ||
-                   (isPure(&op) && op.getNumRegions() == 0);
+            if (op.isBeforeInBlock(f))
+              return isPure(&op) && op.getNumRegions() == 0;
+            return &op == f.getOperation() || simple(op);
           }))
         continue;
       int64_t threads = reductionThreads(*red, blockSize);

@@ -9,6 +9,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <optional>
@@ -38,6 +42,75 @@ idempotentReduction(Operation *op) {
       .Case([](arith::AndIOp) { return K::AND; })
       .Case([](arith::OrIOp) { return K::OR; })
       .Default(std::nullopt);
+}
+
+/// A reduction into memory: a perfect nest of `scf.for` loops whose
+/// innermost body loads acc[I] from a fresh allocation, combines it with a
+/// value computed from the rest of the body by an idempotent reduction and
+/// stores the result back to acc[I], with I and every loop bound defined
+/// outside the nest. (This is what `convert-linalg-to-parallel-loops`
+/// makes of the reduction dimensions of lpq's block maxima.)
+struct MemoryReduction {
+  SmallVector<scf::ForOp> nest; // outermost first
+  memref::LoadOp load;
+  memref::StoreOp store;
+  Operation *combine = nullptr;
+  gpu::AllReduceOperation kind;
+};
+
+inline std::optional<MemoryReduction>
+matchMemoryReduction(scf::ForOp outer) {
+  MemoryReduction r;
+  for (scf::ForOp f = outer;;) {
+    if (f.getNumResults() != 0)
+      return std::nullopt;
+    for (Value v : {f.getLowerBound(), f.getUpperBound(), f.getStep()})
+      if (!outer.isDefinedOutsideOfLoop(v))
+        return std::nullopt;
+    r.nest.push_back(f);
+    Block *body = f.getBody();
+    auto inner = dyn_cast<scf::ForOp>(body->front());
+    if (!inner || body->getOperations().size() != 2)
+      break;
+    f = inner;
+  }
+  Block *body = r.nest.back().getBody();
+  for (Operation &op : body->without_terminator()) {
+    if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      if (r.store)
+        return std::nullopt;
+      r.store = store;
+    } else if (!isa<memref::LoadOp>(op) &&
+               !(isPure(&op) && op.getNumRegions() == 0)) {
+      return std::nullopt;
+    }
+  }
+  if (!r.store || !r.store.getMemRef().getDefiningOp<memref::AllocOp>())
+    return std::nullopt;
+  Value acc = r.store.getMemRef();
+  for (Value index : r.store.getIndices())
+    if (!outer.isDefinedOutsideOfLoop(index))
+      return std::nullopt;
+  for (auto load : body->getOps<memref::LoadOp>()) {
+    if (memref::skipViewLikeOps(cast<MemrefValue>(load.getMemRef())) != acc)
+      continue;
+    if (r.load || load.getMemRef() != acc ||
+        load.getIndices() != r.store.getIndices())
+      return std::nullopt;
+    r.load = load;
+  }
+  if (!r.load || !r.load->hasOneUse())
+    return std::nullopt;
+  r.combine = r.store.getValueToStore().getDefiningOp();
+  if (!r.combine || r.combine->getBlock() != body || !r.combine->hasOneUse() ||
+      *r.load->user_begin() != r.combine)
+    return std::nullopt;
+  std::optional<gpu::AllReduceOperation> kind =
+      idempotentReduction(r.combine);
+  if (!kind)
+    return std::nullopt;
+  r.kind = *kind;
+  return r;
 }
 
 } // namespace mlir::lpq
