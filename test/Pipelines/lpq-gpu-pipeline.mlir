@@ -2,15 +2,17 @@
 // RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_80 format=isa block-size=128" | FileCheck %s --check-prefix=SM80
 // RUN: lpq-opt %s -lpq-gpu-pipeline="chip=sm_90 format=bin" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
 
-/// The host function launches one kernel per loop nest (three here: the
-/// zero-filled per-row maxima, the exponents, the rounding); the temporaries
-/// live in device memory; every kernel is PTX for the chosen chip, with
+/// The host function launches one kernel (one block per row: its maximum,
+/// started from the zero fill, its exponent, its rounding;
+/// lpq-gpu-reduction-epilogues); the temporaries (maxima, exponents) live in
+/// device memory; every kernel is PTX for the chosen chip, with
 /// exact rounding (float32 here: the block's steps and bounds are float32
 /// values) and no flush-to-zero.
 // CHECK-NOT: memref.
 // CHECK-LABEL: llvm.func @kernel
 // CHECK: llvm.call @mgpuMemAlloc
-// CHECK-COUNT-3: gpu.launch_func
+// CHECK: gpu.launch_func
+// CHECK-NOT: gpu.launch_func
 // CHECK: llvm.call @mgpuMemFree
 // CHECK: gpu.binary @{{.*}}#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">{{.*}}assembly = "{{.*}}.target sm_90
 // CHECK-NOT: .ftz

@@ -10,7 +10,8 @@
 
 /// One file per kernel module, named after the module and the chip; the
 /// manifest lists the files and, per host function, the launches in order
-/// with their parameter types.
+/// with their parameter types. (A whole-tensor block: its rows' maxima, the
+/// maximum over them and the rounding are three kernels.)
 // PTX:      "binaries": [
 // PTX:        "module": "sr_kernel",
 // PTX-NEXT:   "chip": "sm_90",
@@ -48,6 +49,6 @@
 // NODIR-NOT: see current operation
 
 func.func @sr(%x: tensor<64x1000xf32>, %seed: i64, %step: i32) -> tensor<64x1000xf32> {
-  %0 = lpq.stochastic_round %x, %seed, %step : tensor<64x1000xf32> to #lpq.block<8, axis = [0]> stream 1
+  %0 = lpq.stochastic_round %x, %seed, %step : tensor<64x1000xf32> to #lpq.block<8> stream 1
   return %0 : tensor<64x1000xf32>
 }

@@ -193,6 +193,38 @@ Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
       b, loc, arith::CeilDivSIOp::create(b, loc, span, step), zero);
 }
 
+/// A store of the reduction's accumulator element before its nest in the
+/// same block (a fill that lpq-gpu-reduction-epilogues folded into the
+/// reduction's loop), or null.
+memref::StoreOp startingStore(MemoryReduction red) {
+  scf::ForOp outer = red.nest.front();
+  for (Operation *op = outer->getPrevNode(); op; op = op->getPrevNode())
+    if (auto store = dyn_cast<memref::StoreOp>(op))
+      if (store.getMemRef() == red.store.getMemRef() &&
+          store.getIndices() == red.store.getIndices())
+        return store;
+  return {};
+}
+
+/// The induction variables, from lower bounds `lbs` by `steps`, at linear
+/// position `k` of a nest with trip counts `trips` (the last fastest).
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value k,
+                               ValueRange lbs, ValueRange steps,
+                               ArrayRef<Value> trips) {
+  SmallVector<Value> ivs(trips.size());
+  Value rest = k;
+  for (int64_t d = static_cast<int64_t>(trips.size()) - 1; d >= 0; --d) {
+    Value pos = rest;
+    if (d > 0) {
+      pos = arith::RemSIOp::create(b, loc, rest, trips[d]);
+      rest = arith::DivSIOp::create(b, loc, rest, trips[d]);
+    }
+    ivs[d] = arith::AddIOp::create(
+        b, loc, lbs[d], arith::MulIOp::create(b, loc, pos, steps[d]));
+  }
+  return ivs;
+}
+
 /// Rewrites `red`, the only memory-touching op of the parallel loop
 /// `parallel`'s body, into a block-wide reduction: the body moves into a
 /// nested `scf.parallel` over `threads` threads; thread t folds the nest's
@@ -203,9 +235,11 @@ Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
 /// which an idempotent reduction does not notice, so the result equals the
 /// sequential loop's bit for bit. What follows the nest in the body (an
 /// epilogue that `lpq-gpu-reduction-epilogues` moved there, reading acc[I])
-/// runs in thread 0 after its store.
-void rewriteAsBlockReduction(scf::ParallelOp parallel, MemoryReduction red,
-                             int64_t threads) {
+/// runs in thread 0 after its store, up to a parallel loop (the consumer
+/// that rounds the row), which stays for `distributeOverBlock`. Returns the
+/// thread loop.
+scf::ParallelOp rewriteAsBlockReduction(scf::ParallelOp parallel,
+                                        MemoryReduction red, int64_t threads) {
   scf::ForOp outer = red.nest.front();
   Location loc = outer.getLoc();
   OpBuilder b(outer);
@@ -235,26 +269,26 @@ void rewriteAsBlockReduction(scf::ParallelOp parallel, MemoryReduction red,
   // them, now precede it in the thread loop.)
   Value t = threadLoop.getInductionVars()[0];
   b.setInsertionPoint(outer);
-  Value init = b.clone(*red.load)->getResult(0);
+  // The partials start from acc[I], or from the value a folded fill stores
+  // there first (lpq-gpu-reduction-epilogues), which thread 0's store of
+  // the result then replaces.
+  Value init;
+  if (memref::StoreOp start = startingStore(red))
+    init = start.getValueToStore();
+  else
+    init = b.clone(*red.load)->getResult(0);
   auto strided = scf::ForOp::create(
       b, loc, t, total, index(threads), ValueRange{init},
       [&](OpBuilder &nb, Location l, Value k, ValueRange iter) {
         IRMapping map;
-        // k -> the nest's induction variables, innermost fastest.
-        Value rest = k;
-        for (int64_t d = static_cast<int64_t>(red.nest.size()) - 1; d >= 0;
-             --d) {
-          scf::ForOp f = red.nest[d];
-          Value pos = rest;
-          if (d > 0) {
-            pos = arith::RemSIOp::create(nb, l, rest, trips[d]);
-            rest = arith::DivSIOp::create(nb, l, rest, trips[d]);
-          }
-          Value iv = arith::AddIOp::create(
-              nb, l, f.getLowerBound(),
-              arith::MulIOp::create(nb, l, pos, f.getStep()));
-          map.map(f.getInductionVar(), iv);
+        SmallVector<Value> lbs, steps;
+        for (scf::ForOp f : red.nest) {
+          lbs.push_back(f.getLowerBound());
+          steps.push_back(f.getStep());
         }
+        for (auto [f, iv] : llvm::zip_equal(
+                 red.nest, delinearize(nb, l, k, lbs, steps, trips)))
+          map.map(f.getInductionVar(), iv);
         map.map(red.load.getResult(), iter[0]);
         for (Operation &op : red.nest.back().getBody()->without_terminator())
           if (&op != red.load.getOperation() && &op != red.store.getOperation())
@@ -271,9 +305,13 @@ void rewriteAsBlockReduction(scf::ParallelOp parallel, MemoryReduction red,
   b.setInsertionPointToStart(ifFirst.thenBlock());
   memref::StoreOp::create(b, loc, all.getResult(), red.store.getMemRef(),
                           red.store.getIndices());
-  while (outer->getNextNode() != threadBody->getTerminator())
+  if (memref::StoreOp start = startingStore(red))
+    start.erase();
+  while (outer->getNextNode() != threadBody->getTerminator() &&
+         !isa<scf::ParallelOp>(outer->getNextNode()))
     outer->getNextNode()->moveBefore(ifFirst.thenBlock()->getTerminator());
   outer.erase();
+  return threadLoop;
 }
 
 /// Threads per block for a reduction over `total` elements: `blockSize`,
@@ -336,6 +374,71 @@ scf::ParallelOp sequentializeLastDim(RewriterBase &rewriter,
   rewriter.inlineBlockBefore(body, words.getBody()->getTerminator(), ivs);
   rewriter.eraseOp(p);
   return outer;
+}
+
+/// Runs `inner`, a parallel loop in the body of `threadLoop` (thread `t` of
+/// `threads`) after a block-wide reduction and its epilogue in thread 0,
+/// over the block's threads: a barrier first (what thread 0 stored is read
+/// by all), then thread t runs the iterations t, t + threads, ... of the
+/// loop's linearized dimensions (consecutive threads on consecutive
+/// elements), each Philox group's four words in one thread.
+void distributeOverBlock(scf::ParallelOp threadLoop, scf::ParallelOp inner,
+                         int64_t threads) {
+  Location loc = inner.getLoc();
+  OpBuilder b(inner);
+  gpu::BarrierOp::create(b, loc);
+  bool words = walksPhiloxWords(inner);
+  unsigned n = inner.getNumLoops() - (words ? 1 : 0);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value total = arith::ConstantIndexOp::create(b, loc, 1);
+  SmallVector<Value> trips;
+  for (unsigned d = 0; d < n; ++d) {
+    trips.push_back(tripCount(b, loc, inner.getLowerBound()[d],
+                              inner.getUpperBound()[d], inner.getStep()[d],
+                              zero));
+    total = arith::MulIOp::create(b, loc, total, trips.back());
+  }
+  Value t = threadLoop.getInductionVars()[0];
+  Value stride = arith::ConstantIndexOp::create(b, loc, threads);
+  auto strided = scf::ForOp::create(b, loc, t, total, stride);
+  b.setInsertionPoint(strided.getBody()->getTerminator());
+  IRMapping map;
+  for (auto [iv, value] :
+       llvm::zip(inner.getInductionVars(),
+                 delinearize(b, loc, strided.getInductionVar(),
+                             inner.getLowerBound().take_front(n),
+                             inner.getStep().take_front(n), trips)))
+    map.map(iv, value);
+  if (words) {
+    auto wordLoop = scf::ForOp::create(b, loc, inner.getLowerBound().back(),
+                                       inner.getUpperBound().back(),
+                                       inner.getStep().back());
+    map.map(inner.getInductionVars().back(), wordLoop.getInductionVar());
+    b.setInsertionPoint(wordLoop.getBody()->getTerminator());
+  }
+  for (Operation &op : inner.getBody()->without_terminator())
+    b.clone(op, map);
+  inner.erase();
+}
+
+/// Replaces the parallel loops directly in `p`'s body (a consumer that
+/// lpq-gpu-reduction-epilogues moved into a reduction's loop, where the
+/// reduction stays one thread's) by sequential loops over the same
+/// iterations: each thread of `p` runs them in order.
+void sequentializeNested(scf::ParallelOp p) {
+  for (auto inner :
+       llvm::make_early_inc_range(p.getBody()->getOps<scf::ParallelOp>())) {
+    OpBuilder b(inner);
+    scf::buildLoopNest(
+        b, inner.getLoc(), inner.getLowerBound(), inner.getUpperBound(),
+        inner.getStep(), [&](OpBuilder &nb, Location, ValueRange ivs) {
+          IRMapping map;
+          map.map(inner.getInductionVars(), ivs);
+          for (Operation &op : inner.getBody()->without_terminator())
+            nb.clone(op, map);
+        });
+    inner.erase();
+  }
 }
 
 /// Distributes the one-dimensional parallel loop `p` over thread blocks of
@@ -512,22 +615,30 @@ struct LPQGPUPrepareLoopsPass
         return op.getNumRegions() == 0 &&
                (isPure(&op) || isa<memref::LoadOp, memref::StoreOp>(op));
       };
-      if (!red ||
+      // Last, possibly, a parallel loop (the consumer that rounds the row).
+      Operation *last = p.getBody()->getTerminator()->getPrevNode();
+      auto consumer = dyn_cast_or_null<scf::ParallelOp>(last);
+      if (!red || (consumer && consumer.getNumReductions() != 0) ||
           !llvm::all_of(p.getBody()->without_terminator(), [&](Operation &op) {
             if (op.isBeforeInBlock(f))
-              return isPure(&op) && op.getNumRegions() == 0;
-            return &op == f.getOperation() || simple(op);
+              return (isPure(&op) && op.getNumRegions() == 0) ||
+                     &op == startingStore(*red).getOperation();
+            return &op == f.getOperation() ||
+                   (consumer && &op == consumer.getOperation()) || simple(op);
           }))
         continue;
       int64_t threads = reductionThreads(*red, blockSize);
       if (threads == 0)
         continue;
-      rewriteAsBlockReduction(p, *red, threads);
+      scf::ParallelOp threadLoop = rewriteAsBlockReduction(p, *red, threads);
+      if (consumer)
+        distributeOverBlock(threadLoop, consumer, threads);
       reduced.insert(p);
     }
     for (scf::ParallelOp p : parallels) {
       if (reduced.contains(p))
         continue;
+      sequentializeNested(p);
       distributeOverThreads(rewriter, p, blockSize,
                             iterationsPerThread(p, blockSize,
                                                 elementsPerThread));

@@ -162,14 +162,9 @@ scf::ParallelOp nextParallel(Operation *op,
   return {};
 }
 
-/// Moves `consumer`'s body into `r`'s loop, after the reduction nest; a
-/// reduction directly in the function first gets a parallel loop of one
-/// iteration around it. Each consumer index is the reduction's store index
-/// of the same dimension (its loop variable, or 0).
-void fuse(Reduction &r, scf::ParallelOp consumer,
-          ArrayRef<Operation *> between) {
-  for (Operation *op : between)
-    op->moveBefore(r.op);
+/// `r`'s parallel loop; a reduction directly in the function first gets a
+/// parallel loop of one iteration around it.
+scf::ParallelOp wrapInParallel(Reduction &r) {
   auto parallel = dyn_cast<scf::ParallelOp>(r.op);
   if (!parallel) {
     OpBuilder b(r.op);
@@ -181,12 +176,240 @@ void fuse(Reduction &r, scf::ParallelOp consumer,
     r.op->moveBefore(parallel.getBody()->getTerminator());
     r.op = parallel;
   }
+  return parallel;
+}
+
+/// Moves `consumer`'s body into `r`'s loop, after the reduction nest. Each
+/// consumer index is the reduction's store index of the same dimension
+/// (its loop variable, or 0).
+void fuse(Reduction &r, scf::ParallelOp consumer,
+          ArrayRef<Operation *> between) {
+  for (Operation *op : between)
+    op->moveBefore(r.op);
+  scf::ParallelOp parallel = wrapInParallel(r);
   IRMapping map;
   map.map(consumer.getInductionVars(), r.red.store.getIndices());
   OpBuilder b(parallel.getBody()->getTerminator());
   for (Operation &op : consumer.getBody()->without_terminator())
     b.clone(op, map);
   consumer.erase();
+}
+
+/// The product of the static trip counts of `loops`' dimensions `dims`, or
+/// nullopt where one is not static.
+std::optional<int64_t> staticIterations(scf::ParallelOp loop,
+                                        ArrayRef<unsigned> dims) {
+  int64_t n = 1;
+  for (unsigned d : dims) {
+    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound()[d]);
+    std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound()[d]);
+    std::optional<int64_t> step = getConstantIntValue(loop.getStep()[d]);
+    if (!lb || !ub || !step || *step <= 0)
+      return std::nullopt;
+    n *= llvm::divideCeilSigned(std::max<int64_t>(*ub - *lb, 0), *step);
+  }
+  return n;
+}
+
+/// The elements the reduction nest of `r` folds per iteration of its
+/// parallel loop, or nullopt where not static.
+std::optional<int64_t> reducedPerIteration(const Reduction &r) {
+  int64_t n = 1;
+  for (scf::ForOp f : r.red.nest) {
+    std::optional<APInt> trip = f.getStaticTripCount();
+    if (!trip)
+      return std::nullopt;
+    n *= trip->getSExtValue();
+  }
+  return n;
+}
+
+/// How a consumer works through `r`'s elements one reduction iteration at
+/// a time: `outer[k]` is the consumer dimension that walks `r`'s k-th
+/// loop variable; the others stay a parallel loop inside the iteration.
+struct RowLocal {
+  SmallVector<std::pair<unsigned, Value>> outer; // consumer dim, r's variable
+  SmallVector<unsigned> inner;
+};
+
+/// Whether `consumer` can run inside `r`'s loop (after the epilogue), its
+/// dimensions that follow `r`'s loop variables taken from them: it reads
+/// what `r` writes (the accumulator, and what the epilogue stores at the
+/// accumulator's index) only at the same index of the iteration it runs
+/// in, writes nothing `r` reads or writes, has no regions, and does no more
+/// work per iteration than the reduction (so that a block of threads
+/// reducing one row can round it too; a whole tensor's maximum over its
+/// rows' maxima is not followed by the whole tensor's rounding).
+std::optional<RowLocal> rowLocalConsumer(scf::ParallelOp consumer,
+                                         Reduction r) {
+  if (consumer.getNumReductions() != 0)
+    return std::nullopt;
+  auto parallel = dyn_cast<scf::ParallelOp>(r.op);
+  Block *body = parallel ? parallel.getBody() : nullptr;
+  ValueRange index = r.red.store.getIndices();
+  // What r writes: the accumulator and the epilogue's stores, each at
+  // `index`; what it reads.
+  SmallVector<Value> written = {r.red.store.getMemRef()};
+  SmallVector<Value> read;
+  WalkResult walk = r.op->walk([&](Operation *op) {
+    if (auto load = dyn_cast<memref::LoadOp>(op))
+      read.push_back(lpq::viewRoot(load.getMemRef()));
+    if (auto store = dyn_cast<memref::StoreOp>(op);
+        store && store != r.red.store) {
+      if (store->getBlock() != body || store.getIndices() != index ||
+          lpq::viewRoot(store.getMemRef()) != store.getMemRef())
+        return WalkResult::interrupt();
+      written.push_back(store.getMemRef());
+    }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return std::nullopt;
+  // The consumer dimension of each of r's loop variables in `index`.
+  llvm::DenseMap<Value, unsigned> dimOf;
+  bool dependent = false;
+  for (Operation &op : consumer.getBody()->without_terminator()) {
+    if (op.getNumRegions() != 0)
+      return std::nullopt;
+    if (auto load = dyn_cast<memref::LoadOp>(op)) {
+      Value base = lpq::viewRoot(load.getMemRef());
+      if (llvm::none_of(written,
+                        [&](Value w) { return lpq::mayAlias(w, base); }))
+        continue;
+      dependent = true;
+      // A one-element accumulator (a whole tensor's maximum) may be read
+      // through a reshape, at index 0 of every dimension.
+      if (r.accType.getNumElements() == 1 &&
+          llvm::all_of(load.getIndices(),
+                       [](Value v) { return isConstantIndex(v, 0); }) &&
+          llvm::is_contained(written, base))
+        continue;
+      if (!llvm::is_contained(written, load.getMemRef()))
+        return std::nullopt;
+      for (auto [mine, theirs] : llvm::zip_equal(load.getIndices(), index)) {
+        if (!body || !isa<BlockArgument>(theirs) ||
+            cast<BlockArgument>(theirs).getOwner() != body) {
+          if (!isConstantIndex(mine, 0))
+            return std::nullopt;
+          continue;
+        }
+        auto arg = dyn_cast<BlockArgument>(mine);
+        if (!arg || arg.getOwner() != consumer.getBody())
+          return std::nullopt;
+        auto [it, inserted] = dimOf.try_emplace(theirs, arg.getArgNumber());
+        if (it->second != arg.getArgNumber())
+          return std::nullopt;
+      }
+    } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      Value base = lpq::viewRoot(store.getMemRef());
+      auto aliases = [&](Value v) { return lpq::mayAlias(v, base); };
+      if (llvm::any_of(written, aliases) || llvm::any_of(read, aliases))
+        return std::nullopt;
+    } else if (!isPure(&op)) {
+      return std::nullopt;
+    }
+  }
+  if (!dependent)
+    return std::nullopt;
+  RowLocal rows;
+  llvm::SmallBitVector taken(consumer.getNumLoops());
+  if (body)
+    for (BlockArgument v : body->getArguments()) {
+      // (A loop of one iteration around a reduction into one element is
+      // not in `index`; every other loop variable is, by matchReduction.)
+      if (!llvm::is_contained(index, v))
+        continue;
+      auto it = dimOf.find(v);
+      if (it == dimOf.end() || taken.test(it->second))
+        return std::nullopt;
+      unsigned d = it->second;
+      if (!spans(
+              consumer, d,
+              *getConstantIntValue(parallel.getUpperBound()[v.getArgNumber()])))
+        return std::nullopt;
+      taken.set(d);
+      rows.outer.push_back({d, v});
+    }
+  for (unsigned d = 0; d < consumer.getNumLoops(); ++d)
+    if (!taken.test(d))
+      rows.inner.push_back(d);
+  std::optional<int64_t> work = staticIterations(consumer, rows.inner);
+  std::optional<int64_t> reduced = reducedPerIteration(r);
+  if (!work || !reduced || *work > *reduced)
+    return std::nullopt;
+  return rows;
+}
+
+/// Moves `consumer` into `r`'s loop, after everything else in it, as a
+/// parallel loop over its inner dimensions (or its body alone, when it has
+/// none).
+void fuseRows(Reduction &r, scf::ParallelOp consumer, const RowLocal &rows,
+              ArrayRef<Operation *> between) {
+  for (Operation *op : between)
+    op->moveBefore(r.op);
+  scf::ParallelOp parallel = wrapInParallel(r);
+  IRMapping map;
+  for (auto [d, v] : rows.outer)
+    map.map(consumer.getInductionVars()[d], v);
+  OpBuilder b(parallel.getBody()->getTerminator());
+  if (!rows.inner.empty()) {
+    SmallVector<Value> lbs, ubs, steps;
+    for (unsigned d : rows.inner) {
+      lbs.push_back(consumer.getLowerBound()[d]);
+      ubs.push_back(consumer.getUpperBound()[d]);
+      steps.push_back(consumer.getStep()[d]);
+    }
+    auto inner = scf::ParallelOp::create(b, consumer.getLoc(), lbs, ubs, steps);
+    for (auto [k, d] : llvm::enumerate(rows.inner))
+      map.map(consumer.getInductionVars()[d], inner.getInductionVars()[k]);
+    b.setInsertionPoint(inner.getBody()->getTerminator());
+  }
+  for (Operation &op : consumer.getBody()->without_terminator())
+    b.clone(op, map);
+  consumer.erase();
+}
+
+/// Whether `fill` stores one value defined outside it into every element of
+/// `r`'s accumulator and does nothing else: the reduction's start, which
+/// can be stored by each of its iterations into its own element instead.
+bool fillsAccumulator(scf::ParallelOp fill, Reduction r) {
+  ArrayRef<int64_t> shape = r.accType.getShape();
+  if (fill.getNumReductions() != 0 || fill.getNumLoops() != shape.size())
+    return false;
+  for (auto [d, extent] : llvm::enumerate(shape))
+    if (!spans(fill, d, extent))
+      return false;
+  Block *body = fill.getBody();
+  auto store = dyn_cast<memref::StoreOp>(body->front());
+  return store && body->getOperations().size() == 2 &&
+         store.getMemRef() == r.red.store.getMemRef() &&
+         store.getIndices() == ValueRange(fill.getInductionVars()) &&
+         fill.isDefinedOutsideOfLoop(store.getValueToStore());
+}
+
+/// The parallel loop before `op` with nothing but pure ops and allocations
+/// between.
+scf::ParallelOp previousParallel(Operation *op) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto p = dyn_cast<scf::ParallelOp>(prev))
+      return p;
+    if (prev->getNumRegions() != 0 ||
+        !(isPure(prev) || isa<memref::AllocOp, memref::AllocaOp>(prev)))
+      return {};
+  }
+  return {};
+}
+
+/// Replaces `fill` by a store of its value, in each iteration of `r`'s loop,
+/// into the element the iteration reduces, just before the reduction.
+void foldFill(Reduction &r, scf::ParallelOp fill) {
+  auto store = cast<memref::StoreOp>(fill.getBody()->front());
+  scf::ParallelOp parallel = wrapInParallel(r);
+  (void)parallel;
+  OpBuilder b(r.red.nest.front());
+  memref::StoreOp::create(b, store.getLoc(), store.getValueToStore(),
+                          store.getMemRef(), r.red.store.getIndices());
+  fill.erase();
 }
 
 struct LPQGPUReductionEpiloguesPass
@@ -204,12 +427,23 @@ struct LPQGPUReductionEpiloguesPass
       std::optional<Reduction> r = matchReduction(op);
       if (!r)
         continue;
+      if (scf::ParallelOp fill = previousParallel(r->op);
+          fill && fillsAccumulator(fill, *r))
+        foldFill(*r, fill);
       SmallVector<Operation *> between;
-      scf::ParallelOp consumer = nextParallel(op, between);
-      if (!consumer || !isElementwiseConsumer(consumer, *r))
+      scf::ParallelOp consumer = nextParallel(r->op, between);
+      if (consumer && isElementwiseConsumer(consumer, *r)) {
+        fused.insert(consumer);
+        fuse(*r, consumer, between);
+        between.clear();
+        consumer = nextParallel(r->op, between);
+      }
+      if (!consumer)
         continue;
-      fused.insert(consumer);
-      fuse(*r, consumer, between);
+      if (std::optional<RowLocal> rows = rowLocalConsumer(consumer, *r)) {
+        fused.insert(consumer);
+        fuseRows(*r, consumer, *rows, between);
+      }
     }
   }
 };

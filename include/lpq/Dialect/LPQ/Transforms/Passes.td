@@ -268,33 +268,48 @@ def LPQGPUReductionLoopsPass
 
 def LPQGPUReductionEpiloguesPass
     : Pass<"lpq-gpu-reduction-epilogues", "::mlir::func::FuncOp"> {
-  let summary = "Run the elementwise consumer of a reduction in the "
-                "reduction's loop";
+  let summary = "Run a reduction's fill and consumers in the reduction's "
+                "loop, one iteration (one GPU block) per reduced element";
   let description = [{
     Runs on host functions after `convert-linalg-to-parallel-loops`, before
-    `lpq-gpu-prepare-loops`. A block quantizer lowers to three nests: the
-    maxima of its blocks (a reduction into a fresh buffer), the blocks'
-    exponents (elementwise over the maxima), then the rounding; on the GPU
-    each is a launch, the exponents' one of a few threads between two
-    dependent ones. This pass moves such an elementwise nest into the loop
-    of the reduction it reads: each iteration, once its element is
-    reduced, runs the consumer's body for that element, and
-    `lpq-gpu-prepare-loops` runs it in the first thread of the element's
-    block, after the block-wide reduction. One launch less per block
-    quantizer (the SWALP steps of the example MLP and CNN: 73 -> 59 and
-    133 -> 109 launches).
+    `lpq-gpu-prepare-loops`. A block quantizer lowers to four nests: a zero
+    fill of its blocks' maxima, the maxima (a reduction into that buffer),
+    the blocks' exponents (elementwise over the maxima), then the rounding;
+    on the GPU each nest was a launch, three of them small and all four
+    dependent. This pass moves into the loop of the reduction, per
+    iteration (per row of the maxima, or the one iteration of a whole
+    tensor's maximum):
+
+    - the fill just before, as a store of its value into the iteration's
+      element before the reduction (`lpq-gpu-prepare-loops` then starts
+      the block's partials from the value);
+    - the elementwise nest just after that reads the reduction's results
+      (the exponents), each element's body after the reduction of that
+      element (thread 0 runs it after the block-wide reduction);
+    - the next nest, when it reads what the reduction and that epilogue
+      wrote only at the index of the iteration's element (the rounding of
+      row `i` reads row `i`'s exponent), as a parallel loop over its other
+      dimensions after the epilogue. `lpq-gpu-prepare-loops` puts a barrier
+      before it and gives its iterations to the block's threads. Only where
+      it does no more iterations per element than the reduction folds
+      (rounding a row the block has reduced; not a whole tensor after the
+      maximum over its rows' maxima) and all its extents are static.
 
     The reduction: a nest `lpq-gpu-prepare-loops` makes block-wide (an
     idempotent combine into a fresh static buffer), alone in a parallel
     loop from 0 by 1 over the buffer's dimensions (those of extent 1 may be
-    left out), or directly in the function when the buffer has one
-    element. The consumer: the next parallel loop, with only pure ops and
-    allocations between (they move above the reduction), over exactly the
-    buffer's shape, whose body has no regions, reads the buffer only at its
-    own element and writes nothing the reduction reads. Each element is
-    computed by the same operations on the same values: the same bits.
+    left out), or directly in the function when the buffer has one element
+    (it then gets a parallel loop of one iteration). Only pure ops and
+    allocations may lie between the nests (they move above the reduction);
+    a nest moved in has no regions, and writes nothing the reduction reads.
+    Each element is computed by the same operations on the same values:
+    the same bits. A block quantizer becomes one launch: the SWALP steps of
+    the example MLP and CNN go from 73 to 40 and from 133 to 71 launches.
 
     ```mlir
+    scf.parallel (%i, %z) = (%c0, %c0) to (%c512, %c1) step (%c1, %c1) {
+      memref.store %zero, %max[%i, %z] : memref<512x1xf32>
+    }
     scf.parallel (%i) = (%c0) to (%c512) step (%c1) {
       scf.for %j = %c0 to %c784 step %c1 { ...%max[%i, %c0] = max(...)... }
     }
@@ -302,11 +317,18 @@ def LPQGPUReductionEpiloguesPass
       %m = memref.load %max[%i, %z] : memref<512x1xf32>
       ... memref.store %e, %exp[%i, %z] : memref<512x1xi32>
     }
+    scf.parallel (%i, %g, %w) = ... to (%c512, %c196, %c4) ... {
+      ... memref.load %exp[%i, %c0] ... (rounding)
+    }
     // becomes
     scf.parallel (%i) = (%c0) to (%c512) step (%c1) {
+      memref.store %zero, %max[%i, %c0] : memref<512x1xf32>
       scf.for %j = %c0 to %c784 step %c1 { ... }
       %m = memref.load %max[%i, %c0] : memref<512x1xf32>
       ... memref.store %e, %exp[%i, %c0] : memref<512x1xi32>
+      scf.parallel (%g, %w) = (%c0, %c0) to (%c196, %c4) step (%c1, %c1) {
+        ... memref.load %exp[%i, %c0] ... (rounding)
+      }
     }
     ```
   }];
@@ -334,7 +356,7 @@ def LPQGPUFuseLaunchesPass
     update of each parameter, the gradients' zero fills and the small
     epilogues of a step are such nests: the SWALP steps of the example MLP
     and CNN went from 102 to 73 and from 188 to 133 launches (before
-    `lpq-gpu-reduction-epilogues`, which takes them to 59 and 109), their
+    `lpq-gpu-reduction-epilogues`, which takes them to 40 and 71), their
     float32 steps from 27 to 16 and from 47 to 25. Where the nests are of very
     different sizes, the fused launch is as long as the longest (the blocks
     of the small ones finish early); the launches saved are what a step of
@@ -399,7 +421,14 @@ def LPQGPUPrepareLoopsPass
       nest's size rounded up to a power of two when smaller; nests of fewer
       than 128 elements (pooling windows) and order-dependent reductions
       (float sums) keep one thread per output. The result is the sequential
-      loop's, bit for bit;
+      loop's, bit for bit. What `lpq-gpu-reduction-epilogues` moved into
+      the loop goes with it: a store of `acc[I]` before the nest (a folded
+      fill) becomes the partials' start, the ops after the nest run in
+      thread 0 after its store, and a parallel loop last in the body (the
+      rounding of the block's row) runs after a `gpu.barrier` on all the
+      block's threads, thread t its iterations t, t + B, ... (a Philox
+      group's four words in one thread). Where the reduction keeps one
+      thread, that thread runs such a loop sequentially;
     - every outermost `scf.for` nest that touches memory (a reduction over a
       whole tensor) is wrapped in a one-iteration `scf.parallel`, so that it
       runs on the device instead of reading device memory from the host: a
