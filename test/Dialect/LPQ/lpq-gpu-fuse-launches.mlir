@@ -132,15 +132,14 @@ func.func @dependent(%a: memref<8xf32>, %x: memref<8xf32>, %y: memref<8xf32>, %z
 // -----
 
 // Kept apart: different block sizes; a store on the host between two
-// nests; a nest with a block-wide reduction, which also ends the run (the
-// nests around it may not move across it).
+// nests.
 
 // CHECK-LABEL: func.func @apart
-// CHECK-COUNT-10: scf.parallel
+// CHECK-COUNT-6: scf.parallel
 // CHECK-NOT: scf.parallel
 // CHECK: return
 func.func @apart(%a: memref<8xf32>, %x: memref<8xf32>, %y: memref<8xf32>, %z: memref<8xf32>,
-                 %s: memref<f32>, %u: memref<8xf32>) {
+                 %s: memref<f32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c8 = arith.constant 8 : index
@@ -172,19 +171,60 @@ func.func @apart(%a: memref<8xf32>, %x: memref<8xf32>, %y: memref<8xf32>, %z: me
     }
     scf.reduce
   }
+  return
+}
+
+// -----
+
+// Block-wide reductions and barriers (lpq-gpu-prepare-loops' row kernels,
+// one block per row, their constants in the block loop) fuse with
+// independent nests of the same block size: every thread of a block takes
+// the same branch, so all of them reach the reduction and the barrier. A
+// nest that reads what a row kernel writes starts a new launch.
+
+// CHECK-LABEL: func.func @row_kernels
+// CHECK: scf.parallel (%[[G:.*]]) = (%{{.*}}) to (%{{.*}}) step
+// CHECK: scf.parallel (%[[T:.*]]) = (%{{.*}}) to (%c128{{.*}}) step
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %arg1
+// CHECK: scf.if
+// CHECK: gpu.all_reduce maxnumf
+// CHECK: gpu.barrier
+// CHECK: memref.store %{{.*}}, %arg2
+// CHECK: scf.parallel
+// CHECK: scf.parallel
+// CHECK: memref.load %arg2
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @row_kernels(%a: memref<4x128xf32>, %x: memref<8xf32>, %m: memref<4xf32>, %y: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c128 = arith.constant 128 : index
   scf.parallel (%blk) = (%c0) to (%c8) step (%c128) {
     scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
-      %v = memref.load %a[%t] : memref<8xf32>
-      %r = gpu.all_reduce add %v uniform {} : (f32) -> f32
-      memref.store %r, %s[] : memref<f32>
+      %v = memref.load %a[%c0, %t] : memref<4x128xf32>
+      memref.store %v, %x[%t] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  scf.parallel (%row) = (%c0) to (%c4) step (%c1) {
+    %threads = arith.constant 128 : index
+    scf.parallel (%t) = (%c0) to (%threads) step (%c1) {
+      %v = memref.load %a[%row, %t] : memref<4x128xf32>
+      %r = gpu.all_reduce maxnumf %v uniform {} : (f32) -> f32
+      gpu.barrier
+      memref.store %r, %m[%row] : memref<4xf32>
       scf.reduce
     }
     scf.reduce
   }
   scf.parallel (%blk) = (%c0) to (%c8) step (%c128) {
     scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
-      %v = memref.load %a[%t] : memref<8xf32>
-      memref.store %v, %u[%t] : memref<8xf32>
+      %v = memref.load %m[%t] : memref<4xf32>
+      memref.store %v, %y[%t] : memref<8xf32>
       scf.reduce
     }
     scf.reduce

@@ -55,11 +55,17 @@ struct Nest {
 
 /// The buffers `body` reads and writes; failure where an op has effects
 /// this cannot attribute to a buffer, or does what a launch of its own
-/// would keep apart (GPU operations such as block-wide reductions,
-/// allocations, nested parallel loops, reductions with values).
+/// would keep apart (GPU operations other than block-wide reductions and
+/// barriers, allocations, nested parallel loops, reductions with values).
+/// A block-wide reduction (`gpu.all_reduce`) and a barrier involve the
+/// threads of one block only, and all of them still reach it in a fused
+/// launch: the test that picks a block's nest is the same for all its
+/// threads.
 FailureOr<SmallVector<Access>> accessesOf(Block &body) {
   SmallVector<Access> accesses;
   WalkResult r = body.walk([&](Operation *op) {
+    if (isa<gpu::AllReduceOp, gpu::BarrierOp>(op))
+      return WalkResult::advance();
     if (isa_and_present<gpu::GPUDialect>(op->getDialect()) ||
         isa<scf::ParallelOp, memref::AllocOp, memref::AllocaOp>(op) ||
         (isa<scf::ReduceOp>(op) && op->getNumOperands() != 0))
@@ -207,6 +213,13 @@ struct LPQGPUFuseLaunchesPass
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return;
+    // Constants in a nest's block loop, around its thread loop (a
+    // block-wide reduction's thread count), go above it.
+    for (auto blocks : func.getBody().front().getOps<scf::ParallelOp>())
+      for (Operation &op :
+           llvm::make_early_inc_range(blocks.getBody()->without_terminator()))
+        if (op.hasTrait<OpTrait::ConstantLike>())
+          op.moveBefore(blocks);
     fuseRuns(func.getBody().front(), reverseBlocks);
   }
 };
