@@ -168,7 +168,7 @@ std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
 
 /// Expansion, bufferization and the loop nests shaped for blocks and threads.
 static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
-                                bool blockReductions) {
+                                bool onHost) {
   // Destinations unchecked: lpq-run sizes them with the extents the
   // result-dims kernels compute, which the fake CUDA driver its tests run
   // against does not run (a check would stop every dynamic result there).
@@ -182,20 +182,20 @@ static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
          "lpq-gpu-prepare-loops{block-size=" +
          std::to_string(options.blockSize) +
          " elements-per-thread=" + std::to_string(options.elementsPerThread) +
-         " block-reductions=" + (blockReductions ? "true" : "false") +
-         "},lpq-unswitch-fast-paths{unswitch=false},lpq-gpu-fuse-launches" +
+         "}," + (onHost ? "lpq-gpu-emulate-blocks," : "") +
+         "lpq-unswitch-fast-paths{unswitch=false},lpq-gpu-fuse-launches" +
          (options.testReverseBlocks ? "{reverse-blocks}" : "") + "),";
 }
 
 std::string lpq::gpuLoopsOnHostPipelineText(const GPUPipelineOptions &options) {
-  return gpuLoopNests(options, /*blockReductions=*/false) +
+  return gpuLoopNests(options, /*onHost=*/true) +
          "lower-affine,canonicalize,expand-strided-metadata,lower-affine,"
          "finalize-memref-to-llvm,convert-scf-to-cf,convert-to-llvm,"
          "reconcile-unrealized-casts";
 }
 
 std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
-  std::string p = gpuLoopNests(options, /*blockReductions=*/true);
+  std::string p = gpuLoopNests(options, /*onHost=*/false);
   p += "func.func(gpu-map-parallel-loops),"
        "func.func(convert-parallel-loops-to-gpu),"
        "lpq-gpu-device-allocations,gpu-launch-sink-index-computations,"

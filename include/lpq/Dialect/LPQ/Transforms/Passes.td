@@ -336,6 +336,47 @@ def LPQGPUReductionEpiloguesPass
                            "::mlir::scf::SCFDialect"];
 }
 
+def LPQGPUEmulateBlocksPass
+    : Pass<"lpq-gpu-emulate-blocks", "::mlir::func::FuncOp"> {
+  let summary = "Run thread loops that synchronize (block-wide reductions, "
+                "barriers) on the host, phase by phase";
+  let description = [{
+    For tests: the GPU pipeline's loop nests run on the host
+    (`buildGPULoopsOnHostPipeline`, the `GPULoopsOnHost` tests), where a
+    thread loop is an ordinary loop, but one that synchronizes its threads
+    (`gpu.all_reduce`, `gpu.barrier`, from `lpq-gpu-prepare-loops`'
+    block-wide reductions and row kernels) cannot run one thread after the
+    other. After `lpq-gpu-prepare-loops`, this pass splits each such loop
+    (0 to a constant by 1, its synchronizations at the top of its body) at
+    its synchronizations into phases, and runs every thread's phase before
+    any thread's next: a sequential loop over the threads per phase, the
+    values a later phase uses in a buffer of one element per thread, and
+    each block-wide reduction folded in thread order over its operands
+    between the phases. Within a phase the threads run in reverse order, so
+    that a value one thread stores and others read without a barrier
+    between shows in the results. The device never sees this pass.
+
+    ```mlir
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %p = ... partial of thread %t ...
+      %r = gpu.all_reduce maxnumf %p uniform {} : (f32) -> f32
+      ... uses of %r ...
+    }
+    // becomes
+    %buf = memref.alloc() : memref<256xf32>
+    scf.for %i = %c0 to %c256 step %c1 {   // thread 255 - %i
+      ... memref.store %p, %buf[%t] ...
+    }
+    %r = scf.for ... maxnumf over %buf ...
+    scf.for %i = %c0 to %c256 step %c1 { ... uses of %r ... }
+    memref.dealloc %buf : memref<256xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def LPQGPUFuseLaunchesPass
     : Pass<"lpq-gpu-fuse-launches", "::mlir::func::FuncOp"> {
   let summary = "Run consecutive independent GPU loop nests as one launch";
