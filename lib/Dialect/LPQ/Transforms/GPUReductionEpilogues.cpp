@@ -4,16 +4,18 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// A block quantizer lowers to three loop nests: the maxima of its blocks (a
-// reduction into memory), the blocks' exponents (elementwise over the
-// maxima) and the rounding. On the GPU each nest is a kernel launch, and the
-// exponents' is a launch of a few threads between two dependent ones. This
-// pass moves such an elementwise nest into the loop of the reduction it
-// reads: each iteration of the reduction's parallel loop, once its element
-// is reduced, runs the consumer's body for that element. lpq-gpu-prepare-loops
-// then runs it in the first thread of the element's block, after the
-// block-wide reduction. The same operations on the same values: the same
-// bits.
+// A block quantizer lowers to four loop nests: a zero fill of its blocks'
+// maxima, the maxima (a reduction into memory), the blocks' exponents
+// (elementwise over the maxima) and the rounding. On the GPU each nest was a
+// kernel launch, all four dependent, three of them small. This pass moves
+// the fill, the exponents and, where it reads only its own row's results,
+// the rounding into the loop of the reduction: each iteration of the
+// reduction's parallel loop stores the fill's value into its element,
+// reduces it, computes the exponent and rounds the row.
+// lpq-gpu-prepare-loops then makes each iteration a thread block: the
+// partials start from the fill's value, thread 0 stores the maximum and
+// the exponent, and after a barrier the block's threads round the row. The
+// same operations on the same values: the same bits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -147,6 +149,13 @@ bool isElementwiseConsumer(scf::ParallelOp consumer, Reduction r) {
   return readsAcc;
 }
 
+/// Whether `op` may lie between two nests this pass puts together: a pure
+/// op or an allocation (moved above both).
+bool mayLieBetween(Operation *op) {
+  return op->getNumRegions() == 0 &&
+         (isPure(op) || isa<memref::AllocOp, memref::AllocaOp>(op));
+}
+
 /// The first parallel loop after `op` with nothing but pure ops and
 /// allocations between (which go into `between`).
 scf::ParallelOp nextParallel(Operation *op,
@@ -154,8 +163,7 @@ scf::ParallelOp nextParallel(Operation *op,
   for (Operation *next = op->getNextNode(); next; next = next->getNextNode()) {
     if (auto p = dyn_cast<scf::ParallelOp>(next))
       return p;
-    if (next->getNumRegions() != 0 ||
-        !(isPure(next) || isa<memref::AllocOp, memref::AllocaOp>(next)))
+    if (!mayLieBetween(next))
       return {};
     between.push_back(next);
   }
@@ -277,9 +285,11 @@ std::optional<RowLocal> rowLocalConsumer(scf::ParallelOp consumer,
                         [&](Value w) { return lpq::mayAlias(w, base); }))
         continue;
       dependent = true;
-      // A one-element accumulator (a whole tensor's maximum) may be read
-      // through a reshape, at index 0 of every dimension.
-      if (r.accType.getNumElements() == 1 &&
+      // A one-element buffer (a whole tensor's maximum, its exponent) may
+      // be read through a reshape, at index 0 of every dimension.
+      auto baseType = dyn_cast<MemRefType>(base.getType());
+      if (baseType && baseType.hasStaticShape() &&
+          baseType.getNumElements() == 1 &&
           llvm::all_of(load.getIndices(),
                        [](Value v) { return isConstantIndex(v, 0); }) &&
           llvm::is_contained(written, base))
@@ -393,8 +403,7 @@ scf::ParallelOp previousParallel(Operation *op) {
   for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
     if (auto p = dyn_cast<scf::ParallelOp>(prev))
       return p;
-    if (prev->getNumRegions() != 0 ||
-        !(isPure(prev) || isa<memref::AllocOp, memref::AllocaOp>(prev)))
+    if (!mayLieBetween(prev))
       return {};
   }
   return {};
