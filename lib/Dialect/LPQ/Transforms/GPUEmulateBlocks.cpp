@@ -102,9 +102,8 @@ LogicalResult emulate(scf::ParallelOp threads) {
       continue;
     }
     if (op.walk([](Operation *inner) {
-            return isa<gpu::AllReduceOp, gpu::BarrierOp>(inner)
-                       ? WalkResult::interrupt()
-                       : WalkResult::advance();
+            return synchronizes(*inner) ? WalkResult::interrupt()
+                                        : WalkResult::advance();
           }).wasInterrupted())
       return op.emitOpError("lpq-gpu-emulate-blocks: a synchronization "
                             "nested in this op cannot be emulated");
@@ -121,7 +120,7 @@ LogicalResult emulate(scf::ParallelOp threads) {
   // thread. (A reduction's result is uniform: one value, no buffer.)
   llvm::SetVector<Value> crossing;
   for (Operation &op : body->without_terminator()) {
-    if (isa<gpu::AllReduceOp, gpu::BarrierOp>(op))
+    if (synchronizes(op))
       continue;
     for (Value result : op.getResults())
       for (OpOperand &use : result.getUses()) {

@@ -272,11 +272,9 @@ scf::ParallelOp rewriteAsBlockReduction(scf::ParallelOp parallel,
   // The partials start from acc[I], or from the value a folded fill stores
   // there first (lpq-gpu-reduction-epilogues), which thread 0's store of
   // the result then replaces.
-  Value init;
-  if (memref::StoreOp start = startingStore(red))
-    init = start.getValueToStore();
-  else
-    init = b.clone(*red.load)->getResult(0);
+  memref::StoreOp start = startingStore(red);
+  Value init =
+      start ? start.getValueToStore() : b.clone(*red.load)->getResult(0);
   auto strided = scf::ForOp::create(
       b, loc, t, total, index(threads), ValueRange{init},
       [&](OpBuilder &nb, Location l, Value k, ValueRange iter) {
@@ -305,7 +303,7 @@ scf::ParallelOp rewriteAsBlockReduction(scf::ParallelOp parallel,
   b.setInsertionPointToStart(ifFirst.thenBlock());
   memref::StoreOp::create(b, loc, all.getResult(), red.store.getMemRef(),
                           red.store.getIndices());
-  if (memref::StoreOp start = startingStore(red))
+  if (start)
     start.erase();
   while (outer->getNextNode() != threadBody->getTerminator() &&
          !isa<scf::ParallelOp>(outer->getNextNode()))
@@ -320,16 +318,12 @@ scf::ParallelOp rewriteAsBlockReduction(scf::ParallelOp parallel,
 /// window), which one thread folds faster than a block would.
 int64_t reductionThreads(const MemoryReduction &red, int64_t blockSize) {
   constexpr int64_t minThreads = 128;
-  int64_t total = 1;
-  for (scf::ForOp f : red.nest) {
-    std::optional<APInt> trip = f.getStaticTripCount();
-    if (!trip)
-      return blockSize;
-    total *= trip->getSExtValue();
-  }
-  if (total < minThreads)
+  std::optional<int64_t> total = lpq::foldedElements(red);
+  if (!total)
+    return blockSize;
+  if (*total < minThreads)
     return 0;
-  return std::min<int64_t>(llvm::PowerOf2Ceil(total), blockSize);
+  return std::min<int64_t>(llvm::PowerOf2Ceil(*total), blockSize);
 }
 
 /// Whether the last dimension of `p` walks the four words of Philox groups
@@ -618,11 +612,12 @@ struct LPQGPUPrepareLoopsPass
       // Last, possibly, a parallel loop (the consumer that rounds the row).
       Operation *last = p.getBody()->getTerminator()->getPrevNode();
       auto consumer = dyn_cast_or_null<scf::ParallelOp>(last);
-      if (!red || (consumer && consumer.getNumReductions() != 0) ||
-          !llvm::all_of(p.getBody()->without_terminator(), [&](Operation &op) {
+      if (!red || (consumer && consumer.getNumReductions() != 0))
+        continue;
+      Operation *start = startingStore(*red);
+      if (!llvm::all_of(p.getBody()->without_terminator(), [&](Operation &op) {
             if (op.isBeforeInBlock(f))
-              return (isPure(&op) && op.getNumRegions() == 0) ||
-                     &op == startingStore(*red).getOperation();
+              return (isPure(&op) && op.getNumRegions() == 0) || &op == start;
             return &op == f.getOperation() ||
                    (consumer && &op == consumer.getOperation()) || simple(op);
           }))

@@ -53,16 +53,11 @@ struct Reduction {
   MemRefType accType;
 };
 
-bool isConstantIndex(Value v, int64_t c) {
-  std::optional<int64_t> value = getConstantIntValue(v);
-  return value && *value == c;
-}
-
 /// Whether loop dimension `d` of `loop` runs from 0 to `extent` by 1.
 bool spans(scf::ParallelOp loop, unsigned d, int64_t extent) {
-  return isConstantIndex(loop.getLowerBound()[d], 0) &&
-         isConstantIndex(loop.getUpperBound()[d], extent) &&
-         isConstantIndex(loop.getStep()[d], 1);
+  return isConstantIntValue(loop.getLowerBound()[d], 0) &&
+         isConstantIntValue(loop.getUpperBound()[d], extent) &&
+         isConstantIntValue(loop.getStep()[d], 1);
 }
 
 std::optional<Reduction> matchReduction(Operation *op) {
@@ -99,7 +94,7 @@ std::optional<Reduction> matchReduction(Operation *op) {
       if (used.test(d) || !spans(parallel, d, extent))
         return std::nullopt;
       used.set(d);
-    } else if (extent != 1 || !isConstantIndex(index, 0)) {
+    } else if (extent != 1 || !isConstantIntValue(index, 0)) {
       return std::nullopt;
     }
   }
@@ -219,19 +214,6 @@ std::optional<int64_t> staticIterations(scf::ParallelOp loop,
   return n;
 }
 
-/// The elements the reduction nest of `r` folds per iteration of its
-/// parallel loop, or nullopt where not static.
-std::optional<int64_t> reducedPerIteration(const Reduction &r) {
-  int64_t n = 1;
-  for (scf::ForOp f : r.red.nest) {
-    std::optional<APInt> trip = f.getStaticTripCount();
-    if (!trip)
-      return std::nullopt;
-    n *= trip->getSExtValue();
-  }
-  return n;
-}
-
 /// How a consumer works through `r`'s elements one reduction iteration at
 /// a time: `outer[k]` is the consumer dimension that walks `r`'s k-th
 /// loop variable; the others stay a parallel loop inside the iteration.
@@ -291,7 +273,7 @@ std::optional<RowLocal> rowLocalConsumer(scf::ParallelOp consumer,
       if (baseType && baseType.hasStaticShape() &&
           baseType.getNumElements() == 1 &&
           llvm::all_of(load.getIndices(),
-                       [](Value v) { return isConstantIndex(v, 0); }) &&
+                       [](Value v) { return isConstantIntValue(v, 0); }) &&
           llvm::is_contained(written, base))
         continue;
       if (!llvm::is_contained(written, load.getMemRef()))
@@ -299,7 +281,7 @@ std::optional<RowLocal> rowLocalConsumer(scf::ParallelOp consumer,
       for (auto [mine, theirs] : llvm::zip_equal(load.getIndices(), index)) {
         if (!body || !isa<BlockArgument>(theirs) ||
             cast<BlockArgument>(theirs).getOwner() != body) {
-          if (!isConstantIndex(mine, 0))
+          if (!isConstantIntValue(mine, 0))
             return std::nullopt;
           continue;
         }
@@ -344,7 +326,7 @@ std::optional<RowLocal> rowLocalConsumer(scf::ParallelOp consumer,
     if (!taken.test(d))
       rows.inner.push_back(d);
   std::optional<int64_t> work = staticIterations(consumer, rows.inner);
-  std::optional<int64_t> reduced = reducedPerIteration(r);
+  std::optional<int64_t> reduced = lpq::foldedElements(r.red);
   if (!work || !reduced || *work > *reduced)
     return std::nullopt;
   return rows;
@@ -413,8 +395,7 @@ scf::ParallelOp previousParallel(Operation *op) {
 /// into the element the iteration reduces, just before the reduction.
 void foldFill(Reduction &r, scf::ParallelOp fill) {
   auto store = cast<memref::StoreOp>(fill.getBody()->front());
-  scf::ParallelOp parallel = wrapInParallel(r);
-  (void)parallel;
+  wrapInParallel(r);
   OpBuilder b(r.red.nest.front());
   memref::StoreOp::create(b, store.getLoc(), store.getValueToStore(),
                           store.getMemRef(), r.red.store.getIndices());

@@ -113,6 +113,19 @@ matchMemoryReduction(scf::ForOp outer) {
   return r;
 }
 
+/// The elements `red`'s nest folds (the product of its loops' trip counts),
+/// or nullopt where a trip count is not static.
+inline std::optional<int64_t> foldedElements(const MemoryReduction &red) {
+  int64_t total = 1;
+  for (scf::ForOp f : red.nest) {
+    std::optional<APInt> trip = f.getStaticTripCount();
+    if (!trip)
+      return std::nullopt;
+    total *= trip->getSExtValue();
+  }
+  return total;
+}
+
 } // namespace mlir::lpq
 
 #endif // LPQ_DIALECT_LPQ_TRANSFORMS_GPUREDUCTIONS_H
