@@ -229,13 +229,37 @@ LoopCounts countLoops(ModuleOp module, bool fusion) {
   return counts;
 }
 
-/// GPU kernels launched by train_step (lpq-gpu-pipeline up to outlining).
-int countKernels(ModuleOp module) {
+/// What train_step launches on a GPU: kernels, and the warp-wide memory
+/// accesses they run and the 128-byte lines these request
+/// (lpq-gpu-access-report's static estimate).
+struct KernelCounts {
+  int kernels = 0;
+  int64_t accesses = 0, lines = 0;
+  /// The most accesses one thread of one kernel runs in sequence.
+  int64_t threadAccesses = 0;
+};
+
+/// lpq-gpu-pipeline up to outlining, then lpq-gpu-access-report.
+KernelCounts countKernels(ModuleOp module) {
   OwningOpRef<ModuleOp> lowered = lowerUntil(
       module, gpuPipelineText(GPUPipelineOptions()), "gpu-kernel-outlining");
-  int n = 0;
-  stepOf(*lowered).walk([&](gpu::LaunchFuncOp) { ++n; });
-  return n;
+  PassManager pm(&context());
+  if (failed(parsePassPipeline("lpq-gpu-access-report", pm)) ||
+      failed(pm.run(*lowered))) {
+    std::fprintf(stderr, "lpq-gpu-access-report failed\n");
+    std::exit(1);
+  }
+  KernelCounts counts;
+  stepOf(*lowered).walk([&](gpu::LaunchFuncOp launch) {
+    ++counts.kernels;
+    for (auto [name, total] : {std::pair{"lpq.warp_accesses", &counts.accesses},
+                               std::pair{"lpq.memory_lines", &counts.lines}})
+      if (auto n = launch->getAttrOfType<IntegerAttr>(name))
+        *total += n.getInt();
+    if (auto n = launch->getAttrOfType<IntegerAttr>("lpq.thread_accesses"))
+      counts.threadAccesses = std::max(counts.threadAccesses, n.getInt());
+  });
+  return counts;
 }
 
 /// The parameters of a float32 or SWALP train_step: its arguments are the
@@ -361,8 +385,8 @@ int benchCuda() {
     std::vector<double> ms = medians(variants, 0);
     std::printf("model=%s device=cuda gpu_kernels_fp32=%d gpu_kernels_swalp=%d "
                 "fp32_ms=%.3f swalp_ms=%.3f\n",
-                model.str().c_str(), countKernels(*fp32), countKernels(*swalp),
-                ms[0], ms[1]);
+                model.str().c_str(), countKernels(*fp32).kernels,
+                countKernels(*swalp).kernels, ms[0], ms[1]);
     std::fflush(stdout);
   }
   return 0;
@@ -408,12 +432,16 @@ int mlir::lpq::bench::stepMain(int argc, char **argv) {
           std::pair<const char *, ModuleOp>{"swalp", *swalp}}) {
       LoopCounts fused = countLoops(module, true);
       LoopCounts unfused = countLoops(module, false);
+      KernelCounts gpu = countKernels(module);
       std::printf("model=%s recipe=%s contractions=%d nests_fused=%d "
                   "nests_unfused=%d regions_fused=%d regions_unfused=%d "
-                  "gpu_kernels=%d\n",
+                  "gpu_kernels=%d gpu_accesses=%lld gpu_lines=%lld "
+                  "gpu_thread_accesses=%lld\n",
                   model.str().c_str(), name, countContractions(module),
                   fused.nests, unfused.nests, fused.regions, unfused.regions,
-                  countKernels(module));
+                  gpu.kernels, static_cast<long long>(gpu.accesses),
+                  static_cast<long long>(gpu.lines),
+                  static_cast<long long>(gpu.threadAccesses));
     }
     std::vector<Variant> variants;
     JitOptions fused = fusedOptions(), unfused = fused;

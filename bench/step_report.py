@@ -80,15 +80,20 @@ def main():
     print()
     print("| model | recipe | contractions | loop nests fused / unfused | "
           "OpenMP regions fused / unfused (target <= contractions + 3) | "
-          "GPU kernels (lpq-gpu-pipeline) |")
-    print("|---|---|---|---|---|---|")
+          "GPU kernels (lpq-gpu-pipeline) | GPU memory lines per step, "
+          "millions (lines per warp access; static estimate, "
+          "lpq-gpu-access-report) | most accesses by one GPU thread |")
+    print("|---|---|---|---|---|---|---|---|")
     for m in models:
         for recipe in ("fp32", "swalp"):
             r = find(lpq, model=m, recipe=recipe)
             print(f"| {m} | {recipe} | {r['contractions']} | "
                   f"{r['nests_fused']} / {r['nests_unfused']} | "
                   f"{r['regions_fused']} / {r['regions_unfused']} | "
-                  f"{r['gpu_kernels']} |")
+                  f"{r['gpu_kernels']} | "
+                  f"{int(r['gpu_lines']) / 1e6:.1f} "
+                  f"({int(r['gpu_lines']) / max(int(r['gpu_accesses']), 1):.2f}) | "
+                  f"{r['gpu_thread_accesses']} |")
 
 
 if __name__ == "__main__":

@@ -34,9 +34,11 @@ void registerUpstreamPasses() {
 /// are computed in caller-provided buffers.
 /// `gatherWindows`: convolutions' input gradients take gather form, an
 /// output element per iteration of the parallel loops (for the CPU's tiles
-/// and the GPU's threads).
+/// and the GPU's threads). `nonOverlappingWindows`: max pooling's input
+/// adjoint too, elementwise (for the GPU's threads).
 /// `tileLanes`: the lanes of the CPU's contraction tiles, for which short
-/// output rows are transposed; 0 for none (the GPU pipeline).
+/// output rows are transposed (1 for the GPU's warps: none are); 0 for no
+/// lpq-transpose-contractions.
 /// `skipOnGrid`: stochastic roundings marked lpq.expect_on_grid first check
 /// whether their input lies on the grid (CPU only: the GPU's host cannot
 /// branch on device memory).
@@ -47,6 +49,7 @@ void registerUpstreamPasses() {
 /// `checkDestinations`: the caller's destinations for dynamically shaped
 /// results are checked to have the results' extents.
 static std::string bufferizedTensorProgram(bool fusion, bool gatherWindows,
+                                           bool nonOverlappingWindows,
                                            unsigned tileLanes, bool skipOnGrid,
                                            bool runtimeChecks,
                                            bool checkDestinations) {
@@ -61,7 +64,8 @@ static std::string bufferizedTensorProgram(bool fusion, bool gatherWindows,
   if (runtimeChecks)
     p += "generate-runtime-verification{verbose-level=1},canonicalize,";
   if (gatherWindows)
-    p += "lpq-gather-windows,";
+    p += nonOverlappingWindows ? "lpq-gather-windows{non-overlapping},"
+                               : "lpq-gather-windows,";
   if (tileLanes)
     p += "lpq-transpose-contractions{lanes=" + std::to_string(tileLanes) + "},";
   p += "lpq-order-loops,lpq-unshare-destinations,";
@@ -124,11 +128,11 @@ lpq::checkOptions(const GPUPipelineOptions &options) {
 std::string lpq::cpuPipelineText(const CPUPipelineOptions &options) {
   unsigned lanes = options.vectorLanes ? options.vectorLanes
                                        : hostVectorLanes();
-  std::string p =
-      bufferizedTensorProgram(options.fusion, options.tileContractions,
-                              options.tileContractions ? lanes : 0,
-                              options.skipOnGrid, options.runtimeChecks,
-                              /*checkDestinations=*/options.runtimeChecks);
+  std::string p = bufferizedTensorProgram(
+      options.fusion, options.tileContractions,
+      /*nonOverlappingWindows=*/false, options.tileContractions ? lanes : 0,
+      options.skipOnGrid, options.runtimeChecks,
+      /*checkDestinations=*/options.runtimeChecks);
   if (options.tileContractions) {
     // Tiles of up to rows x 3 vectors: 12 accumulators in the 16 registers of
     // AVX2, 24 in the 32 of AVX-512.
@@ -172,10 +176,17 @@ static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
   // Destinations unchecked: lpq-run sizes them with the extents the
   // result-dims kernels compute, which the fake CUDA driver its tests run
   // against does not run (a check would stop every dynamic result there).
-  return bufferizedTensorProgram(/*fusion=*/true, /*gatherWindows=*/true,
-                                 /*tileLanes=*/0,
-                                 /*skipOnGrid=*/false, options.runtimeChecks,
-                                 /*checkDestinations=*/false) +
+  // Threads of a warp take consecutive output elements along the last axis
+  // (lpq-gpu-prepare-loops): with one lane, lpq-transpose-contractions gives
+  // every input that reads that axis it contiguously (a warp's load of
+  // w[n, k] for 32 outputs n touched 32 lines, of w.T[k, n] one) and
+  // rearranges no short rows.
+  return bufferizedTensorProgram(
+             /*fusion=*/true, /*gatherWindows=*/true,
+             /*nonOverlappingWindows=*/true,
+             /*tileLanes=*/options.transposeContractions ? 1 : 0,
+             /*skipOnGrid=*/false, options.runtimeChecks,
+             /*checkDestinations=*/false) +
          "func.func(lpq-gpu-reduction-loops,"
          "convert-linalg-to-parallel-loops),"
          "func.func(lpq-gpu-reduction-epilogues,"
@@ -199,7 +210,10 @@ std::string lpq::gpuPipelineText(const GPUPipelineOptions &options) {
   p += "func.func(gpu-map-parallel-loops),"
        "func.func(convert-parallel-loops-to-gpu),"
        "lpq-gpu-device-allocations,gpu-launch-sink-index-computations,"
-       "gpu-kernel-outlining,lower-affine,"
+       "gpu-kernel-outlining,";
+  if (options.accessReport)
+    p += "lpq-gpu-access-report{remarks},";
+  p += "lower-affine,"
        "canonicalize,"
        // PTX ISA 8.0 covers sm_80 and sm_90 (sm_90 needs at least 7.8).
        "nvvm-attach-target{chip=" +

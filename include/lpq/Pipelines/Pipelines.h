@@ -108,6 +108,20 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "inside kernels (indices computed in a loop) stop the "
                      "kernel with a device-side assertion"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> transposeContractions{
+      *this, "transpose-contractions",
+      llvm::cl::desc("Lay contractions out for coalesced loads "
+                     "(lpq-transpose-contractions with lanes=1): an input "
+                     "indexed by the output's last axis gets that axis last, "
+                     "and a weight gradient is computed in its weight's "
+                     "layout. Same results"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> accessReport{
+      *this, "access-report",
+      llvm::cl::desc("Report, as a remark on each launch, the warp-wide "
+                     "memory accesses it runs and the 128-byte lines they "
+                     "request (lpq-gpu-access-report: a static estimate)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> testReverseBlocks{
       *this, "test-reverse-blocks",
       llvm::cl::desc("For tests: the blocks of fused launches run in reverse "

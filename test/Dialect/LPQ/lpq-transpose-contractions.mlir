@@ -337,3 +337,39 @@ func.func @square_gradient_shared_fill(%x: tensor<8x32xf32>, %dy: tensor<8x32xf3
   } -> tensor<32x32xf32>
   return %t : tensor<32x32xf32>
 }
+
+// -----
+
+// The MLP's w2.T ([10, 512] copied to [512, 10]), read by the forward
+// product, then by the input gradient dh[b, k] += dz[b, j] * w2t[k, j] with
+// the output's last axis first: transposing w2t back gives w2 itself, which
+// the product reads; no copy is made.
+
+// CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-LABEL: func.func @transposed_back
+// CHECK-SAME:  (%[[DZ:.*]]: tensor<128x10xf32>, %[[W2:.*]]: tensor<10x512xf32>)
+// CHECK-NOT:  linalg.transpose
+// CHECK:      linalg.generic {indexing_maps = [#{{.*}}, #[[$W]], #{{.*}}]
+// CHECK-SAME:   ins(%[[DZ]], %[[W2]] : tensor<128x10xf32>, tensor<10x512xf32>)
+// CHECK-NOT:  linalg.transpose
+func.func @transposed_back(%dz: tensor<128x10xf32>, %w2: tensor<10x512xf32>) -> (tensor<512x10xf32>, tensor<128x512xf32>) {
+  %e = tensor.empty() : tensor<512x10xf32>
+  %w2t = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                         iterator_types = ["parallel", "parallel"]}
+      ins(%w2 : tensor<10x512xf32>) outs(%e : tensor<512x10xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<512x10xf32>
+  %z = arith.constant 0.0 : f32
+  %e2 = tensor.empty() : tensor<128x512xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e2 : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %dh = linalg.generic {indexing_maps = [affine_map<(b, k, j) -> (b, j)>, affine_map<(b, k, j) -> (k, j)>, affine_map<(b, k, j) -> (b, k)>],
+                        iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dz, %w2t : tensor<128x10xf32>, tensor<512x10xf32>) outs(%f : tensor<128x512xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<128x512xf32>
+  return %w2t, %dh : tensor<512x10xf32>, tensor<128x512xf32>
+}

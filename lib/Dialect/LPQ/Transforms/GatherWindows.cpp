@@ -204,6 +204,130 @@ linalg::GenericOp rewriteWindow(linalg::GenericOp op, const Window &w) {
   return gathered;
 }
 
+/// One output index `s * o + k` of non-overlapping windows: `o` and `k`
+/// reduction dimensions, `k` of extent s, the output's extent s times o's.
+struct Tiling {
+  unsigned result; // position in the output map
+  unsigned outer, inner;
+  int64_t stride;
+};
+
+/// The output results of `op` that index non-overlapping windows, when every
+/// reduction dimension is an `o` or `k` of one of them (used nowhere else in
+/// the output) and the body does not read loop indices: each output element
+/// then receives exactly one term. Nothing otherwise.
+std::optional<SmallVector<Tiling>> findTilings(linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
+      op.getNumReductionLoops() == 0 || op.hasIndexSemantics())
+    return std::nullopt;
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  AffineMap out = op.getIndexingMapsArray().back();
+  auto outType = cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  if (!outType.hasStaticShape() || ShapedType::isDynamicShape(extents))
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  auto isReduction = [&](unsigned d) {
+    return iterators[d] == utils::IteratorType::reduction;
+  };
+  SmallVector<Tiling> tilings;
+  llvm::SmallDenseSet<unsigned> covered;
+  for (auto [i, e] : llvm::enumerate(out.getResults())) {
+    if (isa<AffineDimExpr>(e))
+      continue;
+    auto add = dyn_cast<AffineBinaryOpExpr>(e);
+    if (!add || add.getKind() != AffineExprKind::Add)
+      return std::nullopt;
+    AffineExpr lhs = add.getLHS(), rhs = add.getRHS();
+    if (isa<AffineDimExpr>(lhs))
+      std::swap(lhs, rhs);
+    auto mul = dyn_cast<AffineBinaryOpExpr>(lhs);
+    auto inner = dyn_cast<AffineDimExpr>(rhs);
+    if (!mul || mul.getKind() != AffineExprKind::Mul || !inner)
+      return std::nullopt;
+    auto outer = dyn_cast<AffineDimExpr>(mul.getLHS());
+    auto stride = dyn_cast<AffineConstantExpr>(mul.getRHS());
+    if (!outer || !stride)
+      return std::nullopt;
+    unsigned o = outer.getPosition(), k = inner.getPosition();
+    int64_t s = stride.getValue();
+    if (o == k || !isReduction(o) || !isReduction(k) || extents[k] != s ||
+        outType.getDimSize(i) != s * extents[o] || !covered.insert(o).second ||
+        !covered.insert(k).second)
+      return std::nullopt;
+    tilings.push_back({static_cast<unsigned>(i), o, k, s});
+  }
+  for (unsigned d = 0; d < iterators.size(); ++d)
+    if (isReduction(d) && !covered.contains(d))
+      return std::nullopt;
+  // o and k only in their own result of the output.
+  for (const Tiling &t : tilings)
+    for (auto [i, e] : llvm::enumerate(out.getResults()))
+      if (i != t.result &&
+          (e.isFunctionOfDim(t.outer) || e.isFunctionOfDim(t.inner)))
+        return std::nullopt;
+  if (tilings.empty())
+    return std::nullopt;
+  return tilings;
+}
+
+/// Rewrites `op` (see findTilings) with one parallel loop `y` per window
+/// index: `o` becomes `y floordiv s` and `k` becomes `y mod s` in the
+/// inputs, and the output reads `y`. Every output element adds the one term
+/// it received, so results are the same bit for bit.
+void rewriteTilings(linalg::GenericOp op, ArrayRef<Tiling> tilings) {
+  MLIRContext *context = op.getContext();
+  unsigned numDims = op.getNumLoops();
+  llvm::SmallDenseSet<unsigned> inners;
+  for (const Tiling &t : tilings)
+    inners.insert(t.inner);
+  // Kept dimensions, renumbered; each `o` becomes its window's `y`.
+  SmallVector<AffineExpr> replacement(numDims);
+  unsigned kept = 0;
+  for (unsigned d = 0; d < numDims; ++d)
+    if (!inners.contains(d))
+      replacement[d] = getAffineDimExpr(kept++, context);
+  SmallVector<AffineExpr> outerOf(numDims);
+  for (const Tiling &t : tilings) {
+    AffineExpr y = replacement[t.outer];
+    replacement[t.outer] = y.floorDiv(t.stride);
+    replacement[t.inner] = y % t.stride;
+    outerOf[t.outer] = y;
+  }
+  SmallVector<AffineMap> maps;
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    AffineMap replaced =
+        map.replaceDimsAndSymbols(replacement, {}, kept, map.getNumSymbols());
+    // An input read at the output's window index reads y.
+    for (const Tiling &t : tilings) {
+      AffineExpr y = outerOf[t.outer];
+      replaced =
+          replaced.replace(y.floorDiv(t.stride) * t.stride + y % t.stride, y,
+                           kept, map.getNumSymbols());
+    }
+    maps.push_back(replaced);
+  }
+  AffineMap out = op.getIndexingMapsArray().back();
+  SmallVector<AffineExpr> outResults;
+  for (auto [i, e] : llvm::enumerate(out.getResults())) {
+    const Tiling *tiling =
+        llvm::find_if(tilings, [&](const Tiling &t) { return t.result == i; });
+    outResults.push_back(
+        tiling != tilings.end()
+            ? outerOf[tiling->outer]
+            : replacement[cast<AffineDimExpr>(e).getPosition()]);
+  }
+  maps.back() = AffineMap::get(kept, out.getNumSymbols(), outResults, context);
+  SmallVector<utils::IteratorType> iterators(kept,
+                                             utils::IteratorType::parallel);
+  OpBuilder b(op);
+  auto gathered = linalg::GenericOp::create(
+      b, op.getLoc(), op->getResultTypes(), op.getDpsInputs(), op.getDpsInits(),
+      maps, iterators);
+  gathered.getRegion().takeBody(op.getRegion());
+  op->replaceAllUsesWith(gathered->getResults());
+  op->erase();
+}
+
 struct LPQGatherWindowsPass
     : mlir::lpq::impl::LPQGatherWindowsPassBase<LPQGatherWindowsPass> {
   using Base::Base;
@@ -211,9 +335,15 @@ struct LPQGatherWindowsPass
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> ops;
     getOperation()->walk([&](linalg::GenericOp op) { ops.push_back(op); });
-    for (linalg::GenericOp op : ops)
+    for (linalg::GenericOp op : ops) {
+      if (nonOverlapping)
+        if (std::optional<SmallVector<Tiling>> tilings = findTilings(op)) {
+          rewriteTilings(op, *tilings);
+          continue;
+        }
       while (std::optional<Window> w = findWindow(op))
         op = rewriteWindow(op, *w);
+    }
     // Each window padded its dimension separately: one pad of the padded
     // tensor per window. Merged, the input is copied once, not once per
     // window.

@@ -70,6 +70,34 @@ Value filledLike(OpBuilder &b, Location loc, linalg::FillOp fill,
       .getResult(0);
 }
 
+/// When `v` is a transposed copy of another tensor (a `linalg.transpose`,
+/// or a generic that yields its one input through permutation maps, as
+/// torch-mlir's `w.T` is): that tensor and the permutation (v's dim i is its
+/// dim perm[i]).
+std::optional<std::pair<Value, SmallVector<int64_t>>> copiedFrom(Value v) {
+  if (auto transpose = v.getDefiningOp<linalg::TransposeOp>())
+    return std::make_pair(transpose.getInput(),
+                          SmallVector<int64_t>(transpose.getPermutation()));
+  auto copy = v.getDefiningOp<linalg::GenericOp>();
+  if (!copy || copy.getNumDpsInputs() != 1 || copy.getNumDpsInits() != 1 ||
+      copy.getNumReductionLoops() != 0 || !copy.hasPureTensorSemantics())
+    return std::nullopt;
+  Block &body = *copy.getBlock();
+  if (body.getOperations().size() != 1 ||
+      body.getTerminator()->getOperand(0) != body.getArgument(0))
+    return std::nullopt;
+  AffineMap in = copy.getIndexingMapsArray()[0];
+  AffineMap out = copy.getIndexingMapsArray()[1];
+  if (!in.isPermutation() || !out.isPermutation())
+    return std::nullopt;
+  // Over loops numbered as the input's dims, v's dim i is dim `map(i)`.
+  AffineMap map = out.compose(inversePermutation(in));
+  SmallVector<int64_t> perm;
+  for (AffineExpr e : map.getResults())
+    perm.push_back(cast<AffineDimExpr>(e).getPosition());
+  return std::make_pair(copy.getDpsInputs()[0], perm);
+}
+
 /// `v` transposed by `perm` (result dim i = v's dim perm[i]).
 Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(v.getType());
@@ -79,6 +107,17 @@ Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   // instead of copied.
   if (auto fill = v.getDefiningOp<linalg::FillOp>())
     return filledLike(b, loc, fill, shape, type.getElementType());
+  // A transposed copy transposed back is the tensor it copied (the MLP's
+  // w2.T, read by the forward product, then by the input gradient with the
+  // other axis last).
+  if (auto copied = copiedFrom(v)) {
+    auto [source, inner] = *copied;
+    bool identity = true;
+    for (auto [i, p] : llvm::enumerate(perm))
+      identity &= inner[p] == static_cast<int64_t>(i);
+    if (identity)
+      return source;
+  }
   Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
   return linalg::TransposeOp::create(b, loc, v, empty, perm).getResult()[0];
 }

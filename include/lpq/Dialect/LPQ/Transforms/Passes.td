@@ -526,6 +526,47 @@ def LPQGPUDeviceAllocationsPass
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def LPQGPUAccessReportPass
+    : Pass<"lpq-gpu-access-report", "::mlir::ModuleOp"> {
+  let summary = "Estimate the memory lines each GPU launch's warps request";
+  let description = [{
+    Runs after `gpu-kernel-outlining`, without changing the IR's meaning. For
+    every `gpu.launch_func` with constant grid and block sizes, it looks at
+    each `memref.load` and `memref.store` of the kernel and evaluates the
+    address it accesses for the 32 threads of the first warp (thread ids
+    0-31 along x; block ids and loop counters at their first value; kernel
+    operands that are host constants known, anything computed from memory
+    unknown). The distinct 128-byte lines these addresses fall in are what
+    one warp-wide access requests: 1 when the threads read consecutive
+    float32 elements (coalesced) or one element (a broadcast), up to 32
+    when each thread reads its own line (a stride of 32 elements or more).
+    Weighted by how often the access runs (the constant trip counts of the
+    `scf.for` loops around it, and the launch's warps), this gives:
+
+    - `lpq.warp_accesses`: warp-wide memory instructions the launch runs;
+    - `lpq.memory_lines`: the 128-byte lines they request;
+    - `lpq.unknown_accesses`: accesses whose address could not be evaluated
+      (counted in the first two as one line each);
+    - `lpq.thread_accesses`: the most loads and stores one thread runs, in
+      sequence (thread 0 of each nest's first block): a kernel with few
+      threads that each run a long loop (a sum with few outputs, whose
+      order is fixed) is bound by its latency, whatever its lines.
+
+    These are set as attributes on the launch, and with `remarks` also
+    reported as a remark there. `lpq-gpu-pipeline{access-report}` runs the
+    pipeline up to outlining and this pass with remarks; `lpq-bench-step`
+    adds them up per training step. It is a static estimate of the memory
+    system's work (caches, alignment and branches not modelled), meant for
+    comparing layouts where no device is lent: lines per access well above
+    1 mean uncoalesced loads.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Report each launch's estimate as a remark">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def LPQTrainStepPass : Pass<"lpq-train-step", "::mlir::ModuleOp"> {
   let summary = "Build a quantized training step, evaluation and weight "
                 "averaging from a forward function";
@@ -881,7 +922,25 @@ def LPQGatherWindowsPass : Pass<"lpq-gather-windows"> {
     output element adds its real terms in the same order; the padding only
     adds `0 * k`, which leaves a sum that started at +0 unchanged when `k`
     is finite. Results are unchanged bit for bit for finite weights.
+
+    With `non-overlapping`, a generic whose output is indexed by
+    `s * o + k` for non-overlapping windows (reduction dimensions `o` and
+    `k`, `k` of extent `s`, the output's extent `s` times `o`'s, every
+    reduction dimension such a pair, the body not reading loop indices) is
+    rewritten with a parallel loop `y` per such index, reading `o` as
+    `y floordiv s` and `k` as `y mod s`: max pooling's input adjoint,
+    `dx[b, c, 2 * oh + kh, 2 * ow + kw] += (x == y[b, c, oh, ow]) ?
+    dy[b, c, oh, ow] : 0`, becomes elementwise, one output element per
+    iteration. Each output element receives exactly one term either way, so
+    results are the same bit for bit. `lpq-gpu-pipeline` turns this on: in
+    scatter form only `b` and `c` were parallel, one GPU thread per channel
+    of an image, and a warp's threads read 576 floats apart.
   }];
+  let options = [
+    Option<"nonOverlapping", "non-overlapping", "bool", /*default=*/"false",
+           "Also rewrite non-overlapping strided windows (max pooling's "
+           "input adjoint) into elementwise form">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];

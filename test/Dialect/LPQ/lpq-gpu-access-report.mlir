@@ -1,0 +1,71 @@
+// The static estimate of the memory lines each launch requests
+// (lpq-gpu-access-report, through lpq-gpu-pipeline's access-report option).
+// RUN: lpq-opt %s --lpq-gpu-pipeline="access-report" -o /dev/null 2>&1 \
+// RUN:   | FileCheck %s
+
+// 4096 elements in 4 blocks of 256 threads, 4 elements per thread: 32 warps,
+// each runs 4 x (2 loads + 1 store); a warp's 32 consecutive floats are one
+// line.
+// CHECK: remark: kernel "add_kernel": 32 warps, 384 warp-wide accesses, 384 lines of 128 bytes, 0 accesses unknown, at most 12 accesses by one thread
+func.func @add(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %e = tensor.empty() : tensor<64x64xf32>
+  %r = linalg.add ins(%a, %b : tensor<64x64xf32>, tensor<64x64xf32>)
+                  outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %r : tensor<64x64xf32>
+}
+
+// A transposing copy: the stores are one line per warp, the loads (a stride
+// of 64 floats between threads) 32: 128 x 1 + 128 x 32 lines.
+// CHECK: remark: kernel "transpose_kernel": 32 warps, 256 warp-wide accesses, 4224 lines of 128 bytes, 0 accesses unknown, at most 8 accesses by one thread
+func.func @transpose(%a: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %e = tensor.empty() : tensor<64x64xf32>
+  %r = linalg.transpose ins(%a : tensor<64x64xf32>) outs(%e : tensor<64x64xf32>)
+                        permutation = [1, 0]
+  return %r : tensor<64x64xf32>
+}
+
+// A product accumulating in a register: per output element 16 iterations of
+// two loads, a[i, k] the same for the warp's threads (one line), b[k, j]
+// consecutive (one line), and a store: 32 warps x 4 x (32 + 1); a thread
+// runs 4 x 33 in a row.
+// CHECK: remark: kernel "product_kernel": 32 warps, 4224 warp-wide accesses, 4224 lines of 128 bytes, 0 accesses unknown, at most 132 accesses by one thread
+func.func @product(%a: tensor<64x16xf32>, %b: tensor<16x64xf32>) -> tensor<64x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<64x16xf32>, tensor<16x64xf32>)
+                     outs(%f : tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %r : tensor<64x64xf32>
+}
+
+// An index read from memory: the gathered load's address is unknown (counted
+// as one line). 32 indices of 8 bytes take two lines. The 32 elements run in
+// a block of 256 threads; only its first warp gets past the bounds check:
+// 2 + 1 + 1 lines.
+// CHECK: remark: kernel "gather_kernel": 8 warps, 3 warp-wide accesses, 4 lines of 128 bytes, 1 accesses unknown, at most 3 accesses by one thread
+func.func @gather(%table: tensor<100xf32>, %at: tensor<32xindex>) -> tensor<32xf32> {
+  %e = tensor.empty() : tensor<32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                       iterator_types = ["parallel"]}
+      ins(%at : tensor<32xindex>) outs(%e : tensor<32xf32>) {
+  ^bb0(%i: index, %out: f32):
+    %v = tensor.extract %table[%i] : tensor<100xf32>
+    linalg.yield %v : f32
+  } -> tensor<32xf32>
+  return %r : tensor<32xf32>
+}
+
+// Two independent nests in one launch (lpq-gpu-fuse-launches): the 4 blocks
+// of the first, as in @add, and the one block of the second (256 elements,
+// one per thread: 8 warps x 3 accesses); each access counts for the blocks
+// that dispatch to its nest only.
+// CHECK: remark: kernel "two_kernel": 40 warps, 408 warp-wide accesses, 408 lines of 128 bytes, 0 accesses unknown, at most 12 accesses by one thread
+func.func @two(%a: tensor<64x64xf32>, %b: tensor<16x16xf32>) -> (tensor<64x64xf32>, tensor<16x16xf32>) {
+  %e = tensor.empty() : tensor<64x64xf32>
+  %r = linalg.add ins(%a, %a : tensor<64x64xf32>, tensor<64x64xf32>)
+                  outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %e2 = tensor.empty() : tensor<16x16xf32>
+  %r2 = linalg.add ins(%b, %b : tensor<16x16xf32>, tensor<16x16xf32>)
+                   outs(%e2 : tensor<16x16xf32>) -> tensor<16x16xf32>
+  return %r, %r2 : tensor<64x64xf32>, tensor<16x16xf32>
+}
