@@ -6,9 +6,13 @@
 //
 // A static estimate of how coalesced each launch's memory accesses are: the
 // address of every load and store of the kernel, evaluated for the 32
-// threads of the first warp, gives the 128-byte lines one warp-wide access
-// requests; weighted by trip counts and warps, the lines a launch requests.
-// Nothing is changed but the attributes this sets.
+// threads of the first warp of the first block that reaches it (a fused
+// launch dispatches its nests on the block id), gives the 128-byte lines
+// one warp-wide access requests; weighted by trip counts and by the blocks
+// and warps that reach it, the lines a launch requests. Every block's
+// thread 0 is evaluated for the dispatch, so the pass takes time in
+// proportion to blocks times accesses. Nothing is changed but the
+// attributes this sets.
 //
 //===----------------------------------------------------------------------===//
 
