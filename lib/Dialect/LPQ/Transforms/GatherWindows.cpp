@@ -20,6 +20,11 @@
 // nonzero terms), so results are unchanged bit for bit; a non-finite k would
 // make them NaN where the scatter form has no term (documented).
 //
+// With `non-overlapping`, windows that tile the output exactly (max
+// pooling's input adjoint: dx[b, c, 2 oh + kh, 2 ow + kw] += ...) become
+// elementwise, each output element reading its one window at
+// [h floordiv 2, h mod 2]: it receives the same single term either way.
+//
 //===----------------------------------------------------------------------===//
 
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
@@ -206,7 +211,7 @@ linalg::GenericOp rewriteWindow(linalg::GenericOp op, const Window &w) {
 
 /// One output index `s * o + k` of non-overlapping windows: `o` and `k`
 /// reduction dimensions, `k` of extent s, the output's extent s times o's.
-struct Tiling {
+struct StridedWindow {
   unsigned result; // position in the output map
   unsigned outer, inner;
   int64_t stride;
@@ -216,7 +221,8 @@ struct Tiling {
 /// reduction dimension is an `o` or `k` of one of them (used nowhere else in
 /// the output) and the body does not read loop indices: each output element
 /// then receives exactly one term. Nothing otherwise.
-std::optional<SmallVector<Tiling>> findTilings(linalg::GenericOp op) {
+std::optional<SmallVector<StridedWindow>>
+findStridedWindows(linalg::GenericOp op) {
   if (op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
       op.getNumReductionLoops() == 0 || op.hasIndexSemantics())
     return std::nullopt;
@@ -229,7 +235,7 @@ std::optional<SmallVector<Tiling>> findTilings(linalg::GenericOp op) {
   auto isReduction = [&](unsigned d) {
     return iterators[d] == utils::IteratorType::reduction;
   };
-  SmallVector<Tiling> tilings;
+  SmallVector<StridedWindow> windows;
   llvm::SmallDenseSet<unsigned> covered;
   for (auto [i, e] : llvm::enumerate(out.getResults())) {
     if (isa<AffineDimExpr>(e))
@@ -254,31 +260,32 @@ std::optional<SmallVector<Tiling>> findTilings(linalg::GenericOp op) {
         outType.getDimSize(i) != s * extents[o] || !covered.insert(o).second ||
         !covered.insert(k).second)
       return std::nullopt;
-    tilings.push_back({static_cast<unsigned>(i), o, k, s});
+    windows.push_back({static_cast<unsigned>(i), o, k, s});
   }
   for (unsigned d = 0; d < iterators.size(); ++d)
     if (isReduction(d) && !covered.contains(d))
       return std::nullopt;
   // o and k only in their own result of the output.
-  for (const Tiling &t : tilings)
+  for (const StridedWindow &t : windows)
     for (auto [i, e] : llvm::enumerate(out.getResults()))
       if (i != t.result &&
           (e.isFunctionOfDim(t.outer) || e.isFunctionOfDim(t.inner)))
         return std::nullopt;
-  if (tilings.empty())
+  if (windows.empty())
     return std::nullopt;
-  return tilings;
+  return windows;
 }
 
-/// Rewrites `op` (see findTilings) with one parallel loop `y` per window
+/// Rewrites `op` (see findStridedWindows) with one parallel loop `y` per window
 /// index: `o` becomes `y floordiv s` and `k` becomes `y mod s` in the
 /// inputs, and the output reads `y`. Every output element adds the one term
 /// it received, so results are the same bit for bit.
-void rewriteTilings(linalg::GenericOp op, ArrayRef<Tiling> tilings) {
+void rewriteStridedWindows(linalg::GenericOp op,
+                           ArrayRef<StridedWindow> windows) {
   MLIRContext *context = op.getContext();
   unsigned numDims = op.getNumLoops();
   llvm::SmallDenseSet<unsigned> inners;
-  for (const Tiling &t : tilings)
+  for (const StridedWindow &t : windows)
     inners.insert(t.inner);
   // Kept dimensions, renumbered; each `o` becomes its window's `y`.
   SmallVector<AffineExpr> replacement(numDims);
@@ -287,7 +294,7 @@ void rewriteTilings(linalg::GenericOp op, ArrayRef<Tiling> tilings) {
     if (!inners.contains(d))
       replacement[d] = getAffineDimExpr(kept++, context);
   SmallVector<AffineExpr> outerOf(numDims);
-  for (const Tiling &t : tilings) {
+  for (const StridedWindow &t : windows) {
     AffineExpr y = replacement[t.outer];
     replacement[t.outer] = y.floorDiv(t.stride);
     replacement[t.inner] = y % t.stride;
@@ -298,7 +305,7 @@ void rewriteTilings(linalg::GenericOp op, ArrayRef<Tiling> tilings) {
     AffineMap replaced =
         map.replaceDimsAndSymbols(replacement, {}, kept, map.getNumSymbols());
     // An input read at the output's window index reads y.
-    for (const Tiling &t : tilings) {
+    for (const StridedWindow &t : windows) {
       AffineExpr y = outerOf[t.outer];
       replaced =
           replaced.replace(y.floorDiv(t.stride) * t.stride + y % t.stride, y,
@@ -309,11 +316,11 @@ void rewriteTilings(linalg::GenericOp op, ArrayRef<Tiling> tilings) {
   AffineMap out = op.getIndexingMapsArray().back();
   SmallVector<AffineExpr> outResults;
   for (auto [i, e] : llvm::enumerate(out.getResults())) {
-    const Tiling *tiling =
-        llvm::find_if(tilings, [&](const Tiling &t) { return t.result == i; });
+    const StridedWindow *window = llvm::find_if(
+        windows, [&](const StridedWindow &t) { return t.result == i; });
     outResults.push_back(
-        tiling != tilings.end()
-            ? outerOf[tiling->outer]
+        window != windows.end()
+            ? outerOf[window->outer]
             : replacement[cast<AffineDimExpr>(e).getPosition()]);
   }
   maps.back() = AffineMap::get(kept, out.getNumSymbols(), outResults, context);
@@ -337,8 +344,9 @@ struct LPQGatherWindowsPass
     getOperation()->walk([&](linalg::GenericOp op) { ops.push_back(op); });
     for (linalg::GenericOp op : ops) {
       if (nonOverlapping)
-        if (std::optional<SmallVector<Tiling>> tilings = findTilings(op)) {
-          rewriteTilings(op, *tilings);
+        if (std::optional<SmallVector<StridedWindow>> windows =
+                findStridedWindows(op)) {
+          rewriteStridedWindows(op, *windows);
           continue;
         }
       while (std::optional<Window> w = findWindow(op))
