@@ -2,6 +2,8 @@
 // (lpq-gpu-access-report, through lpq-gpu-pipeline's access-report option).
 // RUN: lpq-opt %s --lpq-gpu-pipeline="access-report" -o /dev/null 2>&1 \
 // RUN:   | FileCheck %s
+// RUN: lpq-opt %s --lpq-gpu-pipeline="access-report transpose-contractions=false" \
+// RUN:   -o /dev/null 2>&1 | FileCheck %s --check-prefix=UNTRANSPOSED
 
 // 4096 elements in 4 blocks of 256 threads, 4 elements per thread: 32 warps,
 // each runs 4 x (2 loads + 1 store); a warp's 32 consecutive floats are one
@@ -68,4 +70,35 @@ func.func @two(%a: tensor<64x64xf32>, %b: tensor<16x16xf32>) -> (tensor<64x64xf3
   %r2 = linalg.add ins(%b, %b : tensor<16x16xf32>, tensor<16x16xf32>)
                    outs(%e2 : tensor<16x16xf32>) -> tensor<16x16xf32>
   return %r, %r2 : tensor<64x64xf32>, tensor<16x16xf32>
+}
+
+// A launch whose sizes depend on a dynamic extent gets no estimate.
+// CHECK: remark: lpq-gpu-access-report: launch sizes not constant; no estimate
+func.func @dynamic(%a: tensor<?xf32>) -> tensor<?xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %a, %c0 : tensor<?xf32>
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %r = linalg.add ins(%a, %a : tensor<?xf32>, tensor<?xf32>)
+                  outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}
+
+// x @ w.T, w read as [n, k]: lpq-transpose-contractions (on by default)
+// gives the product a transposed copy of w (8 warps x 4 iterations: loads 16
+// floats apart, 16 lines, stores one), and the product reads the copy along
+// n, one line per access. Without it, the product's loads of w are 16 floats
+// apart at each of the 16 k: 32 warps x 4 x (16 x (16 + 1) + 1) lines.
+// CHECK: remark: kernel "x_wt_kernel": 8 warps, 64 warp-wide accesses, 544 lines of 128 bytes
+// CHECK: remark: kernel "x_wt_kernel": 32 warps, 4224 warp-wide accesses, 4224 lines of 128 bytes
+// UNTRANSPOSED: remark: kernel "x_wt_kernel": 32 warps, 4224 warp-wide accesses, 34944 lines of 128 bytes
+func.func @x_wt(%x: tensor<64x16xf32>, %w: tensor<64x16xf32>) -> tensor<64x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %r = linalg.matmul indexing_maps = [affine_map<(i, j, k) -> (i, k)>,
+                                      affine_map<(i, j, k) -> (j, k)>,
+                                      affine_map<(i, j, k) -> (i, j)>]
+                     ins(%x, %w : tensor<64x16xf32>, tensor<64x16xf32>)
+                     outs(%f : tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %r : tensor<64x64xf32>
 }
