@@ -45,7 +45,7 @@ constexpr int64_t kLineBytes = 128;
 class Evaluator {
 public:
   Evaluator(gpu::LaunchFuncOp launch, gpu::GPUFuncOp kernel, int64_t block,
-            int64_t lane, DenseMap<Value, int64_t> counters = {})
+            int64_t lane, ArrayRef<std::pair<Value, int64_t>> counters = {})
       : launch(launch), kernel(kernel), block(block), lane(lane) {
     for (auto [counter, value] : counters)
       known[counter] = value;
@@ -275,10 +275,10 @@ int64_t runsPerThread(Operation *op, const Branches &branches,
     combinations *= n;
   int64_t taken = 0;
   for (int64_t c = 0; c < combinations; ++c) {
-    DenseMap<Value, int64_t> counters;
+    SmallVector<std::pair<Value, int64_t>, 2> counters;
     int64_t rest = c;
     for (auto [counter, first, step, n] : enumerated) {
-      counters[counter] = first + (rest % n) * step;
+      counters.push_back({counter, first + (rest % n) * step});
       rest /= n;
     }
     Evaluator thread(launch, kernel, block, 0, counters);
@@ -363,13 +363,28 @@ struct LPQGPUAccessReportPass
     gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
     for (Value v : {block.x, block.y, block.z, grid.x, grid.y, grid.z}) {
       std::optional<int64_t> n = host(v);
-      if (!n || *n < 1) {
+      if (!n || *n < 0) {
         if (remarks)
           launch.emitRemark("lpq-gpu-access-report: launch sizes not "
                             "constant; no estimate");
         return;
       }
       sizes.push_back(*n);
+    }
+    Builder b(launch.getContext());
+    auto set = [&](int64_t accesses, int64_t lines, int64_t unknown,
+                   int64_t longest) {
+      launch->setAttr("lpq.warp_accesses", b.getI64IntegerAttr(accesses));
+      launch->setAttr("lpq.memory_lines", b.getI64IntegerAttr(lines));
+      launch->setAttr("lpq.unknown_accesses", b.getI64IntegerAttr(unknown));
+      launch->setAttr("lpq.thread_accesses", b.getI64IntegerAttr(longest));
+    };
+    // An empty grid (an empty tensor's loop) is not launched.
+    if (llvm::is_contained(sizes, 0)) {
+      set(0, 0, 0, 0);
+      if (remarks)
+        launch.emitRemark("lpq-gpu-access-report: empty launch");
+      return;
     }
     int64_t threads = sizes[0] * sizes[1] * sizes[2];
     int64_t blocks = sizes[3], otherBlocks = sizes[4] * sizes[5];
@@ -408,14 +423,10 @@ struct LPQGPUAccessReportPass
       if (!perWarp)
         unknown += runs;
     });
-    Builder b(launch.getContext());
-    launch->setAttr("lpq.warp_accesses", b.getI64IntegerAttr(accesses));
-    launch->setAttr("lpq.memory_lines", b.getI64IntegerAttr(lines));
-    launch->setAttr("lpq.unknown_accesses", b.getI64IntegerAttr(unknown));
     int64_t longest = 0;
-    for (auto [block, n] : perThread)
+    for (auto [first, n] : perThread)
       longest = std::max(longest, n);
-    launch->setAttr("lpq.thread_accesses", b.getI64IntegerAttr(longest));
+    set(accesses, lines, unknown, longest);
     if (remarks)
       launch.emitRemark() << "kernel " << launch.getKernelName() << ": "
                           << blocks * otherBlocks * warpsPerBlock << " warps, "
