@@ -533,15 +533,20 @@ def LPQGPUAccessReportPass
     Runs after `gpu-kernel-outlining`, without changing the IR's meaning. For
     every `gpu.launch_func` with constant grid and block sizes, it looks at
     each `memref.load` and `memref.store` of the kernel and evaluates the
-    address it accesses for the 32 threads of the first warp (thread ids
-    0-31 along x; block ids and loop counters at their first value; kernel
-    operands that are host constants known, anything computed from memory
-    unknown). The distinct 128-byte lines these addresses fall in are what
-    one warp-wide access requests: 1 when the threads read consecutive
+    address it accesses for the 32 threads of a warp: thread ids 0-31 along
+    x, in the first block that reaches the access (a fused launch
+    dispatches its nests on the block id: the `scf.if`s around the access
+    are evaluated for every block's thread 0), loop counters at their first
+    value, kernel operands that are host constants known, anything computed
+    from memory unknown. Threads that fail a bounds check around the access
+    do not count. The distinct 128-byte lines these addresses fall in are
+    what one warp-wide access requests: 1 when the threads read consecutive
     float32 elements (coalesced) or one element (a broadcast), up to 32
     when each thread reads its own line (a stride of 32 elements or more).
     Weighted by how often the access runs (the constant trip counts of the
-    `scf.for` loops around it, and the launch's warps), this gives:
+    `scf.for` loops around it, where a loop of up to 16 iterations holding a
+    bounds check counts the iterations that pass it, times the blocks that
+    reach the access and their warps whose first thread passes), this gives:
 
     - `lpq.warp_accesses`: warp-wide memory instructions the launch runs;
     - `lpq.memory_lines`: the 128-byte lines they request;
@@ -556,9 +561,9 @@ def LPQGPUAccessReportPass
     reported as a remark there. `lpq-gpu-pipeline{access-report}` runs the
     pipeline up to outlining and this pass with remarks; `lpq-bench-step`
     adds them up per training step. It is a static estimate of the memory
-    system's work (caches, alignment and branches not modelled), meant for
-    comparing layouts where no device is lent: lines per access well above
-    1 mean uncoalesced loads.
+    system's work (caches and alignment not modelled, the first reaching
+    block standing for the others), meant for comparing layouts where no
+    device is lent: lines per access well above 1 mean uncoalesced loads.
   }];
   let options = [
     Option<"remarks", "remarks", "bool", /*default=*/"false",
@@ -985,8 +990,15 @@ def LPQTransposeContractionsPass : Pass<"lpq-transpose-contractions"> {
     with `dy' = transpose(dy)`, `dK = transpose(dK')`: vectors along the 16
     filters instead of the 5-wide kernel rows. Contractions need exactly two
     inputs: run it after `lpq-fuse-elementwise`, which drops the unused
-    operands reverse mode leaves. `lpq-cpu-pipeline` runs it with its tiles'
-    lanes when `tile-contractions` is on.
+    operands reverse mode leaves. An input that is itself a transposed copy
+    (a `linalg.transpose`, or a generic yielding its input through
+    permutation maps, as torch-mlir's `w.T`) and would be transposed back is
+    read from the tensor it copied instead. `lpq-cpu-pipeline` runs it with
+    its tiles' lanes when `tile-contractions` is on; `lpq-gpu-pipeline`
+    with `lanes=1` (its `transpose-contractions` option): a warp's threads
+    take consecutive elements along the output's last axis, so reading that
+    axis contiguously makes their loads coalesced, and no rows are too
+    short.
   }];
   let options = [
     Option<"lanes", "lanes", "unsigned", /*default=*/"16",
