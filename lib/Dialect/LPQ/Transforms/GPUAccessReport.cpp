@@ -209,7 +209,7 @@ bool takes(const Branches &branches, Evaluator &thread) {
 /// store of `memref` at `indices`, inside `branches`) requests from the
 /// threads of `lanes` that take the branches, or nothing when an address is
 /// unknown.
-std::optional<int64_t> linesPerWarp(MutableArrayRef<Evaluator> lanes,
+std::optional<int64_t> linesPerWarp(ArrayRef<Evaluator *> lanes,
                                     const Branches &branches, Value memref,
                                     ValueRange indices) {
   auto type = cast<MemRefType>(memref.getType());
@@ -224,12 +224,12 @@ std::optional<int64_t> linesPerWarp(MutableArrayRef<Evaluator> lanes,
   int64_t bytes =
       element.isIntOrFloat() ? (element.getIntOrFloatBitWidth() + 7) / 8 : 8;
   llvm::SmallSet<int64_t, kWarp> lines;
-  for (Evaluator &lane : lanes) {
-    if (!takes(branches, lane))
+  for (Evaluator *lane : lanes) {
+    if (!takes(branches, *lane))
       continue;
     int64_t linear = offset;
     for (auto [index, stride] : llvm::zip(indices, strides)) {
-      std::optional<int64_t> i = lane(index);
+      std::optional<int64_t> i = (*lane)(index);
       if (!i)
         return std::nullopt;
       linear += *i * stride;
@@ -243,11 +243,11 @@ std::optional<int64_t> linesPerWarp(MutableArrayRef<Evaluator> lanes,
 /// counts of the loops around it (a loop of unknown extent counts once),
 /// where the loops that hold one of the branches and run at most 16 times
 /// count the iterations that take the branches (the bounds check of each of
-/// a thread's iterations).
+/// a thread's iterations). `thread0` is that thread, counters at their
+/// lower bounds.
 int64_t runsPerThread(Operation *op, const Branches &branches,
                       gpu::LaunchFuncOp launch, gpu::GPUFuncOp kernel,
-                      int64_t block) {
-  Evaluator thread0(launch, kernel, block, 0);
+                      int64_t block, Evaluator &thread0) {
   int64_t trips = 1;
   // Enumerated loops: counter, first value, step, trips.
   SmallVector<std::tuple<Value, int64_t, int64_t, int64_t>> enumerated;
@@ -303,11 +303,10 @@ public:
   }
 
   /// The first warp's threads in `block`.
-  MutableArrayRef<Evaluator> warp(int64_t block) {
-    SmallVector<Evaluator> &w = warps[block];
-    if (w.empty())
-      for (int64_t t = 0; t < lanes; ++t)
-        w.emplace_back(launch, kernel, block, t);
+  SmallVector<Evaluator *> warp(int64_t block) {
+    SmallVector<Evaluator *> w;
+    for (int64_t t = 0; t < lanes; ++t)
+      w.push_back(&thread(block, t));
     return w;
   }
 
@@ -316,7 +315,6 @@ private:
   gpu::GPUFuncOp kernel;
   int64_t lanes;
   DenseMap<std::pair<int64_t, int64_t>, std::unique_ptr<Evaluator>> threads;
-  DenseMap<int64_t, SmallVector<Evaluator>> warps;
 };
 
 /// The blocks whose thread 0 takes `branches`: their count and the first.
@@ -411,7 +409,8 @@ struct LPQGPUAccessReportPass
       auto [running, first] = blocksRunning(branches, blocks, evaluators);
       if (running == 0)
         return;
-      int64_t ofThread = runsPerThread(op, branches, launch, kernel, first);
+      int64_t ofThread = runsPerThread(op, branches, launch, kernel, first,
+                                       evaluators.thread(first, 0));
       perThread[first] += ofThread;
       int64_t runs = running * otherBlocks *
                      warpsRunning(branches, first, warpsPerBlock, evaluators) *

@@ -64,6 +64,29 @@ bool onlyPlain(AffineMap map, unsigned d) {
   });
 }
 
+/// Whether dimension `a` or `b` appears in a result of `out` other than
+/// result `i`.
+bool inOtherResults(AffineMap out, unsigned i, unsigned a, unsigned b) {
+  for (auto [j, e] : llvm::enumerate(out.getResults()))
+    if (j != i && (e.isFunctionOfDim(a) || e.isFunctionOfDim(b)))
+      return true;
+  return false;
+}
+
+/// `op` replaced by a generic over `inputs` with `maps` and `iterators`,
+/// its body and inits.
+linalg::GenericOp replaceLoops(OpBuilder &b, linalg::GenericOp op,
+                               ValueRange inputs, ArrayRef<AffineMap> maps,
+                               ArrayRef<utils::IteratorType> iterators) {
+  auto generic =
+      linalg::GenericOp::create(b, op.getLoc(), op->getResultTypes(), inputs,
+                                op.getDpsInits(), maps, iterators);
+  generic.getRegion().takeBody(op.getRegion());
+  op->replaceAllUsesWith(generic->getResults());
+  op->erase();
+  return generic;
+}
+
 std::optional<Window> findWindow(linalg::GenericOp op) {
   // Only `out + a * b`: a padded operand then adds 0 * k, which leaves
   // the sum unchanged (another combination, e.g. a max, would not be).
@@ -86,11 +109,8 @@ std::optional<Window> findWindow(linalg::GenericOp op) {
     if (!lhs || !rhs || lhs == rhs)
       continue;
     unsigned a = lhs.getPosition(), b = rhs.getPosition();
-    bool usedElsewhere = false;
-    for (auto [j, other] : llvm::enumerate(out.getResults()))
-      if (j != i && (other.isFunctionOfDim(a) || other.isFunctionOfDim(b)))
-        usedElsewhere = true;
-    if (usedElsewhere || iterators[a] != utils::IteratorType::reduction ||
+    if (inOtherResults(out, i, a, b) ||
+        iterators[a] != utils::IteratorType::reduction ||
         iterators[b] != utils::IteratorType::reduction)
       continue;
     // Reduce over the shorter of the two (the kernel), pad along the other.
@@ -200,13 +220,7 @@ linalg::GenericOp rewriteWindow(linalg::GenericOp op, const Window &w) {
   iterators[first] = utils::IteratorType::reduction;
   iterators[second] = utils::IteratorType::parallel;
 
-  auto gathered =
-      linalg::GenericOp::create(b, loc, op->getResultTypes(), inputs,
-                                op.getDpsInits(), newMaps, iterators);
-  gathered.getRegion().takeBody(op.getRegion());
-  op->replaceAllUsesWith(gathered->getResults());
-  op->erase();
-  return gathered;
+  return replaceLoops(b, op, inputs, newMaps, iterators);
 }
 
 /// One output index `s * o + k` of non-overlapping windows: `o` and `k`
@@ -258,19 +272,13 @@ findStridedWindows(linalg::GenericOp op) {
     int64_t s = stride.getValue();
     if (o == k || !isReduction(o) || !isReduction(k) || extents[k] != s ||
         outType.getDimSize(i) != s * extents[o] || !covered.insert(o).second ||
-        !covered.insert(k).second)
+        !covered.insert(k).second || inOtherResults(out, i, o, k))
       return std::nullopt;
     windows.push_back({static_cast<unsigned>(i), o, k, s});
   }
   for (unsigned d = 0; d < iterators.size(); ++d)
     if (isReduction(d) && !covered.contains(d))
       return std::nullopt;
-  // o and k only in their own result of the output.
-  for (const StridedWindow &t : windows)
-    for (auto [i, e] : llvm::enumerate(out.getResults()))
-      if (i != t.result &&
-          (e.isFunctionOfDim(t.outer) || e.isFunctionOfDim(t.inner)))
-        return std::nullopt;
   if (windows.empty())
     return std::nullopt;
   return windows;
@@ -327,12 +335,7 @@ void rewriteStridedWindows(linalg::GenericOp op,
   SmallVector<utils::IteratorType> iterators(kept,
                                              utils::IteratorType::parallel);
   OpBuilder b(op);
-  auto gathered = linalg::GenericOp::create(
-      b, op.getLoc(), op->getResultTypes(), op.getDpsInputs(), op.getDpsInits(),
-      maps, iterators);
-  gathered.getRegion().takeBody(op.getRegion());
-  op->replaceAllUsesWith(gathered->getResults());
-  op->erase();
+  replaceLoops(b, op, op.getDpsInputs(), maps, iterators);
 }
 
 struct LPQGatherWindowsPass
