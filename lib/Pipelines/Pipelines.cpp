@@ -183,7 +183,7 @@ static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
   // rearranges no short rows.
   return bufferizedTensorProgram(
              /*fusion=*/true, /*gatherWindows=*/true,
-             /*nonOverlappingWindows=*/true,
+             /*nonOverlappingWindows=*/options.poolAdjointElementwise,
              /*tileLanes=*/options.transposeContractions ? 1 : 0,
              /*skipOnGrid=*/false, options.runtimeChecks,
              /*checkDestinations=*/false) +

@@ -116,6 +116,12 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "and a weight gradient is computed in its weight's "
                      "layout. Same results"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> poolAdjointElementwise{
+      *this, "pool-adjoint-elementwise",
+      llvm::cl::desc("Rewrite max pooling's input adjoint (non-overlapping "
+                     "windows) from scatter form into one thread per element "
+                     "(lpq-gather-windows' non-overlapping). Same results"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> accessReport{
       *this, "access-report",
       llvm::cl::desc("Report, as a remark on each launch, the warp-wide "

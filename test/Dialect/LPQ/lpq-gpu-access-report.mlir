@@ -4,6 +4,8 @@
 // RUN:   | FileCheck %s
 // RUN: lpq-opt %s --lpq-gpu-pipeline="access-report transpose-contractions=false" \
 // RUN:   -o /dev/null 2>&1 | FileCheck %s --check-prefix=UNTRANSPOSED
+// RUN: lpq-opt %s --lpq-gpu-pipeline="access-report pool-adjoint-elementwise=false" \
+// RUN:   -o /dev/null 2>&1 | FileCheck %s --check-prefix=SCATTER
 
 // 4096 elements in 4 blocks of 256 threads, 4 elements per thread: 32 warps,
 // each runs 4 x (2 loads + 1 store); a warp's 32 consecutive floats are one
@@ -101,4 +103,33 @@ func.func @x_wt(%x: tensor<64x16xf32>, %w: tensor<64x16xf32>) -> tensor<64x64xf3
                      ins(%x, %w : tensor<64x16xf32>, tensor<64x16xf32>)
                      outs(%f : tensor<64x64xf32>) -> tensor<64x64xf32>
   return %r : tensor<64x64xf32>
+}
+
+// Max pooling's input adjoint (2x2 windows, stride 2) over [2, 32, 8, 8]:
+// elementwise by default (pool-adjoint-elementwise), 2048 elements of one
+// thread each, every access one line or less per warp; in scatter form one
+// thread per (image, channel), 64 threads (2 warps of a 256-thread block)
+// whose loads are 64 floats (x) or 16 floats (y, dy) apart, 320 accesses in
+// a row each. (The kernel before each is the zero fill.)
+// CHECK: remark: kernel "pool_adjoint_kernel": 32 warps, 640 warp-wide accesses, 640 lines of 128 bytes, 0 accesses unknown, at most 20 accesses by one thread
+// SCATTER: remark: kernel "pool_adjoint_kernel": 8 warps, 640 warp-wide accesses, 16384 lines of 128 bytes, 0 accesses unknown, at most 320 accesses by one thread
+#px = affine_map<(b, c, oh, ow, kh, kw) -> (b, c, oh * 2 + kh, ow * 2 + kw)>
+#pk = affine_map<(b, c, oh, ow, kh, kw) -> (kh, kw)>
+#py = affine_map<(b, c, oh, ow, kh, kw) -> (b, c, oh, ow)>
+func.func @pool_adjoint(%x: tensor<2x32x8x8xf32>, %y: tensor<2x32x4x4xf32>, %dy: tensor<2x32x4x4xf32>) -> tensor<2x32x8x8xf32> {
+  %z = arith.constant 0.0 : f32
+  %window = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<2x32x8x8xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<2x32x8x8xf32>) -> tensor<2x32x8x8xf32>
+  %r = linalg.generic {indexing_maps = [#px, #pk, #py, #py, #px],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]}
+      ins(%x, %window, %y, %dy : tensor<2x32x8x8xf32>, tensor<2x2xf32>, tensor<2x32x4x4xf32>, tensor<2x32x4x4xf32>)
+      outs(%f : tensor<2x32x8x8xf32>) {
+  ^bb0(%in: f32, %w: f32, %max: f32, %grad: f32, %out: f32):
+    %eq = arith.cmpf oeq, %in, %max : f32
+    %t = arith.select %eq, %grad, %z : f32
+    %s = arith.addf %out, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<2x32x8x8xf32>
+  return %r : tensor<2x32x8x8xf32>
 }
