@@ -78,19 +78,22 @@ func.func @independent(%a: memref<8xf32>, %x: memref<8xf32>, %b: memref<200xf32>
 // -----
 
 // Kept apart: the second nest reads what the first writes (directly, or
-// through a view of the same buffer); a third nest, independent of the
-// second, joins it.
+// through a view of the same buffer); a third nest, independent of both,
+// joins the first (the earliest launch it can run in).
 
 // CHECK-LABEL: func.func @dependent
-// CHECK: scf.parallel
-// CHECK-NEXT: scf.parallel
-// CHECK: memref.store %{{.*}}, %arg1
+// CHECK: %[[VIEW:.*]] = memref.subview
 // CHECK: scf.parallel
 // CHECK-NEXT: scf.parallel
 // CHECK: scf.if
-// CHECK: memref.load %[[VIEW:.*]][
+// CHECK: memref.store %{{.*}}, %arg1
 // CHECK: scf.if
 // CHECK: memref.store %{{.*}}, %arg3
+// CHECK: scf.parallel
+// CHECK-NEXT: scf.parallel
+// CHECK-NOT: scf.if
+// CHECK: memref.load %[[VIEW]][
+// CHECK: memref.store %{{.*}}, %arg2
 // CHECK-NOT: scf.parallel
 // CHECK: return
 func.func @dependent(%a: memref<8xf32>, %x: memref<8xf32>, %y: memref<8xf32>, %z: memref<8xf32>) {
@@ -124,6 +127,107 @@ func.func @dependent(%a: memref<8xf32>, %x: memref<8xf32>, %y: memref<8xf32>, %z
       memref.store %v, %z[%i] : memref<8xf32>
       scf.reduce
     }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Scheduling by level: each nest runs in the earliest launch after the
+// nests it conflicts with (A, C: level 0; B reads A's x: 1; S and E read B's
+// y: 2), one launch per level and block size. D (128 threads, independent)
+// would be alone at level 0: it moves to level 2, where E has its block
+// size. A one-level parallel loop (S, one-thread blocks) is a nest of block
+// size 1 (S and S2 share a launch, one thread per block). Four launches
+// instead of seven, in level order.
+
+// CHECK-LABEL: func.func @scheduled
+// CHECK: scf.parallel
+// CHECK-NEXT: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c256
+// CHECK: memref.store %{{.*}}, %arg1
+// CHECK: memref.store %{{.*}}, %arg3
+// CHECK: scf.parallel
+// CHECK-NEXT: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c256
+// CHECK-NOT: scf.if
+// CHECK: memref.store %{{.*}}, %arg2
+// CHECK: scf.parallel
+// CHECK-NEXT: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c128
+// CHECK: memref.store %{{.*}}, %arg4
+// CHECK: memref.store %{{.*}}, %arg5
+// CHECK: scf.parallel
+// CHECK-NEXT: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c1
+// CHECK: scf.if
+// CHECK: memref.load %arg2
+// CHECK-NEXT: memref.store %{{.*}}, %arg6
+// CHECK: scf.if
+// CHECK: memref.load %arg2
+// CHECK-NEXT: memref.store %{{.*}}, %arg7
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @scheduled(%a: memref<8xf32>, %x: memref<8xf32>, %y: memref<8xf32>,
+                     %z: memref<8xf32>, %w: memref<8xf32>, %v: memref<8xf32>,
+                     %s: memref<f32>, %s2: memref<f32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c128 = arith.constant 128 : index
+  %c256 = arith.constant 256 : index
+  // A
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c256) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %v0 = memref.load %a[%t] : memref<8xf32>
+      memref.store %v0, %x[%t] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  // D
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c128) {
+    scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
+      %v0 = memref.load %a[%t] : memref<8xf32>
+      memref.store %v0, %w[%t] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  // B
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c256) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %v0 = memref.load %x[%t] : memref<8xf32>
+      memref.store %v0, %y[%t] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  // S
+  scf.parallel (%blk) = (%c0) to (%c1) step (%c1) {
+    %v0 = memref.load %y[%c0] : memref<8xf32>
+    memref.store %v0, %s[] : memref<f32>
+    scf.reduce
+  }
+  // C
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c256) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %v0 = memref.load %a[%t] : memref<8xf32>
+      memref.store %v0, %z[%t] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  // E
+  scf.parallel (%blk) = (%c0) to (%c8) step (%c128) {
+    scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
+      %v0 = memref.load %y[%t] : memref<8xf32>
+      memref.store %v0, %v[%t] : memref<8xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  // S2
+  scf.parallel (%blk) = (%c0) to (%c1) step (%c1) {
+    %v0 = memref.load %y[%c1] : memref<8xf32>
+    memref.store %v0, %s2[] : memref<f32>
     scf.reduce
   }
   return

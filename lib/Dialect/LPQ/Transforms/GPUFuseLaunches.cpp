@@ -7,12 +7,16 @@
 // After lpq-gpu-prepare-loops, every loop nest of a training step is a pair
 // of parallel loops (blocks, then the threads of a block) that becomes one
 // kernel launch, and most of them are small: the SWA average and the
-// optimizer's update of each bias, the gradients' zero fills. Consecutive
-// nests with the same block size that touch no common buffer (neither
-// writes what the other reads or writes) become one nest over the blocks of
-// all of them: block g runs the nest whose range of blocks holds g, on the
-// thread and element indices it had. Each element is computed by the same
-// operations as before, by another launch: the same bits.
+// optimizer's update of each bias, the gradients' zero fills. Nests with the
+// same block size that touch no common buffer (neither writes what the other
+// reads or writes) can run as one nest over the blocks of all of them: block
+// g runs the nest whose range of blocks holds g, on the thread and element
+// indices it had. Between two operations that order them otherwise, the
+// nests are scheduled by level (one more than the latest earlier nest they
+// conflict with), so that a parameter's update joins the launch of a nest
+// from elsewhere in the step; each level and block size is one launch. Each
+// element is computed by the same operations as before, by another launch:
+// the same bits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,8 +49,11 @@ struct Access {
 };
 
 /// A nest that becomes one launch: `blocks` (0 to `upper` by a constant
-/// step, one dimension) around `threads` (0 to a constant by 1, one dimension), with
-/// nothing else in `blocks`' body; the buffers its body touches.
+/// step, one dimension) around `threads` (0 to a constant by 1, one
+/// dimension), with nothing else in `blocks`' body; or `blocks` alone, a
+/// launch of one-thread blocks (`threads` null, `blockSize` 1: the
+/// sequential kernels of a step, such as its loss's sum). The buffers its
+/// body touches.
 struct Nest {
   scf::ParallelOp blocks, threads;
   int64_t blockSize;
@@ -102,8 +109,14 @@ std::optional<Nest> matchNest(Operation *op) {
     return std::nullopt;
   Block *outer = blocks.getBody();
   auto threads = dyn_cast<scf::ParallelOp>(outer->front());
-  if (!threads || outer->getOperations().size() != 2 ||
-      threads.getNumLoops() != 1 || threads.getNumResults() != 0 ||
+  if (!threads) {
+    FailureOr<SmallVector<Access>> accesses = accessesOf(*outer);
+    if (failed(accesses))
+      return std::nullopt;
+    return Nest{blocks, nullptr, 1, std::move(*accesses)};
+  }
+  if (outer->getOperations().size() != 2 || threads.getNumLoops() != 1 ||
+      threads.getNumResults() != 0 ||
       getConstantIntValue(threads.getLowerBound()[0]) != 0 ||
       getConstantIntValue(threads.getStep()[0]) != 1)
     return std::nullopt;
@@ -117,35 +130,32 @@ std::optional<Nest> matchNest(Operation *op) {
   return Nest{blocks, threads, *blockSize, std::move(*accesses)};
 }
 
-/// Whether `b` may run in the same launch as `a`: same block size, and no
-/// buffer that one writes and the other touches.
-bool independent(const Nest &a, const Nest &b) {
-  if (a.blockSize != b.blockSize)
-    return false;
+/// Whether one of `a` and `b` writes a buffer the other touches: they must
+/// run in the order they come in.
+bool conflict(const Nest &a, const Nest &b) {
   for (const Access &x : a.accesses)
     for (const Access &y : b.accesses)
       if ((x.write || y.write) && lpq::mayAlias(x.base, y.base))
-        return false;
-  return true;
+        return true;
+  return false;
 }
 
-/// One nest over the blocks of all of `group`'s, in place of the last;
-/// with `reverse`, block g runs what block count-1-g would.
-void fuse(MutableArrayRef<Nest> group, bool reverse) {
-  scf::ParallelOp last = group.back().blocks;
-  OpBuilder b(last);
-  Location loc = last.getLoc();
+/// One nest over the blocks of all of `group`'s, before `at`; with
+/// `reverse`, block g runs what block count-1-g would.
+void fuse(ArrayRef<Nest *> group, Operation *at, bool reverse) {
+  OpBuilder b(at);
+  Location loc = group.back()->blocks.getLoc();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   // Nest i runs on blocks [starts[i], starts[i + 1]).
   SmallVector<Value> starts = {zero};
-  for (Nest &n : group) {
+  for (Nest *n : group) {
     Value count = arith::CeilDivUIOp::create(
-        b, loc, n.blocks.getUpperBound()[0], n.blocks.getStep()[0]);
+        b, loc, n->blocks.getUpperBound()[0], n->blocks.getStep()[0]);
     starts.push_back(arith::AddIOp::create(b, loc, starts.back(), count));
   }
   Value threadCount =
-      arith::ConstantIndexOp::create(b, loc, group.front().blockSize);
+      arith::ConstantIndexOp::create(b, loc, group.front()->blockSize);
   auto blocks = scf::ParallelOp::create(
       b, loc, ValueRange{zero}, ValueRange{starts.back()}, ValueRange{one});
   b.setInsertionPointToStart(blocks.getBody());
@@ -167,42 +177,98 @@ void fuse(MutableArrayRef<Nest> group, bool reverse) {
     b.setInsertionPointToStart(branch.thenBlock());
     // The block's first element index, as in the nest's own launch.
     Value local = arith::SubIOp::create(b, loc, g, starts[i]);
-    Value first = arith::MulIOp::create(b, loc, local, n.blocks.getStep()[0]);
+    Value first = arith::MulIOp::create(b, loc, local, n->blocks.getStep()[0]);
     IRMapping mapping;
-    mapping.map(n.blocks.getInductionVars()[0], first);
-    mapping.map(n.threads.getInductionVars()[0], threads.getInductionVars()[0]);
-    for (Operation &op : n.threads.getBody()->without_terminator())
+    mapping.map(n->blocks.getInductionVars()[0], first);
+    Block *body = n->blocks.getBody();
+    if (n->threads) {
+      mapping.map(n->threads.getInductionVars()[0],
+                  threads.getInductionVars()[0]);
+      body = n->threads.getBody();
+    }
+    for (Operation &op : body->without_terminator())
       b.clone(op, mapping);
   }
-  for (Nest &n : group)
-    n.blocks.erase();
+  for (Nest *n : group)
+    n->blocks.erase();
 }
 
-/// Fuses runs of independent nests among `block`'s ops; what lies between
-/// two nests of a run must be free of memory effects or an allocation (it
-/// then runs before the fused nest, in place of the last).
-void fuseRuns(Block &block, bool reverse) {
-  SmallVector<Nest> run;
-  auto flush = [&]() {
-    if (run.size() > 1)
-      fuse(run, reverse);
-    run.clear();
+/// Schedules `segment`'s nests, which may be reordered among themselves,
+/// into launches before `at`. A nest's level is one more than the highest
+/// level of the earlier nests it conflicts with (0 if none): nests of one
+/// level are independent, and every conflicting pair keeps its order
+/// across levels. Each (level, block size) is one launch, in level order.
+/// Before that, a nest alone with its block size at its level moves to the
+/// latest level that has its block size, if every nest that must follow it
+/// is still later: one launch fewer.
+void schedule(MutableArrayRef<Nest> segment, Operation *at, bool reverse) {
+  size_t n = segment.size();
+  SmallVector<SmallVector<size_t>> after(n); // later nests that conflict
+  SmallVector<int64_t> level(n, 0);
+  for (size_t j = 0; j < n; ++j)
+    for (size_t i = 0; i < j; ++i)
+      if (conflict(segment[i], segment[j])) {
+        after[i].push_back(j);
+        level[j] = std::max(level[j], level[i] + 1);
+      }
+  int64_t levels = n ? *llvm::max_element(level) + 1 : 0;
+  auto count = [&](int64_t l, int64_t blockSize) {
+    return llvm::count_if(llvm::seq<size_t>(0, n), [&](size_t k) {
+      return level[k] == l && segment[k].blockSize == blockSize;
+    });
   };
+  for (size_t j = n; j-- > 0;) {
+    int64_t blockSize = segment[j].blockSize;
+    if (count(level[j], blockSize) != 1)
+      continue;
+    int64_t latest = levels - 1;
+    for (size_t k : after[j])
+      latest = std::min(latest, level[k] - 1);
+    for (int64_t l = latest; l > level[j]; --l)
+      if (count(l, blockSize) != 0) {
+        level[j] = l;
+        break;
+      }
+  }
+  // Groups in level order, then in the order of their first nest.
+  SmallVector<std::pair<int64_t, int64_t>> keys;
+  for (size_t k = 0; k < n; ++k) {
+    std::pair<int64_t, int64_t> key = {level[k], segment[k].blockSize};
+    if (!llvm::is_contained(keys, key))
+      keys.push_back(key);
+  }
+  llvm::stable_sort(keys, [](auto &a, auto &b) { return a.first < b.first; });
+  for (auto [l, blockSize] : keys) {
+    SmallVector<Nest *> group;
+    for (size_t k = 0; k < n; ++k)
+      if (level[k] == l && segment[k].blockSize == blockSize)
+        group.push_back(&segment[k]);
+    if (group.size() == 1)
+      group.front()->blocks->moveBefore(at);
+    else
+      fuse(group, at, reverse);
+  }
+}
+
+/// Schedules the nests of each segment of `block`: the ops between two
+/// that have memory effects (other than nests and allocations) or
+/// regions. Nests move to the end of their segment; the allocations and
+/// the operations without memory effects of the segment stay before them.
+void fuseSegments(Block &block, bool reverse) {
+  SmallVector<Nest> segment;
   for (Operation &op : llvm::make_early_inc_range(block)) {
     if (std::optional<Nest> nest = matchNest(&op)) {
-      if (!llvm::all_of(run,
-                        [&](const Nest &n) { return independent(n, *nest); }))
-        flush();
-      run.push_back(std::move(*nest));
+      segment.push_back(std::move(*nest));
       continue;
     }
-    // Allocations the later nests may use stay before the fused nest.
-    if ((isMemoryEffectFree(&op) && op.getNumRegions() == 0) ||
+    if ((isMemoryEffectFree(&op) && op.getNumRegions() == 0 &&
+         !op.hasTrait<OpTrait::IsTerminator>()) ||
         isa<memref::AllocOp, memref::AllocaOp>(op))
       continue;
-    flush();
+    schedule(segment, &op, reverse);
+    segment.clear();
   }
-  flush();
+  assert(segment.empty() && "a block ends with its terminator");
 }
 
 struct LPQGPUFuseLaunchesPass
@@ -220,7 +286,7 @@ struct LPQGPUFuseLaunchesPass
            llvm::make_early_inc_range(blocks.getBody()->without_terminator()))
         if (op.hasTrait<OpTrait::ConstantLike>())
           op.moveBefore(blocks);
-    fuseRuns(func.getBody().front(), reverseBlocks);
+    fuseSegments(func.getBody().front(), reverseBlocks);
   }
 };
 
