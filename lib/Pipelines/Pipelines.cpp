@@ -193,7 +193,8 @@ static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
          "lpq-gpu-prepare-loops{block-size=" +
          std::to_string(options.blockSize) +
          " elements-per-thread=" + std::to_string(options.elementsPerThread) +
-         "}," + (onHost ? "lpq-gpu-emulate-blocks," : "") +
+         "},lpq-gpu-recompute-block-reductions," +
+         (onHost ? "lpq-gpu-emulate-blocks," : "") +
          "lpq-unswitch-fast-paths{unswitch=false},lpq-gpu-fuse-launches" +
          (options.testReverseBlocks ? "{reverse-blocks}" : "") + "),";
 }

@@ -315,15 +315,34 @@ scf::ParallelOp rewriteAsBlockReduction(scf::ParallelOp parallel,
 /// Threads per block for a reduction over `total` elements: `blockSize`,
 /// or fewer (a power of two, at least four warps) for a short static nest;
 /// 0 when the nest is statically shorter than four warps (a pooling
-/// window), which one thread folds faster than a block would.
-int64_t reductionThreads(const MemoryReduction &red, int64_t blockSize) {
+/// window), which one thread folds faster than a block would. The only
+/// output of a nest (`oneOutput`: a whole tensor's maximum over its rows'
+/// maxima, a bias's) takes `blockSize` threads however short it is: one
+/// step instead of a thread's serial loop, a block size its neighbours
+/// share (lpq-gpu-fuse-launches), and the shape
+/// lpq-gpu-recompute-block-reductions moves into its reader.
+int64_t reductionThreads(const MemoryReduction &red, int64_t blockSize,
+                         bool oneOutput) {
   constexpr int64_t minThreads = 128;
   std::optional<int64_t> total = lpq::foldedElements(red);
-  if (!total)
+  if (!total || oneOutput)
     return blockSize;
   if (*total < minThreads)
     return 0;
   return std::min<int64_t>(llvm::PowerOf2Ceil(*total), blockSize);
+}
+
+/// Whether `p` runs one iteration.
+bool runsOnce(scf::ParallelOp p) {
+  for (auto [lb, ub, step] :
+       llvm::zip_equal(p.getLowerBound(), p.getUpperBound(), p.getStep())) {
+    std::optional<int64_t> l = getConstantIntValue(lb),
+                           u = getConstantIntValue(ub),
+                           s = getConstantIntValue(step);
+    if (!l || !u || !s || *s < 1 || *u - *l < 1 || *u - *l > *s)
+      return false;
+  }
+  return true;
 }
 
 /// Whether the last dimension of `p` walks the four words of Philox groups
@@ -622,7 +641,7 @@ struct LPQGPUPrepareLoopsPass
                    (consumer && &op == consumer.getOperation()) || simple(op);
           }))
         continue;
-      int64_t threads = reductionThreads(*red, blockSize);
+      int64_t threads = reductionThreads(*red, blockSize, runsOnce(p));
       if (threads == 0)
         continue;
       scf::ParallelOp threadLoop = rewriteAsBlockReduction(p, *red, threads);
@@ -652,7 +671,8 @@ struct LPQGPUPrepareLoopsPass
       if (group.size() == 1 && blockReductions && isa<scf::ForOp>(f))
         if (std::optional<MemoryReduction> red =
                 matchMemoryReduction(cast<scf::ForOp>(f)))
-          if (int64_t threads = reductionThreads(*red, blockSize))
+          if (int64_t threads =
+                  reductionThreads(*red, blockSize, /*oneOutput=*/true))
             rewriteAsBlockReduction(wrapper, *red, threads);
     }
     if (failed(sinkHostLoads(getOperation())))

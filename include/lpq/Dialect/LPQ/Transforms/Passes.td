@@ -521,6 +521,61 @@ def LPQGPUPrepareLoopsPass
                            "::mlir::gpu::GPUDialect"];
 }
 
+def LPQGPURecomputeBlockReductionsPass
+    : Pass<"lpq-gpu-recompute-block-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Recompute a one-block maximum in every block of the kernel "
+                "that reads it";
+  let description = [{
+    Runs on host functions after `lpq-gpu-prepare-loops`. A whole-tensor
+    block quantizer (SWALP's activations and errors) takes three dependent
+    launches on the GPU: its rows' maxima (a block each), one block that
+    reduces those into the tensor's maximum and stores it and the exponent
+    (thread 0, after a `gpu.all_reduce`), and the rounding, which loads the
+    exponent. A maximum (minimum, and, or) gives the same bits whichever
+    threads combine which of its terms, and however often, so this pass
+    moves the one-block kernel into the start of every block of the kernel
+    that reads what it stores: thread `t` does what thread `t mod size` of
+    the one block did, every thread does thread 0's work on the result but
+    keeps its values instead of storing them, and the reader uses those
+    values instead of loading them. One launch fewer per quantizer, the
+    same bits.
+
+    Only where that is the same program: the one-block kernel has one
+    idempotent, uniform block-wide reduction, its only stores are thread
+    0's, after it, into allocations of one element, and nothing after it
+    but the reader (by loads) and deallocations uses those; the reader is
+    the next kernel to read them, has at least as many threads per block,
+    and nothing between the two writes what the one-block kernel reads.
+
+    Example (the exponent of a tensor's maximum over 128 row maxima):
+
+    ```mlir
+    scf.parallel (%b) = (%c0) to (%c1) step (%c1) {
+      scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
+        %p = scf.for %i = %t to %c128 step %c128 ... { max over %rows[%i] }
+        %m = gpu.all_reduce maxnumf %p uniform {} : (f32) -> f32
+        scf.if (%t == 0) { memref.store %m, %max[]; ...; memref.store %e, %exp[] }
+      }
+    }
+    scf.parallel (%b) = (%c0) to (%n) step (%c1024) {
+      scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+        ... memref.load %exp[] ...
+      }
+    }
+    // becomes
+    scf.parallel (%b) = (%c0) to (%n) step (%c1024) {
+      scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+        %p = scf.for %i = (%t mod 128) to %c128 step %c128 ...
+        %m = gpu.all_reduce maxnumf %p uniform {} : (f32) -> f32
+        ... %e from %m, used where %exp was loaded ...
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def LPQGPUDeviceAllocationsPass
     : Pass<"lpq-gpu-device-allocations", "::mlir::ModuleOp"> {
   let summary = "Allocate host-side temporaries in device memory";
