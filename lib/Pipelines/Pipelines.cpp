@@ -189,7 +189,7 @@ static std::string gpuLoopNests(const lpq::GPUPipelineOptions &options,
              /*checkDestinations=*/false) +
          "func.func(lpq-gpu-reduction-loops,"
          "convert-linalg-to-parallel-loops),"
-         "func.func(lpq-gpu-reduction-epilogues,"
+         "func.func(lpq-gpu-reduction-epilogues,lpq-gpu-reduction-prologues,"
          "lpq-gpu-prepare-loops{block-size=" +
          std::to_string(options.blockSize) +
          " elements-per-thread=" + std::to_string(options.elementsPerThread) +

@@ -621,7 +621,8 @@ struct LPQGPUPrepareLoopsPass
       if (!llvm::hasSingleElement(loops))
         continue;
       scf::ForOp f = *loops.begin();
-      std::optional<MemoryReduction> red = matchMemoryReduction(f);
+      std::optional<MemoryReduction> red =
+          matchMemoryReduction(f, /*sideStores=*/true);
       // Pure ops before the nest; after it, an epilogue of loads, stores
       // and pure ops (lpq-gpu-reduction-epilogues).
       auto simple = [](Operation &op) {
@@ -670,7 +671,7 @@ struct LPQGPUPrepareLoopsPass
       // A lone reduction runs on one block of threads instead of one thread.
       if (group.size() == 1 && blockReductions && isa<scf::ForOp>(f))
         if (std::optional<MemoryReduction> red =
-                matchMemoryReduction(cast<scf::ForOp>(f)))
+                matchMemoryReduction(cast<scf::ForOp>(f), /*sideStores=*/true))
           if (int64_t threads =
                   reductionThreads(*red, blockSize, /*oneOutput=*/true))
             rewriteAsBlockReduction(wrapper, *red, threads);

@@ -49,7 +49,11 @@ idempotentReduction(Operation *op) {
 /// value computed from the rest of the body by an idempotent reduction and
 /// stores the result back to acc[I], with I and every loop bound defined
 /// outside the nest. (This is what `convert-linalg-to-parallel-loops`
-/// makes of the reduction dimensions of lpq's block maxima.)
+/// makes of the reduction dimensions of lpq's block maxima.) With
+/// `sideStores`, the body may also store into other buffers before that
+/// (lpq-gpu-reduction-prologues: the elementwise producer of the reduced
+/// values, computed in the loop, stores them); each iteration still runs
+/// once, in any order.
 struct MemoryReduction {
   SmallVector<scf::ForOp> nest; // outermost first
   memref::LoadOp load;
@@ -59,7 +63,7 @@ struct MemoryReduction {
 };
 
 inline std::optional<MemoryReduction>
-matchMemoryReduction(scf::ForOp outer) {
+matchMemoryReduction(scf::ForOp outer, bool sideStores = false) {
   MemoryReduction r;
   for (scf::ForOp f = outer;;) {
     if (f.getNumResults() != 0)
@@ -75,10 +79,11 @@ matchMemoryReduction(scf::ForOp outer) {
     f = inner;
   }
   Block *body = r.nest.back().getBody();
+  SmallVector<memref::StoreOp> others;
   for (Operation &op : body->without_terminator()) {
     if (auto store = dyn_cast<memref::StoreOp>(op)) {
       if (r.store)
-        return std::nullopt;
+        others.push_back(r.store);
       r.store = store;
     } else if (!isa<memref::LoadOp>(op) &&
                !(isPure(&op) && op.getNumRegions() == 0)) {
@@ -88,6 +93,11 @@ matchMemoryReduction(scf::ForOp outer) {
   if (!r.store || !r.store.getMemRef().getDefiningOp<memref::AllocOp>())
     return std::nullopt;
   Value acc = r.store.getMemRef();
+  if (!others.empty() && !sideStores)
+    return std::nullopt;
+  for (memref::StoreOp other : others)
+    if (memref::skipViewLikeOps(cast<MemrefValue>(other.getMemRef())) == acc)
+      return std::nullopt;
   for (Value index : r.store.getIndices())
     if (!outer.isDefinedOutsideOfLoop(index))
       return std::nullopt;

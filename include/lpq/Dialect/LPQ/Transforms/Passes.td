@@ -444,6 +444,55 @@ def LPQGPUFuseLaunchesPass
                            "::mlir::scf::SCFDialect"];
 }
 
+def LPQGPUReductionProloguesPass
+    : Pass<"lpq-gpu-reduction-prologues", "::mlir::func::FuncOp"> {
+  let summary = "Compute an elementwise nest's elements in the row "
+                "reduction that reads them first";
+  let description = [{
+    Runs on host functions after `lpq-gpu-reduction-epilogues`, before
+    `lpq-gpu-prepare-loops`. A block quantizer's maxima read the tensor it
+    rounds, most often the result of an elementwise nest (SWALP's
+    activations after a bias and a ReLU, its errors after the ReLU's
+    adjoint): on the GPU one launch writes the tensor and the next reads it
+    back. An elementwise nest (a parallel loop from 0 by 1 over static
+    extents: loads, pure operations, one store at the loop's indices) whose
+    output is next touched by a row reduction (a parallel loop over its
+    leading extents holding one memory reduction over its last extent, which
+    loads the element at [rows..., j] in that loop or reads the output after
+    it) moves into that loop: each element is computed where it was loaded,
+    with the same operations on the same values, and stored where the nest
+    stored it. Nothing between the two may write what the nest reads, and
+    the reduction may not write it either. `lpq-gpu-prepare-loops` then runs
+    the reduction as a block per row (the stores are each element's, once).
+    One launch and one pass over the tensor fewer per quantizer; the same
+    bits.
+
+    Example (a bias and a ReLU, then the rows' maxima):
+
+    ```mlir
+    scf.parallel (%r, %j) = (%c0, %c0) to (%c128, %c512) step (%c1, %c1) {
+      %v = relu(%mm[%r, %j] + %b[%j])
+      memref.store %v, %h[%r, %j]
+    }
+    scf.parallel (%r) = (%c0) to (%c128) step (%c1) {
+      scf.for %j = %c0 to %c512 step %c1 {
+        %x = memref.load %h[%r, %j]
+        ... max of |%x| into %rowmax[%r] ...
+      }
+    }
+    // becomes
+    scf.parallel (%r) = (%c0) to (%c128) step (%c1) {
+      scf.for %j = %c0 to %c512 step %c1 {
+        %v = relu(%mm[%r, %j] + %b[%j])
+        memref.store %v, %h[%r, %j]
+        ... max of |%v| into %rowmax[%r] ...
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def LPQGPUPrepareLoopsPass
     : Pass<"lpq-gpu-prepare-loops", "::mlir::func::FuncOp"> {
   let summary = "Shape bufferized loop nests for mapping onto GPU blocks and "
