@@ -135,12 +135,12 @@ func.func @dependent(%a: memref<8xf32>, %x: memref<8xf32>, %y: memref<8xf32>, %z
 // -----
 
 // Scheduling by level: each nest runs in the earliest launch after the
-// nests it conflicts with (A, C: level 0; B reads A's x: 1; S and E read B's
-// y: 2), one launch per level and block size. D (128 threads, independent)
-// would be alone at level 0: it moves to level 2, where E has its block
-// size. A one-level parallel loop (S, one-thread blocks) is a nest of block
-// size 1 (S and S2 share a launch, one thread per block). Four launches
-// instead of seven, in level order.
+// nests it conflicts with (A, C: level 0; B reads A's x: 1; S, E and S2 read
+// B's y: 2), one launch per level and block size. D (128 threads,
+// independent) would be alone at level 0: it moves to level 2, where E has
+// its block size. A one-level parallel loop (S, S2: one-thread blocks)
+// runs on the first thread of its blocks in the launch of its level. Three
+// launches instead of seven, in level order.
 
 // CHECK-LABEL: func.func @scheduled
 // CHECK: scf.parallel
@@ -152,16 +152,16 @@ func.func @dependent(%a: memref<8xf32>, %x: memref<8xf32>, %y: memref<8xf32>, %z
 // CHECK-NOT: scf.if
 // CHECK: memref.store %{{.*}}, %arg2
 // CHECK: scf.parallel
-// CHECK-NEXT: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c128
+// CHECK-NEXT: scf.parallel (%[[T:.*]]) = (%[[Z:.*]]) to (%c128
 // CHECK: memref.store %{{.*}}, %arg4
-// CHECK: memref.store %{{.*}}, %arg5
-// CHECK: scf.parallel
-// CHECK-NEXT: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c1
-// CHECK: scf.if
-// CHECK: memref.load %arg2
+// CHECK: %[[F1:.*]] = arith.cmpi eq, %[[T]], %[[Z]]
+// CHECK-NEXT: scf.if %[[F1]]
+// CHECK-NEXT: memref.load %arg2
 // CHECK-NEXT: memref.store %{{.*}}, %arg6
-// CHECK: scf.if
-// CHECK: memref.load %arg2
+// CHECK: memref.store %{{.*}}, %arg5
+// CHECK: %[[F2:.*]] = arith.cmpi eq, %[[T]], %[[Z]]
+// CHECK-NEXT: scf.if %[[F2]]
+// CHECK-NEXT: memref.load %arg2
 // CHECK-NEXT: memref.store %{{.*}}, %arg7
 // CHECK-NOT: scf.parallel
 // CHECK: return
@@ -331,6 +331,35 @@ func.func @row_kernels(%a: memref<4x128xf32>, %x: memref<8xf32>, %m: memref<4xf3
       memref.store %v, %y[%t] : memref<8xf32>
       scf.reduce
     }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Two independent one-level loops and nothing else: one launch of
+// one-thread blocks (no test of the thread index).
+
+// CHECK-LABEL: func.func @one_thread_kernels
+// CHECK: scf.parallel
+// CHECK-NEXT: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c1
+// CHECK-NOT: arith.cmpi eq
+// CHECK: memref.store %{{.*}}, %arg1
+// CHECK: memref.store %{{.*}}, %arg2
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @one_thread_kernels(%a: memref<8xf32>, %s: memref<f32>, %s2: memref<f32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%blk) = (%c0) to (%c1) step (%c1) {
+    %v0 = memref.load %a[%c0] : memref<8xf32>
+    memref.store %v0, %s[] : memref<f32>
+    scf.reduce
+  }
+  scf.parallel (%blk) = (%c0) to (%c1) step (%c1) {
+    %v0 = memref.load %a[%c1] : memref<8xf32>
+    memref.store %v0, %s2[] : memref<f32>
     scf.reduce
   }
   return

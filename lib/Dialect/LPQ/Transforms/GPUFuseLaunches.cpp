@@ -14,7 +14,9 @@
 // indices it had. Between two operations that order them otherwise, the
 // nests are scheduled by level (one more than the latest earlier nest they
 // conflict with), so that a parameter's update joins the launch of a nest
-// from elsewhere in the step; each level and block size is one launch. Each
+// from elsewhere in the step; each level and block size is one launch, and
+// a one-thread kernel (the loss's sum) runs on the first thread of its
+// blocks in a launch of its level. Each
 // element is computed by the same operations as before, by another launch:
 // the same bits.
 //
@@ -140,9 +142,11 @@ bool conflict(const Nest &a, const Nest &b) {
   return false;
 }
 
-/// One nest over the blocks of all of `group`'s, before `at`; with
-/// `reverse`, block g runs what block count-1-g would.
-void fuse(ArrayRef<Nest *> group, Operation *at, bool reverse) {
+/// One nest over the blocks of all of `group`'s, of `blockSize` threads,
+/// before `at`; a one-level nest's iterations run on the first thread of
+/// their blocks. With `reverse`, block g runs what block count-1-g would.
+void fuse(ArrayRef<Nest *> group, int64_t blockSize, Operation *at,
+          bool reverse) {
   OpBuilder b(at);
   Location loc = group.back()->blocks.getLoc();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -154,8 +158,7 @@ void fuse(ArrayRef<Nest *> group, Operation *at, bool reverse) {
         b, loc, n->blocks.getUpperBound()[0], n->blocks.getStep()[0]);
     starts.push_back(arith::AddIOp::create(b, loc, starts.back(), count));
   }
-  Value threadCount =
-      arith::ConstantIndexOp::create(b, loc, group.front()->blockSize);
+  Value threadCount = arith::ConstantIndexOp::create(b, loc, blockSize);
   auto blocks = scf::ParallelOp::create(
       b, loc, ValueRange{zero}, ValueRange{starts.back()}, ValueRange{one});
   b.setInsertionPointToStart(blocks.getBody());
@@ -181,10 +184,15 @@ void fuse(ArrayRef<Nest *> group, Operation *at, bool reverse) {
     IRMapping mapping;
     mapping.map(n->blocks.getInductionVars()[0], first);
     Block *body = n->blocks.getBody();
+    Value tid = threads.getInductionVars()[0];
     if (n->threads) {
-      mapping.map(n->threads.getInductionVars()[0],
-                  threads.getInductionVars()[0]);
+      mapping.map(n->threads.getInductionVars()[0], tid);
       body = n->threads.getBody();
+    } else if (blockSize > 1) {
+      Value first =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, zero);
+      auto branch = scf::IfOp::create(b, loc, first, /*withElse=*/false);
+      b.setInsertionPointToStart(branch.thenBlock());
     }
     for (Operation &op : body->without_terminator())
       b.clone(op, mapping);
@@ -197,10 +205,12 @@ void fuse(ArrayRef<Nest *> group, Operation *at, bool reverse) {
 /// into launches before `at`. A nest's level is one more than the highest
 /// level of the earlier nests it conflicts with (0 if none): nests of one
 /// level are independent, and every conflicting pair keeps its order
-/// across levels. Each (level, block size) is one launch, in level order.
-/// Before that, a nest alone with its block size at its level moves to the
-/// latest level that has its block size, if every nest that must follow it
-/// is still later: one launch fewer.
+/// across levels. Each (level, block size) is one launch, in level order;
+/// a one-level nest (one-thread blocks) takes the block size of a nest of
+/// its level, running on its blocks' first threads. Before that, a nest
+/// alone with its block size at its level moves to the latest level it can
+/// join, if every nest that must follow it is still later: one launch
+/// fewer.
 void schedule(MutableArrayRef<Nest> segment, Operation *at, bool reverse) {
   size_t n = segment.size();
   SmallVector<SmallVector<size_t>> after(n); // later nests that conflict
@@ -212,20 +222,33 @@ void schedule(MutableArrayRef<Nest> segment, Operation *at, bool reverse) {
         level[j] = std::max(level[j], level[i] + 1);
       }
   int64_t levels = n ? *llvm::max_element(level) + 1 : 0;
+  auto oneLevel = [&](size_t k) { return !segment[k].threads; };
+  // The block size of the launch nest k joins at level l.
+  auto sizeAt = [&](size_t k, int64_t l) {
+    if (!oneLevel(k))
+      return segment[k].blockSize;
+    for (size_t m = 0; m < n; ++m)
+      if (level[m] == l && !oneLevel(m))
+        return segment[m].blockSize;
+    return int64_t(1);
+  };
   auto count = [&](int64_t l, int64_t blockSize) {
     return llvm::count_if(llvm::seq<size_t>(0, n), [&](size_t k) {
-      return level[k] == l && segment[k].blockSize == blockSize;
+      return level[k] == l && sizeAt(k, l) == blockSize;
     });
   };
   for (size_t j = n; j-- > 0;) {
-    int64_t blockSize = segment[j].blockSize;
-    if (count(level[j], blockSize) != 1)
+    if (count(level[j], sizeAt(j, level[j])) != 1)
       continue;
     int64_t latest = levels - 1;
     for (size_t k : after[j])
       latest = std::min(latest, level[k] - 1);
     for (int64_t l = latest; l > level[j]; --l)
-      if (count(l, blockSize) != 0) {
+      if (count(l, sizeAt(j, l)) != 0 ||
+          (!oneLevel(j) && count(l, 1) != 0 &&
+           llvm::all_of(llvm::seq<size_t>(0, n), [&](size_t k) {
+             return level[k] != l || oneLevel(k);
+           }))) {
         level[j] = l;
         break;
       }
@@ -233,7 +256,7 @@ void schedule(MutableArrayRef<Nest> segment, Operation *at, bool reverse) {
   // Groups in level order, then in the order of their first nest.
   SmallVector<std::pair<int64_t, int64_t>> keys;
   for (size_t k = 0; k < n; ++k) {
-    std::pair<int64_t, int64_t> key = {level[k], segment[k].blockSize};
+    std::pair<int64_t, int64_t> key = {level[k], sizeAt(k, level[k])};
     if (!llvm::is_contained(keys, key))
       keys.push_back(key);
   }
@@ -241,12 +264,12 @@ void schedule(MutableArrayRef<Nest> segment, Operation *at, bool reverse) {
   for (auto [l, blockSize] : keys) {
     SmallVector<Nest *> group;
     for (size_t k = 0; k < n; ++k)
-      if (level[k] == l && segment[k].blockSize == blockSize)
+      if (level[k] == l && sizeAt(k, l) == blockSize)
         group.push_back(&segment[k]);
     if (group.size() == 1)
       group.front()->blocks->moveBefore(at);
     else
-      fuse(group, at, reverse);
+      fuse(group, blockSize, at, reverse);
   }
 }
 

@@ -384,7 +384,9 @@ def LPQGPUFuseLaunchesPass
     Runs on host functions after `lpq-gpu-prepare-loops`, where each top-level
     pair of parallel loops (over blocks, then over the threads of a block)
     becomes one kernel launch, and so does a one-level parallel loop (blocks
-    of one thread: a step's sequential kernels, such as its loss's sum).
+    of one thread: a step's sequential kernels, such as its loss's sum),
+    which joins a launch of its level whatever that launch's block size,
+    running on the first thread of its blocks.
     Between two operations with memory effects (other than such nests and
     allocations) or regions, the nests are scheduled by level: a nest's
     level is one more than the highest level of the earlier nests it
@@ -407,8 +409,11 @@ def LPQGPUFuseLaunchesPass
 
     Launches per step of the example models (float32 / SWALP): MLP 27 / 102
     before this pass, 16 / 32 with consecutive nests only (twelfth and
-    thirteenth sessions, with `lpq-gpu-reduction-epilogues`), 15 / 25
-    scheduled by level (fifteenth session); CNN 47 / 188, 25 / 61, 23 / 51.
+    thirteenth sessions, with `lpq-gpu-reduction-epilogues`), 11 / 17
+    scheduled by level, with the one-thread kernels in other launches and
+    with `lpq-gpu-recompute-block-reductions` and
+    `lpq-gpu-reduction-prologues` (fifteenth session); CNN 47 / 188, 25 /
+    61, 19 / 39.
     What is left is the step's chain of dependent nests. Where the nests
     are of very different sizes, the fused launch is as long as the longest
     (the blocks of the small ones finish early); the launches saved are what
