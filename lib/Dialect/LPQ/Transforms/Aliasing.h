@@ -10,6 +10,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::lpq {
 
@@ -36,6 +37,36 @@ inline bool mayAlias(Value a, Value b) {
         v.getDefiningOp());
   };
   return !isDistinctBuffer(a) || !isDistinctBuffer(b);
+}
+
+/// A buffer an operation reads or writes: the base of the view it uses.
+struct BufferAccess {
+  Value base;
+  bool write;
+};
+
+/// Appends the buffers `op` itself reads and writes (not those of the ops
+/// in its regions, where it has recursive effects) to `out`; failure where
+/// it has effects other than reads and writes of a memref operand.
+inline LogicalResult appendBufferAccesses(Operation *op,
+                                          SmallVectorImpl<BufferAccess> &out) {
+  if (isMemoryEffectFree(op) ||
+      op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+    return success();
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects)
+    return failure();
+  SmallVector<MemoryEffects::EffectInstance> instances;
+  effects.getEffects(instances);
+  for (MemoryEffects::EffectInstance &e : instances) {
+    auto memref = dyn_cast_or_null<TypedValue<BaseMemRefType>>(e.getValue());
+    if (!memref ||
+        !isa<MemoryEffects::Read, MemoryEffects::Write>(e.getEffect()))
+      return failure();
+    out.push_back({memref::skipViewLikeOps(memref),
+                   isa<MemoryEffects::Write>(e.getEffect())});
+  }
+  return success();
 }
 
 } // namespace mlir::lpq

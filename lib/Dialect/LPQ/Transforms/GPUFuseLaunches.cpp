@@ -44,11 +44,7 @@ using namespace mlir;
 
 namespace {
 
-/// A buffer a nest reads or writes.
-struct Access {
-  Value base; // through views
-  bool write;
-};
+using Access = lpq::BufferAccess;
 
 /// A nest that becomes one launch: `blocks` (0 to `upper` by a constant
 /// step, one dimension) around `threads` (0 to a constant by 1, one
@@ -79,23 +75,9 @@ FailureOr<SmallVector<Access>> accessesOf(Block &body) {
         isa<scf::ParallelOp, memref::AllocOp, memref::AllocaOp>(op) ||
         (isa<scf::ReduceOp>(op) && op->getNumOperands() != 0))
       return WalkResult::interrupt();
-    if (isMemoryEffectFree(op) ||
-        op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
-      return WalkResult::advance();
-    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-    if (!effects)
-      return WalkResult::interrupt();
-    SmallVector<MemoryEffects::EffectInstance> instances;
-    effects.getEffects(instances);
-    for (MemoryEffects::EffectInstance &e : instances) {
-      auto memref = dyn_cast_or_null<TypedValue<BaseMemRefType>>(e.getValue());
-      if (!memref ||
-          !isa<MemoryEffects::Read, MemoryEffects::Write>(e.getEffect()))
-        return WalkResult::interrupt();
-      accesses.push_back({memref::skipViewLikeOps(memref),
-                          isa<MemoryEffects::Write>(e.getEffect())});
-    }
-    return WalkResult::advance();
+    return succeeded(lpq::appendBufferAccesses(op, accesses))
+               ? WalkResult::advance()
+               : WalkResult::interrupt();
   });
   if (r.wasInterrupted())
     return failure();

@@ -185,30 +185,20 @@ std::optional<Producer> matchProducer(Kernel &k) {
 bool mayWrite(Operation *op, ArrayRef<Value> bases) {
   if (isa<memref::AllocOp, memref::AllocaOp>(op))
     return false;
+  SmallVector<lpq::BufferAccess> accesses;
   WalkResult r = op->walk([&](Operation *inner) {
-    if (isa<gpu::AllReduceOp, gpu::BarrierOp>(inner) ||
-        isMemoryEffectFree(inner) ||
-        inner->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+    if (isa<gpu::AllReduceOp, gpu::BarrierOp>(inner))
       return WalkResult::advance();
-    auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
-    if (!effects)
-      return WalkResult::interrupt();
-    SmallVector<MemoryEffects::EffectInstance> instances;
-    effects.getEffects(instances);
-    for (MemoryEffects::EffectInstance &e : instances) {
-      if (isa<MemoryEffects::Read>(e.getEffect()))
-        continue;
-      auto memref = dyn_cast_or_null<TypedValue<BaseMemRefType>>(e.getValue());
-      if (!memref)
-        return WalkResult::interrupt();
-      Value base = memref::skipViewLikeOps(memref);
-      for (Value b : bases)
-        if (lpq::mayAlias(base, b))
-          return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
+    return succeeded(lpq::appendBufferAccesses(inner, accesses))
+               ? WalkResult::advance()
+               : WalkResult::interrupt();
   });
-  return r.wasInterrupted();
+  return r.wasInterrupted() ||
+         llvm::any_of(accesses, [&](const lpq::BufferAccess &a) {
+           return a.write && llvm::any_of(bases, [&](Value b) {
+                    return lpq::mayAlias(a.base, b);
+                  });
+         });
 }
 
 /// The loads of `scalars` in `op`'s regions.

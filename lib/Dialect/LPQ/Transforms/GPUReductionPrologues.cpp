@@ -98,27 +98,16 @@ FailureOr<Effects> effectsOf(Operation *op) {
   Effects out;
   if (isa<memref::AllocOp, memref::AllocaOp>(op))
     return out;
+  SmallVector<lpq::BufferAccess> accesses;
   WalkResult r = op->walk([&](Operation *inner) {
-    if (isMemoryEffectFree(inner) ||
-        inner->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
-      return WalkResult::advance();
-    auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
-    if (!effects)
-      return WalkResult::interrupt();
-    SmallVector<MemoryEffects::EffectInstance> instances;
-    effects.getEffects(instances);
-    for (MemoryEffects::EffectInstance &e : instances) {
-      auto memref = dyn_cast_or_null<TypedValue<BaseMemRefType>>(e.getValue());
-      if (!memref ||
-          !isa<MemoryEffects::Read, MemoryEffects::Write>(e.getEffect()))
-        return WalkResult::interrupt();
-      (isa<MemoryEffects::Read>(e.getEffect()) ? out.reads : out.writes)
-          .push_back(memref::skipViewLikeOps(memref));
-    }
-    return WalkResult::advance();
+    return succeeded(lpq::appendBufferAccesses(inner, accesses))
+               ? WalkResult::advance()
+               : WalkResult::interrupt();
   });
   if (r.wasInterrupted())
     return failure();
+  for (lpq::BufferAccess &a : accesses)
+    (a.write ? out.writes : out.reads).push_back(a.base);
   return out;
 }
 
