@@ -87,9 +87,6 @@ bool idempotent(gpu::AllReduceOperation op) {
   }
 }
 
-/// The buffer `v` views.
-Value baseOf(Value v) { return memref::skipViewLikeOps(cast<MemrefValue>(v)); }
-
 /// Whether `v` is `tid == 0`.
 bool isFirstThread(Value v, Value tid) {
   auto cmp = v.getDefiningOp<arith::CmpIOp>();
@@ -144,7 +141,7 @@ std::optional<Producer> matchProducer(Kernel &k) {
   // Thread 0's branch: pure operations, loads and stores of scalars.
   for (Operation &op : p.first.thenBlock()->without_terminator()) {
     if (auto store = dyn_cast<memref::StoreOp>(op)) {
-      Value base = baseOf(store.getMemRef());
+      Value base = lpq::viewRoot(store.getMemRef());
       if (!isScalarBuffer(base))
         return std::nullopt;
       if (!llvm::is_contained(p.scalars, base))
@@ -164,7 +161,7 @@ std::optional<Producer> matchProducer(Kernel &k) {
         isa<scf::ParallelOp, memref::AllocOp, memref::AllocaOp>(op))
       return WalkResult::interrupt();
     if (auto load = dyn_cast<memref::LoadOp>(op)) {
-      p.reads.push_back(baseOf(load.getMemRef()));
+      p.reads.push_back(lpq::viewRoot(load.getMemRef()));
       return WalkResult::advance();
     }
     if (isMemoryEffectFree(op) ||
@@ -176,7 +173,7 @@ std::optional<Producer> matchProducer(Kernel &k) {
     return std::nullopt;
   for (Operation &op : p.first.thenBlock()->without_terminator())
     if (auto load = dyn_cast<memref::LoadOp>(op))
-      p.reads.push_back(baseOf(load.getMemRef()));
+      p.reads.push_back(lpq::viewRoot(load.getMemRef()));
   return p;
 }
 
@@ -205,7 +202,7 @@ bool mayWrite(Operation *op, ArrayRef<Value> bases) {
 SmallVector<memref::LoadOp> loadsOf(Operation *op, ArrayRef<Value> scalars) {
   SmallVector<memref::LoadOp> loads;
   op->walk([&](memref::LoadOp load) {
-    if (llvm::is_contained(scalars, baseOf(load.getMemRef())))
+    if (llvm::is_contained(scalars, lpq::viewRoot(load.getMemRef())))
       loads.push_back(load);
   });
   return loads;
@@ -284,12 +281,12 @@ void recompute(Producer &p, Kernel &c) {
     }
     for (Operation &inner : p.first.thenBlock()->without_terminator()) {
       if (auto store = dyn_cast<memref::StoreOp>(inner)) {
-        stored[baseOf(store.getMemRef())] =
+        stored[lpq::viewRoot(store.getMemRef())] =
             mapping.lookupOrDefault(store.getValueToStore());
         continue;
       }
       if (auto load = dyn_cast<memref::LoadOp>(inner)) {
-        auto it = stored.find(baseOf(load.getMemRef()));
+        auto it = stored.find(lpq::viewRoot(load.getMemRef()));
         if (it != stored.end()) {
           mapping.map(load.getResult(), it->second);
           continue;
@@ -300,7 +297,7 @@ void recompute(Producer &p, Kernel &c) {
   }
   for (memref::LoadOp load : loads) {
     load.getResult().replaceAllUsesWith(
-        stored.lookup(baseOf(load.getMemRef())));
+        stored.lookup(lpq::viewRoot(load.getMemRef())));
     load.erase();
   }
   p.kernel.blocks.erase();
@@ -311,9 +308,10 @@ bool storesWhatIsLoaded(Producer &p, Kernel &c) {
   DenseMap<Value, Type> stored;
   for (Operation &op : p.first.thenBlock()->without_terminator())
     if (auto store = dyn_cast<memref::StoreOp>(op))
-      stored[baseOf(store.getMemRef())] = store.getValueToStore().getType();
+      stored[lpq::viewRoot(store.getMemRef())] =
+          store.getValueToStore().getType();
   return llvm::all_of(loadsOf(c.blocks, p.scalars), [&](memref::LoadOp l) {
-    return stored.lookup(baseOf(l.getMemRef())) == l.getType();
+    return stored.lookup(lpq::viewRoot(l.getMemRef())) == l.getType();
   });
 }
 

@@ -39,8 +39,6 @@ using namespace mlir;
 
 namespace {
 
-Value baseOf(Value v) { return memref::skipViewLikeOps(cast<MemrefValue>(v)); }
-
 /// Whether `loop` runs each dimension from 0 by 1 to a constant; its
 /// extents.
 std::optional<SmallVector<int64_t>> staticExtents(scf::ParallelOp loop) {
@@ -80,7 +78,7 @@ std::optional<Producer> matchProducer(Operation *op) {
   Producer p{loop, store, *extents, {}};
   for (Operation &op : body->without_terminator()) {
     if (auto load = dyn_cast<memref::LoadOp>(op))
-      p.reads.push_back(baseOf(load.getMemRef()));
+      p.reads.push_back(lpq::viewRoot(load.getMemRef()));
     else if (&op != store.getOperation() &&
              !(isPure(&op) && op.getNumRegions() == 0))
       return std::nullopt;
@@ -152,10 +150,12 @@ std::optional<Consumer> matchConsumer(Operation *op, Producer &p) {
   bool ok = true;
   rows.walk([&](Operation *inner) {
     if (auto store = dyn_cast<memref::StoreOp>(inner);
-        store && lpq::mayAlias(baseOf(store.getMemRef()), baseOf(out)))
+        store &&
+        lpq::mayAlias(lpq::viewRoot(store.getMemRef()), lpq::viewRoot(out)))
       ok = false;
     auto load = dyn_cast<memref::LoadOp>(inner);
-    if (!load || !lpq::mayAlias(baseOf(load.getMemRef()), baseOf(out)))
+    if (!load ||
+        !lpq::mayAlias(lpq::viewRoot(load.getMemRef()), lpq::viewRoot(out)))
       return;
     if (load->getParentOp() == loop.getOperation() && load.getMemRef() == out &&
         ValueRange(load.getIndices()) == indices)
@@ -178,7 +178,7 @@ std::optional<Consumer> matchConsumer(Operation *op, Producer &p) {
 /// The consumer of `p`'s output, if it is the next operation to touch it
 /// and nothing between writes what `p` reads.
 std::optional<Consumer> findConsumer(Producer &p) {
-  Value out = baseOf(p.store.getMemRef());
+  Value out = lpq::viewRoot(p.store.getMemRef());
   for (Operation *op = p.loop->getNextNode(); op; op = op->getNextNode()) {
     FailureOr<Effects> effects = effectsOf(op);
     if (failed(effects))
