@@ -171,10 +171,10 @@ void fuse(ArrayRef<Nest *> group, int64_t blockSize, Operation *at,
       mapping.map(n->threads.getInductionVars()[0], tid);
       body = n->threads.getBody();
     } else if (blockSize > 1) {
-      Value first =
+      Value firstThread =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, zero);
-      auto branch = scf::IfOp::create(b, loc, first, /*withElse=*/false);
-      b.setInsertionPointToStart(branch.thenBlock());
+      auto onFirst = scf::IfOp::create(b, loc, firstThread, /*withElse=*/false);
+      b.setInsertionPointToStart(onFirst.thenBlock());
     }
     for (Operation &op : body->without_terminator())
       b.clone(op, mapping);

@@ -7,6 +7,8 @@
 #ifndef LPQ_DIALECT_LPQ_TRANSFORMS_GPUREDUCTIONS_H
 #define LPQ_DIALECT_LPQ_TRANSFORMS_GPUREDUCTIONS_H
 
+#include "Aliasing.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -95,9 +97,17 @@ matchMemoryReduction(scf::ForOp outer, bool sideStores = false) {
   Value acc = r.store.getMemRef();
   if (!others.empty() && !sideStores)
     return std::nullopt;
-  for (memref::StoreOp other : others)
-    if (memref::skipViewLikeOps(cast<MemrefValue>(other.getMemRef())) == acc)
+  // A side store's buffer is read by no iteration (which could then see
+  // another's store, in whatever order the iterations run).
+  for (memref::StoreOp other : others) {
+    Value base = memref::skipViewLikeOps(cast<MemrefValue>(other.getMemRef()));
+    if (base == acc)
       return std::nullopt;
+    for (auto load : body->getOps<memref::LoadOp>())
+      if (mayAlias(memref::skipViewLikeOps(cast<MemrefValue>(load.getMemRef())),
+                   base))
+        return std::nullopt;
+  }
   for (Value index : r.store.getIndices())
     if (!outer.isDefinedOutsideOfLoop(index))
       return std::nullopt;
