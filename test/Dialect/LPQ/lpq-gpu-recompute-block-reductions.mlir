@@ -76,11 +76,11 @@ func.func @tensor_maximum(%rows: memref<128xf32>, %x: memref<2048xf32>, %y: memr
 // Kept: a sum (its terms would be added again by the extra threads, and
 // in another order); a kernel between the two that writes the rows; a
 // reader with fewer threads than the one block; the scalar read again by
-// a later kernel.
+// a later kernel; thread 0's store before the reduction.
 
 // CHECK-LABEL: func.func @kept
 // CHECK-NOT: arith.remui
-// CHECK-COUNT-4: scf.parallel (%{{.*}}) = (%c0) to (%c1) step (%c1)
+// CHECK-COUNT-5: scf.parallel (%{{.*}}) = (%c0) to (%c1) step (%c1)
 // CHECK-NOT: arith.remui
 // CHECK: return
 func.func @kept(%rows: memref<128xf32>, %x: memref<2048xf32>, %y: memref<2048xf32>) {
@@ -96,6 +96,7 @@ func.func @kept(%rows: memref<128xf32>, %x: memref<2048xf32>, %y: memref<2048xf3
   %s2 = memref.alloc() : memref<1xf32>
   %s3 = memref.alloc() : memref<1xf32>
   %s4 = memref.alloc() : memref<1xf32>
+  %s5 = memref.alloc() : memref<1xf32>
   // A sum.
   scf.parallel (%b) = (%c0) to (%c1) step (%c1) {
     scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
@@ -212,6 +213,32 @@ func.func @kept(%rows: memref<128xf32>, %x: memref<2048xf32>, %y: memref<2048xf3
       %i = arith.addi %b, %t : index
       %s = memref.load %s4[%c0] : memref<1xf32>
       memref.store %s, %y[%i] : memref<2048xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  // Thread 0 stores before the reduction.
+  scf.parallel (%b) = (%c0) to (%c1) step (%c1) {
+    scf.parallel (%t) = (%c0) to (%c128) step (%c1) {
+      %first = arith.cmpi eq, %t, %c0 : index
+      scf.if %first {
+        memref.store %zero, %s5[%c0] : memref<1xf32>
+      }
+      %p = scf.for %i = %t to %c128 step %c128 iter_args(%acc = %zero) -> (f32) {
+        %v = memref.load %rows[%i] : memref<128xf32>
+        %m = arith.maxnumf %v, %acc : f32
+        scf.yield %m : f32
+      }
+      %r = gpu.all_reduce maxnumf %p uniform {} : (f32) -> f32
+      scf.reduce
+    }
+    scf.reduce
+  }
+  scf.parallel (%b) = (%c0) to (%c2048) step (%c1024) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %i = arith.addi %b, %t : index
+      %s = memref.load %s5[%c0] : memref<1xf32>
+      memref.store %s, %x[%i] : memref<2048xf32>
       scf.reduce
     }
     scf.reduce

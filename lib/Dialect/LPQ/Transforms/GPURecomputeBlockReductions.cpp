@@ -121,12 +121,12 @@ std::optional<Producer> matchProducer(Kernel &k) {
     return std::nullopt; // not one block
   Value tid = k.threads.getInductionVars()[0];
   Producer p{k, nullptr, {}, {}};
-  int reductions = 0;
+  gpu::AllReduceOp reduction;
   for (Operation &op : k.threads.getBody()->without_terminator()) {
     if (auto r = dyn_cast<gpu::AllReduceOp>(op)) {
-      if (!r.getOp() || !idempotent(*r.getOp()) || !r.getUniform())
+      if (reduction || !r.getOp() || !idempotent(*r.getOp()) || !r.getUniform())
         return std::nullopt;
-      ++reductions;
+      reduction = r;
       continue;
     }
     if (auto branch = dyn_cast<scf::IfOp>(op);
@@ -136,7 +136,7 @@ std::optional<Producer> matchProducer(Kernel &k) {
       continue;
     }
   }
-  if (reductions != 1 || !p.first)
+  if (!reduction || !p.first || !reduction->isBeforeInBlock(p.first))
     return std::nullopt;
   // Thread 0's branch: pure operations, loads and stores of scalars.
   for (Operation &op : p.first.thenBlock()->without_terminator()) {
@@ -155,7 +155,7 @@ std::optional<Producer> matchProducer(Kernel &k) {
   WalkResult result = k.threads.getBody()->walk([&](Operation *op) {
     if (p.first->isAncestor(op) && op != p.first.getOperation())
       return WalkResult::advance();
-    if (isa<gpu::AllReduceOp>(op) || isa<scf::ReduceOp>(op))
+    if (op == reduction.getOperation() || isa<scf::ReduceOp>(op))
       return WalkResult::advance();
     if (isa_and_present<gpu::GPUDialect>(op->getDialect()) ||
         isa<scf::ParallelOp, memref::AllocOp, memref::AllocaOp>(op))
