@@ -25,6 +25,7 @@
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
 #include "Aliasing.h"
+#include "GPUNests.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -46,15 +47,10 @@ namespace {
 
 using Access = lpq::BufferAccess;
 
-/// A nest that becomes one launch: `blocks` (0 to `upper` by a constant
-/// step, one dimension) around `threads` (0 to a constant by 1, one
-/// dimension), with nothing else in `blocks`' body; or `blocks` alone, a
-/// launch of one-thread blocks (`threads` null, `blockSize` 1: the
-/// sequential kernels of a step, such as its loss's sum). The buffers its
-/// body touches.
-struct Nest {
-  scf::ParallelOp blocks, threads;
-  int64_t blockSize;
+/// A nest that becomes one launch (lpq::GPUNest, its block loop's step a
+/// constant; `threads` null for the sequential kernels of a step, such as
+/// its loss's sum) and the buffers its body touches.
+struct Nest : lpq::GPUNest {
   SmallVector<Access> accesses;
 };
 
@@ -84,34 +80,17 @@ FailureOr<SmallVector<Access>> accessesOf(Block &body) {
   return accesses;
 }
 
-/// `op` as a nest this pass can fuse, if it is one.
+/// `op` as a nest this pass can fuse, if it is one. (The pass moved the
+/// constants of its block loops above them.)
 std::optional<Nest> matchNest(Operation *op) {
-  auto blocks = dyn_cast<scf::ParallelOp>(op);
-  if (!blocks || blocks.getNumLoops() != 1 || blocks.getNumResults() != 0 ||
-      getConstantIntValue(blocks.getLowerBound()[0]) != 0 ||
-      getConstantIntValue(blocks.getStep()[0]).value_or(0) < 1)
+  std::optional<lpq::GPUNest> nest = lpq::matchGPUNest(op);
+  if (!nest || getConstantIntValue(nest->blocks.getStep()[0]).value_or(0) < 1)
     return std::nullopt;
-  Block *outer = blocks.getBody();
-  auto threads = dyn_cast<scf::ParallelOp>(outer->front());
-  if (!threads) {
-    FailureOr<SmallVector<Access>> accesses = accessesOf(*outer);
-    if (failed(accesses))
-      return std::nullopt;
-    return Nest{blocks, nullptr, 1, std::move(*accesses)};
-  }
-  if (outer->getOperations().size() != 2 || threads.getNumLoops() != 1 ||
-      threads.getNumResults() != 0 ||
-      getConstantIntValue(threads.getLowerBound()[0]) != 0 ||
-      getConstantIntValue(threads.getStep()[0]) != 1)
-    return std::nullopt;
-  std::optional<int64_t> blockSize =
-      getConstantIntValue(threads.getUpperBound()[0]);
-  if (!blockSize || *blockSize < 1)
-    return std::nullopt;
-  FailureOr<SmallVector<Access>> accesses = accessesOf(*threads.getBody());
+  FailureOr<SmallVector<Access>> accesses = accessesOf(
+      nest->threads ? *nest->threads.getBody() : *nest->blocks.getBody());
   if (failed(accesses))
     return std::nullopt;
-  return Nest{blocks, threads, *blockSize, std::move(*accesses)};
+  return Nest{*nest, std::move(*accesses)};
 }
 
 /// Whether one of `a` and `b` writes a buffer the other touches: they must

@@ -336,10 +336,10 @@ int64_t reductionThreads(const MemoryReduction &red, int64_t blockSize,
 bool runsOnce(scf::ParallelOp p) {
   for (auto [lb, ub, step] :
        llvm::zip_equal(p.getLowerBound(), p.getUpperBound(), p.getStep())) {
-    std::optional<int64_t> l = getConstantIntValue(lb),
-                           u = getConstantIntValue(ub),
-                           s = getConstantIntValue(step);
-    if (!l || !u || !s || *s < 1 || *u - *l < 1 || *u - *l > *s)
+    std::optional<APInt> trips = constantTripCount(
+        lb, ub, step, /*isSigned=*/true,
+        [](Value, Value, bool) { return std::optional<llvm::APSInt>(); });
+    if (!trips || !trips->isOne())
       return false;
   }
   return true;

@@ -19,6 +19,8 @@
 #include "lpq/Dialect/LPQ/Transforms/Passes.h"
 
 #include "Aliasing.h"
+#include "GPUNests.h"
+#include "GPUReductions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -38,53 +40,14 @@ using namespace mlir;
 
 namespace {
 
-/// A kernel of lpq-gpu-prepare-loops' shape: `blocks` (one dimension from
-/// 0) around `threads` (0 to `blockSize` by 1), nothing else in `blocks`
-/// but constants.
-struct Kernel {
-  scf::ParallelOp blocks, threads;
-  int64_t blockSize;
-};
+/// A kernel with a thread loop (lpq::GPUNest).
+using Kernel = lpq::GPUNest;
 
 std::optional<Kernel> matchKernel(Operation *op) {
-  auto blocks = dyn_cast<scf::ParallelOp>(op);
-  if (!blocks || blocks.getNumLoops() != 1 || blocks.getNumResults() != 0 ||
-      !isConstantIntValue(blocks.getLowerBound()[0], 0))
+  std::optional<Kernel> kernel = lpq::matchGPUNest(op);
+  if (!kernel || !kernel->threads)
     return std::nullopt;
-  scf::ParallelOp threads;
-  for (Operation &inner : blocks.getBody()->without_terminator()) {
-    if (auto p = dyn_cast<scf::ParallelOp>(inner); p && !threads)
-      threads = p;
-    else if (!inner.hasTrait<OpTrait::ConstantLike>())
-      return std::nullopt;
-  }
-  if (!threads || threads.getNumLoops() != 1 || threads.getNumResults() != 0 ||
-      !isConstantIntValue(threads.getLowerBound()[0], 0) ||
-      !isConstantIntValue(threads.getStep()[0], 1))
-    return std::nullopt;
-  std::optional<int64_t> size = getConstantIntValue(threads.getUpperBound()[0]);
-  if (!size || *size < 1)
-    return std::nullopt;
-  return Kernel{blocks, threads, *size};
-}
-
-bool idempotent(gpu::AllReduceOperation op) {
-  using K = gpu::AllReduceOperation;
-  switch (op) {
-  case K::MINUI:
-  case K::MINSI:
-  case K::MINNUMF:
-  case K::MAXUI:
-  case K::MAXSI:
-  case K::MAXNUMF:
-  case K::AND:
-  case K::OR:
-  case K::MINIMUMF:
-  case K::MAXIMUMF:
-    return true;
-  default:
-    return false;
-  }
+  return kernel;
 }
 
 /// Whether `v` is `tid == 0`.
@@ -124,7 +87,8 @@ std::optional<Producer> matchProducer(Kernel &k) {
   gpu::AllReduceOp reduction;
   for (Operation &op : k.threads.getBody()->without_terminator()) {
     if (auto r = dyn_cast<gpu::AllReduceOp>(op)) {
-      if (reduction || !r.getOp() || !idempotent(*r.getOp()) || !r.getUniform())
+      if (reduction || !r.getOp() || !lpq::isIdempotent(*r.getOp()) ||
+          !r.getUniform())
         return std::nullopt;
       reduction = r;
       continue;

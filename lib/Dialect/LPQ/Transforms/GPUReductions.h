@@ -46,6 +46,26 @@ idempotentReduction(Operation *op) {
       .Default(std::nullopt);
 }
 
+/// Whether `kind` is one of the idempotent reductions above.
+inline bool isIdempotent(gpu::AllReduceOperation kind) {
+  using K = gpu::AllReduceOperation;
+  switch (kind) {
+  case K::MAXNUMF:
+  case K::MINNUMF:
+  case K::MAXIMUMF:
+  case K::MINIMUMF:
+  case K::MAXSI:
+  case K::MINSI:
+  case K::MAXUI:
+  case K::MINUI:
+  case K::AND:
+  case K::OR:
+    return true;
+  default:
+    return false;
+  }
+}
+
 /// A reduction into memory: a perfect nest of `scf.for` loops whose
 /// innermost body loads acc[I] from a fresh allocation, combines it with a
 /// value computed from the rest of the body by an idempotent reduction and
